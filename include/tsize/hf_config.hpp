@@ -1,0 +1,27 @@
+// Loading a HuggingFace config.json into a ModelSpec.
+//
+// Supports the model_types listed by supported_model_types(), applying the defaults that
+// transformers applies to missing keys and the facts a config does not state (Qwen2's q/k/v
+// biases, GPT-2's Conv1D biases, ...). docs/models.md documents the mapping per model_type.
+// Every problem is an Error naming the source, the key, the value and what was expected.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tsize/model.hpp"
+
+namespace tsize {
+
+// Parses config.json text. `source` names the input in errors ("config.json", "preset gpt2").
+// The spec's name is left empty for the caller to set. Validates the result.
+ModelSpec parse_hf_config(std::string_view json_text, const std::string& source);
+
+// Reads and parses the file at path; the spec is named after the file's stem.
+ModelSpec load_hf_config_file(const std::string& path);
+
+// "bert", "deepseek_v2", ... in alphabetical order.
+std::vector<std::string> supported_model_types();
+
+}  // namespace tsize

@@ -1,0 +1,21 @@
+// Parameter accounting: a fold over the Graph's ops.
+#pragma once
+
+#include "tsize/breakdown.hpp"
+#include "tsize/count.hpp"
+#include "tsize/graph.hpp"
+
+namespace tsize {
+
+struct ParamCounts {
+  Count total = 0;          // every weight, bias and norm vector; tied matrices once
+  Count trainable = 0;      // total less what is updated without gradients
+  Count non_embedding = 0;  // total less token/position/type embeddings and an untied lm_head
+  Count active = 0;         // per token: routed experts count k of E (= total without MoE)
+  Breakdown breakdown;      // model → blocks → components → ops
+};
+
+// Counts the parameters of graph, exactly. Throws Error on overflow.
+ParamCounts count_params(const Graph& graph);
+
+}  // namespace tsize

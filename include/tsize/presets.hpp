@@ -1,0 +1,34 @@
+// Presets: config.json files from models/, embedded into the binary at build time, and the one
+// loading path for a MODEL argument (preset name or config.json path).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tsize/model.hpp"
+
+namespace tsize {
+
+struct Preset {
+  std::string_view name;  // file stem in models/, e.g. "llama-3-8b"
+  std::string_view json;  // the config.json text
+};
+
+// All presets, sorted by name.
+const std::vector<Preset>& presets();
+
+// The preset's spec, named after it. Throws Error for an unknown name, suggesting the nearest.
+ModelSpec load_preset(const std::string& name);
+
+// MODEL as the CLI takes it: a path to a config.json (contains '/' or ends in ".json") or a
+// preset name.
+ModelSpec load_model(const std::string& model);
+
+// Up to `limit` candidates closest to `name` (edit distance, then shared prefix), best first;
+// empty when nothing is close.
+std::vector<std::string> nearest_names(const std::string& name,
+                                       const std::vector<std::string>& candidates,
+                                       std::size_t limit = 3);
+
+}  // namespace tsize

@@ -1,0 +1,30 @@
+// Rendering a Report as an aligned table, JSON, CSV or Markdown. Pure: returns text.
+#pragma once
+
+#include <string>
+
+#include "tsize/report.hpp"
+#include "tsize/units.hpp"
+
+namespace tsize {
+
+enum class Format { kTable, kJson, kCsv, kMarkdown };
+
+struct RenderOptions {
+  Format format = Format::kTable;
+  ByteUnits units = ByteUnits::kBinary;
+  // JSON: nest each section under its key ({"params": {...}}), as `tsize report` does. Off: a
+  // one-section report puts the section's fields at the top level (`tsize params`).
+  bool nest_sections = false;
+};
+
+// The report in the chosen format, ending in a newline.
+std::string render(const Report& report, const RenderOptions& options);
+
+// Parses "table", "json", "csv", "markdown" (also "md"). Throws Error naming the choices.
+Format parse_format(const std::string& name);
+
+// Parses "binary" (GiB) or "si" (GB). Throws Error naming the choices.
+ByteUnits parse_units(const std::string& name);
+
+}  // namespace tsize

@@ -1,0 +1,55 @@
+// Report — what a command answers: sections of Breakdown trees, scalar facts and assumptions.
+//
+// Output rows are declared once here; the table, JSON, CSV and Markdown renderers (render.hpp)
+// all read the same Report, so the formats cannot disagree.
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "tsize/breakdown.hpp"
+#include "tsize/count.hpp"
+#include "tsize/graph.hpp"
+#include "tsize/params.hpp"
+
+namespace tsize {
+
+enum class Unit { kCount, kBytes, kFlops };
+
+// One scalar result. `key` is the JSON field name and never changes; `label` is for people.
+struct Fact {
+  std::string key;     // "total", "bytes_bf16"
+  std::string label;   // "total", "bf16 weights"
+  Count value = 0;
+  Unit unit = Unit::kCount;
+  std::string note;    // shown beside the value in tables, e.g. "2 B/param"
+};
+
+struct Section {
+  std::string key;     // JSON key of the section in `tsize report`, e.g. "params"
+  std::string title;   // "Parameters"
+  Unit unit = Unit::kCount;  // unit of the breakdown's values
+  std::string value_name;    // breakdown value column and JSON field, e.g. "params"
+  Breakdown breakdown;
+  std::vector<Fact> facts;
+  std::vector<std::string> assumptions;
+};
+
+struct Report {
+  std::string model;    // preset name or config path
+  std::string family;   // HF model_type
+  std::string summary;  // describe(spec)
+  std::vector<Section> sections;
+};
+
+// The parameter section: tree, totals, bytes per dtype, and the counting rules used.
+Section params_section(const ParamCounts& counts);
+
+// A report with the model's heading and no sections yet.
+Report report_heading(const ModelSpec& spec);
+
+// `tsize report`: every section tsize can compute for the model (today: parameters).
+Report full_report(const Graph& graph);
+
+}  // namespace tsize

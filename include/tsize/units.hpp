@@ -1,0 +1,22 @@
+// Human units for display: "1.56 B" parameters, "5.80 GiB" (binary) or "6.23 GB" (SI) bytes.
+// Locale-independent, so output can be golden-tested.
+#pragma once
+
+#include <string>
+
+#include "tsize/count.hpp"
+
+namespace tsize {
+
+enum class ByteUnits { kBinary, kSI };  // GiB = 2^30 B, or GB = 10^9 B
+
+// "124.44 M", "1.56 B", "8.03 B", "46.70 B", "671.03 B", "950"; three significant decimals max.
+std::string human_count(Count v);
+
+// "5.80 GiB" / "6.23 GB", "512 B".
+std::string human_bytes(Count v, ByteUnits units);
+
+// "12.3 %" of part in whole; "0.0 %" when whole is 0.
+std::string percent(Count part, Count whole);
+
+}  // namespace tsize

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages tsize needs, only those missing. As root it runs apt-get;
+# otherwise it prints the exact command and fails.
+set -euo pipefail
+pkgs=(cmake g++ make nlohmann-json3-dev libcli11-dev libfmt-dev googletest libgtest-dev libgmock-dev
+      libbenchmark-dev)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+cmd="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "tsize: missing Debian packages: ${missing[*]}" >&2
+  echo "run as root: $cmd" >&2
+  exit 1
+fi
+echo "tsize: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,15 @@
+// tsize models — the presets, one line each.
+#include "commands.hpp"
+#include "tsize/model_list.hpp"
+
+namespace tsize::cli {
+
+void add_models_command(CLI::App& app, std::string& out) {
+  auto* cmd = app.add_subcommand("models", "list the preset models with their parameter counts");
+  auto* opts = new OutputOptions();  // lives as long as the process
+  add_output_options(cmd, *opts);
+  cmd->footer("Example:\n  tsize models\n  tsize models --format json");
+  cmd->callback([&out, opts] { out = render_model_list(preset_summaries(), render_options(*opts)); });
+}
+
+}  // namespace tsize::cli

@@ -1,0 +1,28 @@
+// tsize params MODEL — parameters by component, totals and bytes per dtype.
+#include "commands.hpp"
+#include "tsize/graph.hpp"
+#include "tsize/params.hpp"
+#include "tsize/report.hpp"
+
+namespace tsize::cli {
+
+void add_params_command(CLI::App& app, std::string& out) {
+  auto* cmd = app.add_subcommand("params", "parameter table by component, with totals and bytes");
+  auto* model = new ModelOptions();
+  auto* output = new OutputOptions();
+  add_model_options(cmd, *model);
+  add_output_options(cmd, *output);
+  cmd->footer(
+      "Examples:\n  tsize params llama-3-8b\n  tsize params path/to/config.json --format json\n"
+      "  tsize params --layers 12 --d-model 768 --heads 12\n"
+      "  tsize params gpt2 --bias false --context 2048");
+  cmd->callback([&out, model, output] {
+    const RenderOptions ro = render_options(*output);
+    const Graph graph = build_graph(resolve_model(*model));
+    Report r = report_heading(graph.spec);
+    r.sections.push_back(params_section(count_params(graph)));
+    out = render(r, ro);
+  });
+}
+
+}  // namespace tsize::cli

@@ -1,0 +1,22 @@
+// tsize report MODEL — every section tsize can compute, on one page.
+#include "commands.hpp"
+#include "tsize/graph.hpp"
+#include "tsize/report.hpp"
+
+namespace tsize::cli {
+
+void add_report_command(CLI::App& app, std::string& out) {
+  auto* cmd = app.add_subcommand("report", "everything tsize knows about a model, on one page");
+  auto* model = new ModelOptions();
+  auto* output = new OutputOptions();
+  add_model_options(cmd, *model);
+  add_output_options(cmd, *output);
+  cmd->footer("Example:\n  tsize report gpt2-xl\n  tsize report mixtral-8x7b --format markdown");
+  cmd->callback([&out, model, output] {
+    RenderOptions ro = render_options(*output);
+    ro.nest_sections = true;
+    out = render(full_report(build_graph(resolve_model(*model))), ro);
+  });
+}
+
+}  // namespace tsize::cli

@@ -1,0 +1,89 @@
+#include "tsize/presets.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "tsize/error.hpp"
+#include "tsize/hf_config.hpp"
+
+namespace tsize {
+namespace detail {
+extern const std::vector<Preset> kPresetFiles;  // generated from models/*.json
+}
+
+const std::vector<Preset>& presets() {
+  static const std::vector<Preset> kSorted = [] {
+    std::vector<Preset> v = detail::kPresetFiles;
+    std::sort(v.begin(), v.end(), [](const Preset& a, const Preset& b) { return a.name < b.name; });
+    return v;
+  }();
+  return kSorted;
+}
+
+namespace {
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+std::vector<std::string> nearest_names(const std::string& name,
+                                       const std::vector<std::string>& candidates,
+                                       std::size_t limit) {
+  const std::string key = lower(name);
+  std::vector<std::pair<std::size_t, std::string>> scored;
+  for (const std::string& c : candidates) {
+    const std::string lc = lower(c);
+    std::size_t d = edit_distance(key, lc);
+    // A prefix or substring match ("llama" → "llama-3-8b") is as good as a small typo.
+    if (!key.empty() && lc.find(key) != std::string::npos) d = std::min<std::size_t>(d, 2);
+    if (d <= std::max<std::size_t>(2, key.size() / 3)) scored.emplace_back(d, c);
+  }
+  std::stable_sort(scored.begin(), scored.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < scored.size() && i < limit; ++i) out.push_back(scored[i].second);
+  return out;
+}
+
+ModelSpec load_preset(const std::string& name) {
+  for (const Preset& p : presets()) {
+    if (lower(std::string(p.name)) != lower(name)) continue;  // names are case-insensitive
+    ModelSpec spec = parse_hf_config(p.json, "preset " + std::string(p.name));
+    spec.name = p.name;
+    return spec;
+  }
+  std::vector<std::string> names;
+  for (const Preset& p : presets()) names.emplace_back(p.name);
+  const std::vector<std::string> near = nearest_names(name, names);
+  std::string msg = fmt::format("unknown model \"{}\": not a preset", name);
+  if (!near.empty()) msg += fmt::format(" (did you mean {}?)", fmt::join(near, ", "));
+  msg += "; `tsize models` lists the presets, or pass a path to a config.json";
+  throw Error(msg);
+}
+
+ModelSpec load_model(const std::string& model) {
+  const bool is_path = model.find('/') != std::string::npos ||
+                       (model.size() > 5 && model.substr(model.size() - 5) == ".json");
+  return is_path ? load_hf_config_file(model) : load_preset(model);
+}
+
+}  // namespace tsize

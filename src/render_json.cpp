@@ -1,0 +1,78 @@
+// JSON: exact integers (written digit by digit, so values above 2^64 stay exact), stable keys.
+#include <string>
+
+#include "render_format.hpp"
+#include "tsize/render.hpp"
+
+namespace tsize {
+namespace {
+
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out += "\\u00";
+          out += kHex[(c >> 4) & 0xf];
+          out += kHex[c & 0xf];
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string pad(int indent) { return std::string(static_cast<std::size_t>(indent), ' '); }
+
+void node(const Breakdown& b, const std::string& value_name, int indent, std::string& out) {
+  out += "{\"name\": " + quoted(b.name) + ", " + quoted(value_name) + ": " + to_string(b.value);
+  if (b.repeat > 1) out += ", \"repeat\": " + std::to_string(b.repeat);
+  if (!b.note.empty()) out += ", \"note\": " + quoted(b.note);
+  out += ", \"children\": [";
+  for (std::size_t i = 0; i < b.children.size(); ++i) {
+    out += i == 0 ? "\n" : ",\n";
+    out += pad(indent + 2);
+    node(b.children[i], value_name, indent + 2, out);
+  }
+  if (!b.children.empty()) out += "\n" + pad(indent);
+  out += "]}";
+}
+
+// The section's fields, one per line at `indent`, without braces.
+std::string fields(const Section& s, int indent) {
+  std::string out;
+  for (const Fact& f : s.facts) out += pad(indent) + quoted(f.key) + ": " + to_string(f.value) + ",\n";
+  out += pad(indent) + "\"assumptions\": [";
+  for (std::size_t i = 0; i < s.assumptions.size(); ++i) {
+    out += (i == 0 ? "" : ", ") + quoted(s.assumptions[i]);
+  }
+  out += "],\n" + pad(indent) + "\"breakdown\": ";
+  node(s.breakdown, s.value_name, indent, out);
+  return out;
+}
+
+}  // namespace
+
+std::string render_json(const Report& r, bool nest_sections) {
+  std::string out = "{\n";
+  out += "  \"model\": " + quoted(r.model) + ",\n";
+  out += "  \"family\": " + quoted(r.family) + ",\n";
+  out += "  \"summary\": " + quoted(r.summary);
+  if (!nest_sections && r.sections.size() == 1) {
+    out += ",\n" + fields(r.sections.front(), 2);
+  } else {
+    for (const Section& s : r.sections) {
+      out += ",\n  " + quoted(s.key) + ": {\n" + fields(s, 4) + "\n  }";
+    }
+  }
+  return out + "\n}\n";
+}
+
+}  // namespace tsize

@@ -1,0 +1,54 @@
+#include "tsize/report.hpp"
+
+namespace tsize {
+
+Section params_section(const ParamCounts& c) {
+  Section s;
+  s.key = "params";
+  s.title = "Parameters";
+  s.unit = Unit::kCount;
+  s.value_name = "params";
+  s.breakdown = c.breakdown;
+  s.facts = {
+      {"total", "total", c.total, Unit::kCount, ""},
+      {"trainable", "trainable", c.trainable, Unit::kCount, ""},
+      {"non_embedding", "non-embedding", c.non_embedding, Unit::kCount,
+       "without token/position embeddings and lm_head"},
+      {"active", "active per token", c.active, Unit::kCount, ""},
+      // Bytes of the weights alone: fp32 4 B, bf16 2 B, fp8 1 B, int4 ½ B per parameter
+      // (int4 rounded up to whole bytes; quantization scales not included).
+      {"bytes_fp32", "fp32 weights", mul(c.total, 4, "fp32 bytes"), Unit::kBytes, "4 B/param"},
+      {"bytes_bf16", "bf16 weights", mul(c.total, 2, "bf16 bytes"), Unit::kBytes, "2 B/param"},
+      {"bytes_fp8", "fp8 weights", c.total, Unit::kBytes, "1 B/param"},
+      {"bytes_int4", "int4 weights", (c.total + 1) / 2, Unit::kBytes, "0.5 B/param"},
+  };
+  s.assumptions = {
+      "every weight, bias and norm vector counts; tied matrices count once; RoPE has none",
+      "non-embedding excludes token, position and token-type embeddings and an untied lm_head "
+      "(Kaplan et al. 2020, arXiv:2001.08361 §2.1)",
+  };
+  if (c.active != c.total) {
+    s.assumptions.push_back("active per token counts k of E routed experts (plus shared ones)");
+  }
+  if (c.trainable != c.total) {
+    s.assumptions.push_back("trainable excludes the router's score-correction bias, which "
+                            "DeepSeek-V3 updates by its balancing rule, not by gradients");
+  }
+  return s;
+}
+
+Report report_heading(const ModelSpec& spec) {
+  Report r;
+  r.model = spec.name;
+  r.family = spec.family;
+  r.summary = describe(spec);
+  return r;
+}
+
+Report full_report(const Graph& graph) {
+  Report r = report_heading(graph.spec);
+  r.sections.push_back(params_section(count_params(graph)));
+  return r;
+}
+
+}  // namespace tsize
