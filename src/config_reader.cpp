@@ -16,7 +16,7 @@ const nlohmann::json* ConfigReader::find(std::initializer_list<const char*> keys
       return &*it;
     }
   }
-  if (found) *found = *keys.begin();
+  if (found) *found = *keys.begin();  // absent: name the canonical key
   return nullptr;
 }
 

@@ -49,8 +49,11 @@ void read_heads(ConfigReader& c, ModelSpec& s, const Defaults& d,
   s.d_head = c.integer({"head_dim"}, d.head_dim);
   if (!explicit_head_dim && d.head_dim == 0) {
     if (s.n_heads > 0 && s.d_model % s.n_heads != 0) {
-      c.problem(fmt::format("{}={} does not divide {}={} (and head_dim is not given)",
-                            *heads_keys.begin(), s.n_heads, *hidden_keys.begin(), s.d_model));
+      std::string heads_key, hidden_key;  // the spelling the file uses: n_head or num_attention_heads
+      c.find(heads_keys, &heads_key);
+      c.find(hidden_keys, &hidden_key);
+      c.problem(fmt::format("{}={} does not divide {}={} (and head_dim is not given)", heads_key,
+                            s.n_heads, hidden_key, s.d_model));
     }
     s.d_head = s.n_heads > 0 ? s.d_model / s.n_heads : 0;
   }

@@ -1,1 +1,139 @@
+// End-to-end: the real binary, its output to the byte, its errors and exit codes.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <filesystem>
+
+#include "test_util.hpp"
+
+namespace tsize {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+struct CliRun {
+  int status = -1;
+  std::string out, err;
+};
+
+// Runs build/tsize with `args` (shell words), capturing stdout, stderr and the exit status.
+CliRun tsize_cli(const std::string& args) {
+  const auto dir = std::filesystem::temp_directory_path();
+  const std::string tag = std::to_string(::getpid()) + "_" +
+                          ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  const auto out = dir / ("tsize_out_" + tag), err = dir / ("tsize_err_" + tag);
+  const std::string cmd = std::string(TSIZE_BINARY) + " " + args + " >" + out.string() + " 2>" +
+                          err.string();
+  const int raw = std::system(cmd.c_str());
+  CliRun r;
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  r.out = test::read_file(out.string());
+  r.err = test::read_file(err.string());
+  std::filesystem::remove(out);
+  std::filesystem::remove(err);
+  return r;
+}
+
+TEST(Cli, ParamsTableIsTheGoldenOutput) {
+  const CliRun r = tsize_cli("params gpt2-xl");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, test::read_file(test::data_path("golden/params_gpt2-xl.txt")));
+}
+
+TEST(Cli, ModelsListIsTheGoldenOutput) {
+  const CliRun r = tsize_cli("models");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, test::read_file(test::data_path("golden/models.txt")));
+}
+
+TEST(Cli, ParamsJsonContract) {
+  const CliRun r = tsize_cli("params llama-3-8b --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["total"], 8'030'261'248u);
+  EXPECT_EQ(j["trainable"], 8'030'261'248u);
+  EXPECT_EQ(j["active"], 8'030'261'248u);
+  EXPECT_EQ(j["non_embedding"], 8'030'261'248u - 2u * 128256u * 4096u);
+  EXPECT_EQ(j["breakdown"]["params"], j["total"]);
+  EXPECT_TRUE(j["breakdown"]["children"].is_array());
+}
+
+TEST(Cli, ConfigPathAndFlagsWork) {
+  const CliRun path = tsize_cli("params " + test::data_path("hf-configs/Qwen__Qwen2.5-7B.json") +
+                             " --format csv");
+  ASSERT_EQ(path.status, 0) << path.err;
+  EXPECT_THAT(path.out, HasSubstr("params,fact,total,7615616512,"));
+  const CliRun flags = tsize_cli("params --layers 12 --d-model 768 --heads 12 --format json");
+  ASSERT_EQ(flags.status, 0) << flags.err;
+  EXPECT_EQ(nlohmann::json::parse(flags.out)["total"], 124'439'808u);
+}
+
+TEST(Cli, ReportHasTheParameterSection) {
+  const CliRun r = tsize_cli("report mixtral-8x7b --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["params"]["active"], 12'879'925'248u);
+  EXPECT_EQ(tsize_cli("report gpt2 --format markdown").status, 0);
+}
+
+TEST(CliErrors, UnknownPresetSuggestsAndPrintsNoNumber) {
+  const CliRun r = tsize_cli("params llama-3-8");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_THAT(r.out, IsEmpty());
+  EXPECT_THAT(r.err, HasSubstr("unknown model \"llama-3-8\""));
+  EXPECT_THAT(r.err, HasSubstr("did you mean llama-3-8b"));
+}
+
+TEST(CliErrors, BadConfigFileNamesFileLineAndColumn) {
+  const auto path = std::filesystem::temp_directory_path() / "tsize_bad_config.json";
+  {
+    std::ofstream f(path);
+    // Line 3 is `  "hidden_size": 4096,,`: the second comma, column 23, is the error.
+    f << "{\n  \"model_type\": \"llama\",\n  \"hidden_size\": 4096,,\n}\n";
+  }
+  const CliRun r = tsize_cli("params " + path.string());
+  std::filesystem::remove(path);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_THAT(r.out, IsEmpty());
+  EXPECT_THAT(r.err, HasSubstr(path.string() + ": malformed JSON at line 3, column 23"));
+}
+
+TEST(CliErrors, InvalidShapesFromFlagsAreBadInput) {
+  const CliRun r = tsize_cli("params gpt2 --heads 7");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_THAT(r.out, IsEmpty());
+  EXPECT_THAT(r.err, HasSubstr("--heads 7 does not divide --d-model 768"));
+  const CliRun zero = tsize_cli("params gpt2 --layers 0");
+  EXPECT_EQ(zero.status, 1);
+  EXPECT_THAT(zero.err, HasSubstr("n_layers=0 must be a positive integer"));
+  EXPECT_THAT(zero.out, IsEmpty());
+}
+
+TEST(CliErrors, BadUsageExitsTwo) {
+  for (const char* args : {"", "params gpt2 --no-such-flag", "frobnicate",
+                           "params gpt2 --layers twelve", "params gpt2 --format yaml",
+                           "params gpt2 --mlp swish"}) {
+    const CliRun r = tsize_cli(args);
+    EXPECT_EQ(r.status, 2) << args << ": " << r.err;
+    EXPECT_THAT(r.out, IsEmpty()) << args;
+    EXPECT_FALSE(r.err.empty()) << args;
+  }
+}
+
+TEST(Cli, HelpAndVersionSucceed) {
+  EXPECT_EQ(tsize_cli("--help").status, 0);
+  const CliRun help = tsize_cli("params --help");
+  EXPECT_EQ(help.status, 0);
+  EXPECT_THAT(help.out, HasSubstr("tsize params llama-3-8b"));
+  EXPECT_THAT(tsize_cli("--version").out, HasSubstr("tsize 0.1.0"));
+}
+
+}  // namespace
+}  // namespace tsize

@@ -1,1 +1,146 @@
+// Loading config.json: transformers' defaults, the facts configs do not state, and errors.
+#include "tsize/hf_config.hpp"
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "test_util.hpp"
+
+namespace tsize {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::ThrowsMessage;
+using test::count_json;
+
+TEST(HfConfig, MissingKeysTakeTransformersDefaults) {
+  // GPT2Config() is GPT-2 small: 124,439,808 parameters.
+  EXPECT_EQ(count_json(R"({"model_type": "gpt2"})").total, 124'439'808);
+  // BertConfig() is bert-base-uncased: BertModel with pooler, 109,482,240.
+  EXPECT_EQ(count_json(R"({"model_type": "bert"})").total, 109'482'240);
+}
+
+TEST(HfConfig, Qwen3HeadDimDefaultsTo128NotHiddenOverHeads) {
+  const ModelSpec s = parse_hf_config(
+      R"({"model_type": "qwen3", "hidden_size": 1024, "num_attention_heads": 16,
+          "num_key_value_heads": 8})",
+      "t");
+  EXPECT_EQ(s.d_head, 128);
+  EXPECT_TRUE(s.qk_norm);
+}
+
+TEST(HfConfig, FactsTheConfigDoesNotState) {
+  const ModelSpec qwen = parse_hf_config(R"({"model_type": "qwen2"})", "t");
+  EXPECT_TRUE(qwen.qkv_bias);  // modeling_qwen2.py: q/k/v bias=True
+  EXPECT_FALSE(qwen.o_bias);
+  const ModelSpec gpt2 = parse_hf_config(R"({"model_type": "gpt2"})", "t");
+  EXPECT_TRUE(gpt2.qkv_bias && gpt2.o_bias && gpt2.mlp_bias && gpt2.tied_embeddings);
+  const ModelSpec gemma2 = parse_hf_config(R"({"model_type": "gemma2"})", "t");
+  EXPECT_EQ(gemma2.norms_per_layer, 4);
+  EXPECT_TRUE(gemma2.tied_embeddings);
+  const ModelSpec neox = parse_hf_config(R"({"model_type": "gpt_neox"})", "t");
+  EXPECT_DOUBLE_EQ(neox.rotary_fraction, 0.25);
+  EXPECT_TRUE(neox.parallel_residual);
+}
+
+TEST(HfConfig, Qwen2MoeLayersFollowDecoderSparseStepAndMlpOnlyLayers) {
+  const ModelSpec s = parse_hf_config(
+      R"({"model_type": "qwen2_moe", "num_hidden_layers": 6, "decoder_sparse_step": 2,
+          "mlp_only_layers": [3]})",
+      "t");
+  // (i + 1) % 2 == 0 → layers 1, 3, 5; layer 3 is listed as dense.
+  EXPECT_FALSE(is_moe_layer(s, 0));
+  EXPECT_TRUE(is_moe_layer(s, 1));
+  EXPECT_FALSE(is_moe_layer(s, 3));
+  EXPECT_TRUE(is_moe_layer(s, 5));
+}
+
+TEST(HfConfig, DeepSeekWithoutQLoraUsesOneQueryProjection) {
+  const char* json = R"({"model_type": "deepseek_v2", "q_lora_rank": null, "n_routed_experts": 4,
+      "num_experts_per_tok": 2, "num_hidden_layers": 2, "hidden_size": 256,
+      "num_attention_heads": 4, "intermediate_size": 512, "moe_intermediate_size": 64,
+      "vocab_size": 1000, "qk_nope_head_dim": 32, "qk_rope_head_dim": 16, "v_head_dim": 32,
+      "kv_lora_rank": 64, "n_shared_experts": 1})";
+  const ModelSpec s = parse_hf_config(json, "t");
+  ASSERT_TRUE(s.mla);
+  EXPECT_EQ(s.mla->q_lora_rank, 0);
+  // Per layer, derived by hand (h = 256, 4 heads, qk 48, v 32, no biases):
+  //   q_proj 256·4·48 = 49,152; kv_a 256·(64+16) = 20,480; kv_a_norm 64;
+  //   kv_b 64·4·(32+32) = 16,384; o 4·32·256 = 32,768; norms 2·256 = 512  → attention+norms 119,360
+  //   router 256·4 = 1,024; 4 routed + 1 shared SwiGLU experts of 3·256·64 = 49,152 → 246,784
+  // V2 (greedy top-k) has no score-correction bias. Both layers are MoE (first_k_dense 0).
+  // Outside: 2 · 1000·256 + 256 = 512,256.
+  EXPECT_EQ(count_json(json).total, 2 * (119'360 + 1'024 + 5 * 49'152) + 512'256);
+}
+
+TEST(HfConfigErrors, MalformedJsonNamesLineAndColumn) {
+  EXPECT_THAT([] { parse_hf_config("{\n  \"model_type\": \"gpt2\",\n  oops\n}", "config.json"); },
+              ThrowsMessage<Error>(HasSubstr("config.json: malformed JSON at line 3, column 3")));
+}
+
+TEST(HfConfigErrors, MissingOrUnknownModelTypeListsTheSupportedOnes) {
+  EXPECT_THAT([] { parse_hf_config("{}", "c.json"); },
+              ThrowsMessage<Error>(AllOf(HasSubstr("c.json: missing string key model_type"),
+                                         HasSubstr("deepseek_v3"), HasSubstr("qwen2_moe"))));
+  EXPECT_THAT([] { parse_hf_config(R"({"model_type": "t5"})", "c.json"); },
+              ThrowsMessage<Error>(AllOf(HasSubstr("model_type \"t5\" is not supported"),
+                                         HasSubstr("gpt_neox"))));
+  EXPECT_THAT([] { parse_hf_config("[1, 2]", "c.json"); },
+              ThrowsMessage<Error>(HasSubstr("expected a JSON object")));
+}
+
+TEST(HfConfigErrors, MistypedKeysNameKeyValueAndExpectation) {
+  EXPECT_THAT([] { parse_hf_config(R"({"model_type": "llama", "hidden_size": "4096"})", "c"); },
+              ThrowsMessage<Error>(HasSubstr("hidden_size=\"4096\": expected an integer")));
+  EXPECT_THAT([] { parse_hf_config(R"({"model_type": "llama", "hidden_size": 4096.5})", "c"); },
+              ThrowsMessage<Error>(HasSubstr("hidden_size=4096.5: expected an integer")));
+  EXPECT_THAT(
+      [] { parse_hf_config(R"({"model_type": "llama", "tie_word_embeddings": "no"})", "c"); },
+      ThrowsMessage<Error>(HasSubstr("tie_word_embeddings=\"no\": expected true or false")));
+  EXPECT_THAT([] { parse_hf_config(R"({"model_type": "gpt2", "activation_function": "tanh"})", "c"); },
+              ThrowsMessage<Error>(HasSubstr("activation_function=\"tanh\": unsupported")));
+}
+
+TEST(HfConfigErrors, ImpossibleShapes) {
+  EXPECT_THAT([] { parse_hf_config(R"({"model_type": "llama", "num_hidden_layers": 0})", "c"); },
+              ThrowsMessage<Error>(HasSubstr("num_hidden_layers=0: expected an integer >= 1")));
+  EXPECT_THAT([] { parse_hf_config(R"({"model_type": "llama", "vocab_size": -5})", "c"); },
+              ThrowsMessage<Error>(HasSubstr("vocab_size=-5")));
+  EXPECT_THAT(
+      [] {
+        parse_hf_config(R"({"model_type": "gpt2", "n_embd": 1601, "n_head": 25})", "config.json");
+      },
+      ThrowsMessage<Error>(HasSubstr("config.json: n_head=25 does not divide n_embd=1601")));
+  EXPECT_THAT(
+      [] { parse_hf_config(R"({"model_type": "llama", "num_key_value_heads": 5})", "c"); },
+      ThrowsMessage<Error>(HasSubstr("num_key_value_heads=5 does not divide num_attention_heads=32")));
+  EXPECT_THAT(
+      [] { parse_hf_config(R"({"model_type": "mixtral", "num_experts_per_tok": 9})", "c"); },
+      ThrowsMessage<Error>(HasSubstr("num_experts_per_tok=9 exceeds num_local_experts=8")));
+  EXPECT_THAT(
+      [] { parse_hf_config(R"({"model_type": "llama", "hidden_size": 99999999999999999999})", "c"); },
+      ThrowsMessage<Error>(HasSubstr("hidden_size")));
+  EXPECT_THAT(
+      [] { parse_hf_config(R"({"model_type": "llama", "vocab_size": 2000000000})", "c"); },
+      ThrowsMessage<Error>(HasSubstr("exceeds the largest supported size")));
+}
+
+TEST(HfConfigErrors, EveryProblemIsListedAtOnce) {
+  EXPECT_THAT(
+      [] {
+        parse_hf_config(R"({"model_type": "llama", "num_hidden_layers": 0, "vocab_size": "x"})",
+                        "c");
+      },
+      ThrowsMessage<Error>(AllOf(HasSubstr("num_hidden_layers=0"), HasSubstr("vocab_size=\"x\""))));
+}
+
+TEST(HfConfigErrors, FileErrorsNameThePath) {
+  EXPECT_THAT([] { load_hf_config_file("/nonexistent/config.json"); },
+              ThrowsMessage<Error>(HasSubstr("/nonexistent/config.json: cannot open file")));
+  EXPECT_THAT([] { load_hf_config_file(TSIZE_TEST_DATA); },
+              ThrowsMessage<Error>(HasSubstr("is a directory")));
+}
+
+}  // namespace
+}  // namespace tsize

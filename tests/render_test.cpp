@@ -1,1 +1,99 @@
+#include "tsize/render.hpp"
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "test_util.hpp"
+#include "tsize/report.hpp"
+
+namespace tsize {
+namespace {
+
+using ::testing::HasSubstr;
+
+Report params_report(const std::string& preset) {
+  const Graph g = build_graph(load_preset(preset));
+  Report r = report_heading(g.spec);
+  r.sections.push_back(params_section(count_params(g)));
+  return r;
+}
+
+// Sum of the children equals the node, all the way down.
+void expect_sums(const nlohmann::json& node) {
+  if (node["children"].empty()) return;
+  std::uint64_t sum = 0;
+  for (const auto& c : node["children"]) {
+    expect_sums(c);
+    sum += c["params"].get<std::uint64_t>();
+  }
+  EXPECT_EQ(sum, node["params"].get<std::uint64_t>()) << node["name"];
+}
+
+TEST(RenderJson, ParamsContractFieldsAndTreeSums) {
+  for (const char* preset : {"gpt2", "mixtral-8x7b", "deepseek-v3", "bert-base-uncased"}) {
+    const auto j = nlohmann::json::parse(render(params_report(preset), {Format::kJson}));
+    for (const char* key : {"total", "trainable", "non_embedding", "active"}) {
+      ASSERT_TRUE(j[key].is_number_unsigned()) << preset << " " << key;
+    }
+    EXPECT_EQ(j["breakdown"]["params"], j["total"]) << preset;
+    expect_sums(j["breakdown"]);
+  }
+}
+
+TEST(RenderJson, ReportNestsSections) {
+  RenderOptions o{Format::kJson};
+  o.nest_sections = true;
+  const auto j = nlohmann::json::parse(render(full_report(build_graph(load_preset("gpt2"))), o));
+  EXPECT_EQ(j["params"]["total"], 124'439'808);
+  EXPECT_EQ(j["model"], "gpt2");
+}
+
+TEST(RenderJson, EscapesStrings) {
+  Report r;
+  r.model = "a\"b\\c\n";
+  const auto j = nlohmann::json::parse(render(r, {Format::kJson}));
+  EXPECT_EQ(j["model"], "a\"b\\c\n");
+}
+
+TEST(RenderCsv, OneRowPerNodeAndFact) {
+  const std::string csv = render(params_report("gpt2"), {Format::kCsv});
+  EXPECT_THAT(csv, HasSubstr("section,kind,name,value,unit,repeat,note\n"));
+  EXPECT_THAT(csv, HasSubstr("params,breakdown,layers/attention/qkv_proj,21261312,params,1,\n"));
+  EXPECT_THAT(csv, HasSubstr("params,fact,total,124439808,params,1,\n"));
+}
+
+TEST(RenderMarkdown, IsATable) {
+  const std::string md = render(params_report("gpt2"), {Format::kMarkdown});
+  EXPECT_THAT(md, HasSubstr("| component | params | share | note |"));
+  EXPECT_THAT(md, HasSubstr("| 12 × layers | 85,054,464 | 68.3 % | layers 0-11 |"));
+}
+
+TEST(RenderTable, ShowsPerLayerFiguresInsideRepeatedBlocks) {
+  const std::string t = render(params_report("gpt2"), {});
+  EXPECT_THAT(t, HasSubstr("12 × layers"));
+  EXPECT_THAT(t, HasSubstr("qkv_proj        1,771,776  per layer"));
+  EXPECT_THAT(t, HasSubstr("474.70 MiB"));
+  RenderOptions si;
+  si.units = ByteUnits::kSI;
+  EXPECT_THAT(render(params_report("gpt2"), si), HasSubstr("497.76 MB"));
+}
+
+TEST(Units, HumanFormats) {
+  EXPECT_EQ(human_count(950), "950");
+  EXPECT_EQ(human_count(1'557'611'200), "1.56 B");
+  EXPECT_EQ(human_bytes(6'230'444'800, ByteUnits::kBinary), "5.80 GiB");
+  EXPECT_EQ(human_bytes(6'230'444'800, ByteUnits::kSI), "6.23 GB");
+  EXPECT_EQ(human_bytes(512, ByteUnits::kBinary), "512 B");
+  EXPECT_EQ(percent(1, 3), "33.3 %");
+  EXPECT_EQ(percent(1, 0), "0.0 %");
+}
+
+TEST(ParseOptions, BadNamesListTheChoices) {
+  EXPECT_THROW(parse_format("yaml"), Error);
+  EXPECT_EQ(parse_format("md"), Format::kMarkdown);
+  EXPECT_THROW(parse_units("metric"), Error);
+}
+
+}  // namespace
+}  // namespace tsize

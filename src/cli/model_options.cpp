@@ -20,18 +20,24 @@ void add_model_options(CLI::App* cmd, ModelOptions& o) {
   integer("--d-ff", o.d_ff, "MLP hidden size");
   integer("--vocab", o.vocab, "vocabulary size");
   integer("--context", o.context, "maximum positions the model is built for");
-  cmd->add_option("--mlp", o.mlp, "gelu | relu | swiglu | geglu")->group("Architecture");
-  cmd->add_option("--norm", o.norm, "layernorm | rmsnorm")->group("Architecture");
-  cmd->add_option("--pos", o.pos, "learned | rope | none")->group("Architecture");
-  cmd->add_option("--bias", o.bias, "true | false: every Linear and LayerNorm bias")
-      ->group("Architecture");
-  cmd->add_option("--tied", o.tied, "true | false: lm_head shares the token embedding")
-      ->group("Architecture");
+  using Choices = std::vector<std::string>;
+  auto choice = [&](const char* flag, std::string& target, const char* help, Choices choices) {
+    cmd->add_option(flag, target, help)->check(CLI::IsMember(choices))->group("Architecture");
+  };
+  choice("--mlp", o.mlp, "MLP kind", {"gelu", "relu", "swiglu", "geglu"});
+  choice("--norm", o.norm, "normalization", {"layernorm", "rmsnorm"});
+  choice("--pos", o.pos, "positions", {"learned", "rope", "none"});
+  choice("--bias", o.bias, "every Linear and LayerNorm bias on or off", {"true", "false"});
+  choice("--tied", o.tied, "lm_head shares the token embedding", {"true", "false"});
 }
 
 void add_output_options(CLI::App* cmd, OutputOptions& o) {
-  cmd->add_option("--format", o.format, "table | json | csv | markdown")->group("Output");
-  cmd->add_option("--units", o.units, "binary (GiB) | si (GB)")->group("Output");
+  cmd->add_option("--format", o.format, "output format")
+      ->check(CLI::IsMember({"table", "json", "csv", "markdown", "md"}))
+      ->group("Output");
+  cmd->add_option("--units", o.units, "bytes in binary (GiB) or si (GB) units")
+      ->check(CLI::IsMember({"binary", "si"}))
+      ->group("Output");
 }
 
 ModelSpec resolve_model(const ModelOptions& o) {
