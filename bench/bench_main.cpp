@@ -1,2 +1,74 @@
+// Benchmarks: loading a preset, building its Graph, counting parameters, rendering, and the
+// whole `tsize params gpt2-xl` process. Figures and the machine are recorded in bench/README.md.
 #include <benchmark/benchmark.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "tsize/graph.hpp"
+#include "tsize/params.hpp"
+#include "tsize/presets.hpp"
+#include "tsize/render.hpp"
+#include "tsize/report.hpp"
+
+extern char** environ;
+
+namespace {
+
+const char* const kModels[] = {"gpt2-xl", "llama-3.1-405b", "deepseek-v3"};
+
+void BM_LoadPreset(benchmark::State& state) {
+  const std::string name = kModels[state.range(0)];
+  for (auto _ : state) benchmark::DoNotOptimize(tsize::load_preset(name));
+  state.SetLabel(name);
+}
+BENCHMARK(BM_LoadPreset)->DenseRange(0, 2);
+
+void BM_BuildGraph(benchmark::State& state) {
+  const tsize::ModelSpec spec = tsize::load_preset(kModels[state.range(0)]);
+  for (auto _ : state) benchmark::DoNotOptimize(tsize::build_graph(spec));
+  state.SetLabel(kModels[state.range(0)]);
+}
+BENCHMARK(BM_BuildGraph)->DenseRange(0, 2);
+
+void BM_CountParams(benchmark::State& state) {
+  const tsize::Graph graph = tsize::build_graph(tsize::load_preset(kModels[state.range(0)]));
+  for (auto _ : state) benchmark::DoNotOptimize(tsize::count_params(graph));
+  state.SetLabel(kModels[state.range(0)]);
+}
+BENCHMARK(BM_CountParams)->DenseRange(0, 2);
+
+void BM_RenderParamsTable(benchmark::State& state) {
+  const tsize::Report report = tsize::full_report(tsize::build_graph(tsize::load_preset("gpt2-xl")));
+  for (auto _ : state) benchmark::DoNotOptimize(tsize::render(report, {}));
+}
+BENCHMARK(BM_RenderParamsTable);
+
+// The whole process: posix_spawn of `tsize params gpt2-xl`, output to /dev/null, wait.
+void BM_ProcessParamsGpt2Xl(benchmark::State& state) {
+  char bin[] = TSIZE_BINARY;
+  char cmd[] = "params";
+  char model[] = "gpt2-xl";
+  char* argv[] = {bin, cmd, model, nullptr};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  for (auto _ : state) {
+    pid_t pid = 0;
+    if (posix_spawn(&pid, bin, &actions, nullptr, argv, environ) != 0) {
+      state.SkipWithError("cannot spawn tsize");
+      break;
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) state.SkipWithError("tsize failed");
+  }
+  posix_spawn_file_actions_destroy(&actions);
+}
+BENCHMARK(BM_ProcessParamsGpt2Xl)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
 BENCHMARK_MAIN();

@@ -6,7 +6,7 @@ namespace tsize::cli {
 
 void add_models_command(CLI::App& app, std::string& out) {
   auto* cmd = app.add_subcommand("models", "list the preset models with their parameter counts");
-  auto* opts = new OutputOptions();  // lives as long as the process
+  auto opts = std::make_shared<OutputOptions>();  // owned by the callback
   add_output_options(cmd, *opts);
   cmd->footer("Example:\n  tsize models\n  tsize models --format json");
   cmd->callback([&out, opts] { out = render_model_list(preset_summaries(), render_options(*opts)); });

@@ -8,8 +8,8 @@ namespace tsize::cli {
 
 void add_params_command(CLI::App& app, std::string& out) {
   auto* cmd = app.add_subcommand("params", "parameter table by component, with totals and bytes");
-  auto* model = new ModelOptions();
-  auto* output = new OutputOptions();
+  auto model = std::make_shared<ModelOptions>();  // owned by the callback
+  auto output = std::make_shared<OutputOptions>();
   add_model_options(cmd, *model);
   add_output_options(cmd, *output);
   cmd->footer(

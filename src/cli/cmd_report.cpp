@@ -7,8 +7,8 @@ namespace tsize::cli {
 
 void add_report_command(CLI::App& app, std::string& out) {
   auto* cmd = app.add_subcommand("report", "everything tsize knows about a model, on one page");
-  auto* model = new ModelOptions();
-  auto* output = new OutputOptions();
+  auto model = std::make_shared<ModelOptions>();  // owned by the callback
+  auto output = std::make_shared<OutputOptions>();
   add_model_options(cmd, *model);
   add_output_options(cmd, *output);
   cmd->footer("Example:\n  tsize report gpt2-xl\n  tsize report mixtral-8x7b --format markdown");
