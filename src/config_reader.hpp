@@ -27,6 +27,11 @@ class ConfigReader {
   // An optional integer: nullopt when absent or null.
   std::optional<std::int64_t> maybe_integer(std::initializer_list<const char*> keys,
                                             std::int64_t minimum = 1);
+  // True when `key` is present with the value null (transformers often means "derive it").
+  bool is_null(const char* key) const {
+    auto it = root_.find(key);
+    return it != root_.end() && it->is_null();
+  }
   bool boolean(const char* key, bool fallback);
   double number(const char* key, double fallback);
   std::string string(const char* key, const std::string& fallback);

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace tsize::detail {
 namespace {
 
@@ -37,16 +39,24 @@ Activation parse_activation(ConfigReader& c, const char* fallback) {
 }
 
 // Heads and head_dim; without head_dim the heads must divide hidden_size.
+// GPT-2, BERT and GPT-NeoX ignore a head_dim key (their modeling code divides hidden by heads);
+// the llama family reads it.
+enum class HeadDimKey { kRead, kIgnored };
+
 void read_heads(ConfigReader& c, ModelSpec& s, const Defaults& d,
                 std::initializer_list<const char*> heads_keys = {"num_attention_heads"},
-                std::initializer_list<const char*> hidden_keys = {"hidden_size"}) {
+                std::initializer_list<const char*> hidden_keys = {"hidden_size"},
+                HeadDimKey head_dim_key = HeadDimKey::kRead) {
   s.d_model = c.integer(hidden_keys, d.hidden);
   s.n_heads = c.integer(heads_keys, d.heads);
-  // transformers: num_key_value_heads None → num_attention_heads.
-  s.n_kv_heads = c.integer({"num_key_value_heads"}, d.kv_heads > 0 ? d.kv_heads : s.n_heads);
+  // Absent: the config class default; null: num_attention_heads (transformers' __init__).
+  const std::int64_t kv_default =
+      d.kv_heads > 0 && !c.is_null("num_key_value_heads") ? d.kv_heads : s.n_heads;
+  s.n_kv_heads = c.integer({"num_key_value_heads"}, kv_default);
   std::string key;
-  const bool explicit_head_dim = c.find({"head_dim"}, &key) != nullptr;
-  s.d_head = c.integer({"head_dim"}, d.head_dim);
+  const bool explicit_head_dim =
+      head_dim_key == HeadDimKey::kRead && c.find({"head_dim"}, &key) != nullptr;
+  s.d_head = explicit_head_dim ? c.integer({"head_dim"}, d.head_dim) : d.head_dim;
   if (!explicit_head_dim && d.head_dim == 0) {
     if (s.n_heads > 0 && s.d_model % s.n_heads != 0) {
       std::string heads_key, hidden_key;  // the spelling the file uses: n_head or num_attention_heads
@@ -95,7 +105,10 @@ ModelSpec gpt2(ConfigReader& c) {
   s.vocab = c.integer({"vocab_size"}, 50257);
   s.n_layers = c.integer({"num_hidden_layers", "n_layer"}, 12);
   read_heads(c, s, {50257, 768, 0, 12, 12}, {"num_attention_heads", "n_head"},
-             {"hidden_size", "n_embd"});
+             {"hidden_size", "n_embd"}, HeadDimKey::kIgnored);
+  if (c.boolean("add_cross_attention", false)) {
+    c.problem("add_cross_attention=true: encoder-decoder cross-attention is not supported");
+  }
   s.n_kv_heads = s.n_heads;
   s.d_ff = c.integer({"n_inner"}, 4 * s.d_model);  // n_inner None → 4 · n_embd
   s.max_positions = c.integer({"max_position_embeddings", "n_positions"}, 1024);
@@ -111,7 +124,11 @@ ModelSpec bert(ConfigReader& c) {
   s.structure = Structure::kEncoder;
   s.vocab = c.integer({"vocab_size"}, 30522);
   s.n_layers = c.integer({"num_hidden_layers"}, 12);
-  read_heads(c, s, {30522, 768, 3072, 12, 12});
+  read_heads(c, s, {30522, 768, 3072, 12, 12}, {"num_attention_heads"}, {"hidden_size"},
+             HeadDimKey::kIgnored);
+  if (c.boolean("add_cross_attention", false)) {
+    c.problem("add_cross_attention=true: encoder-decoder cross-attention is not supported");
+  }
   s.n_kv_heads = s.n_heads;
   s.d_ff = c.integer({"intermediate_size"}, 3072);
   s.max_positions = c.integer({"max_position_embeddings"}, 512);
@@ -132,7 +149,8 @@ ModelSpec gpt_neox(ConfigReader& c) {
   ModelSpec s;
   s.vocab = c.integer({"vocab_size"}, 50432);
   s.n_layers = c.integer({"num_hidden_layers"}, 44);
-  read_heads(c, s, {50432, 6144, 24576, 44, 64});
+  read_heads(c, s, {50432, 6144, 24576, 44, 64}, {"num_attention_heads"}, {"hidden_size"},
+             HeadDimKey::kIgnored);
   s.n_kv_heads = s.n_heads;
   s.d_ff = c.integer({"intermediate_size"}, 24576);
   s.max_positions = c.integer({"max_position_embeddings"}, 2048);
@@ -224,13 +242,21 @@ ModelSpec phi3(ConfigReader& c) {
   return s;
 }
 
+// Defaults of DeepSeek's MoE and MLA keys (transformers' configuration_deepseek_v2/v3.py).
+struct DeepSeekDefaults {
+  std::int64_t routed_experts, experts_per_token;  // experts_per_token 0: no default (V2)
+  std::int64_t shared_experts, d_ff_expert, first_dense;
+  const char* topk_method;
+};
+
 // DeepSeek-V2/V3 (and V3.2): MLA attention, MoE after the first dense layers.
-ModelSpec deepseek(ConfigReader& c, const Defaults& d, bool v3) {
+ModelSpec deepseek(ConfigReader& c, const Defaults& d, const DeepSeekDefaults& dd) {
   ModelSpec s = llama_like(c, d);
   s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
   s.mlp_bias = c.boolean("mlp_bias", false);
   MlaSpec a;
-  a.q_lora_rank = c.integer({"q_lora_rank"}, 0, 0);  // null: one full q_proj
+  // q_lora_rank null means one full q_proj; absent means the class default 1536.
+  a.q_lora_rank = c.is_null("q_lora_rank") ? 0 : c.integer({"q_lora_rank"}, 1536);
   a.kv_lora_rank = c.integer({"kv_lora_rank"}, 512);
   a.qk_nope_head_dim = c.integer({"qk_nope_head_dim"}, 128, 0);
   a.qk_rope_head_dim = c.integer({"qk_rope_head_dim"}, 64);
@@ -238,21 +264,22 @@ ModelSpec deepseek(ConfigReader& c, const Defaults& d, bool v3) {
   s.mla = a;
   s.d_head = a.qk_nope_head_dim + a.qk_rope_head_dim;
   s.n_kv_heads = s.n_heads;  // MLA shapes ignore num_key_value_heads
-  const auto routed = c.maybe_integer({"n_routed_experts", "num_local_experts"});
-  if (routed) {
+  if (!c.is_null("n_routed_experts")) {  // null: a dense model (DeepSeek's own code)
     MoeSpec m;
-    m.n_routed_experts = *routed;
+    m.n_routed_experts = c.integer({"n_routed_experts", "num_local_experts"}, dd.routed_experts);
     const auto k = c.maybe_integer({"num_experts_per_tok"});
-    if (!k) c.problem("num_experts_per_tok is missing (needed with n_routed_experts)");
-    m.experts_per_token = k.value_or(1);
-    m.d_ff_expert = c.integer({"moe_intermediate_size"}, v3 ? 2048 : 1407);
-    m.n_shared_experts = c.integer({"n_shared_experts"}, v3 ? 1 : 0, 0);
+    if (!k && dd.experts_per_token == 0) {
+      c.problem("num_experts_per_tok is missing (needed with n_routed_experts)");
+    }
+    m.experts_per_token = k.value_or(std::max<std::int64_t>(dd.experts_per_token, 1));
+    m.d_ff_expert = c.integer({"moe_intermediate_size"}, dd.d_ff_expert);
+    m.n_shared_experts = c.integer({"n_shared_experts"}, dd.shared_experts, 0);
     m.d_ff_shared = m.d_ff_expert * m.n_shared_experts;  // one MLP of moe_I · n_shared
-    m.first_dense_layers = c.integer({"first_k_dense_replace"}, v3 ? 3 : 0, 0);
+    m.first_dense_layers = c.integer({"first_k_dense_replace"}, dd.first_dense, 0);
     m.layer_frequency = c.integer({"moe_layer_freq"}, 1);
     // noaux_tc adds e_score_correction_bias [E] (DeepSeek-V3 §2.1.2), a Parameter in
     // DeepSeek's modeling_deepseek.py.
-    m.router_score_correction = c.string("topk_method", v3 ? "noaux_tc" : "greedy") == "noaux_tc";
+    m.router_score_correction = c.string("topk_method", dd.topk_method) == "noaux_tc";
     check_moe(c, m, "n_routed_experts");
     s.moe = m;
   }
@@ -261,11 +288,11 @@ ModelSpec deepseek(ConfigReader& c, const Defaults& d, bool v3) {
 }
 
 ModelSpec deepseek_v2(ConfigReader& c) {
-  return deepseek(c, {32000, 4096, 11008, 32, 32, 0, 0, 2048}, false);
+  return deepseek(c, {32000, 4096, 11008, 32, 32, 0, 0, 2048}, {64, 0, 2, 1407, 0, "greedy"});
 }
 
 ModelSpec deepseek_v3(ConfigReader& c) {
-  return deepseek(c, {129280, 7168, 18432, 61, 128, 0, 0, 4096}, true);
+  return deepseek(c, {129280, 7168, 18432, 61, 128, 0, 0, 4096}, {256, 8, 1, 2048, 3, "noaux_tc"});
 }
 
 ModelSpec deepseek_v32(ConfigReader& c) {

@@ -45,11 +45,23 @@ ModelSpec apply_overrides(ModelSpec s, const ModelOverrides& o) {
     }
     s.d_head = s.d_model / s.n_heads;
   }
-  if (o.d_ff) s.d_ff = *o.d_ff;
+  if (o.d_ff) {
+    const bool has_dense = !s.moe || s.moe->first_dense_layers > 0 || s.moe->layer_frequency > 1 ||
+                           !s.moe->dense_layers.empty();
+    if (!has_dense) {
+      throw Error(fmt::format("--d-ff {}: every layer of {} is MoE, so no MLP uses d_ff", *o.d_ff,
+                              s.name.empty() ? "this model" : s.name));
+    }
+    s.d_ff = *o.d_ff;
+  }
   if (o.vocab) s.vocab = *o.vocab;
   if (o.context) s.max_positions = *o.context;
   if (o.mlp) apply_mlp(s, *o.mlp);
-  if (o.norm) s.norm = *o.norm;
+  if (o.norm) {
+    // A LayerNorm has a bias unless --bias false says otherwise.
+    if (*o.norm == NormKind::kLayerNorm && s.norm != NormKind::kLayerNorm) s.norm_bias = true;
+    s.norm = *o.norm;
+  }
   if (o.positions) s.positions = *o.positions;
   if (o.bias) {
     s.qkv_bias = s.o_bias = s.mlp_bias = *o.bias;

@@ -17,7 +17,7 @@ Breakdown& child_named(Breakdown& parent, const std::string& name) {
   for (Breakdown& c : parent.children) {
     if (c.name == name) return c;
   }
-  parent.children.push_back(Breakdown{name, 0, 1, "", {}});
+  parent.children.push_back(Breakdown{name, {}, 1, "", {}});
   return parent.children.back();
 }
 
@@ -27,7 +27,7 @@ ParamCounts count_params(const Graph& graph) {
   ParamCounts r;
   r.breakdown.name = graph.spec.name.empty() ? "model" : graph.spec.name;
   for (const Block& block : graph.blocks) {
-    Breakdown node{block.name, 0, block.repeat, "", {}};
+    Breakdown node{block.name, {}, block.repeat, "", {}};
     if (!block.layers.empty()) node.note = "layers " + block.layers;
     std::vector<const Op*> shown;  // ops with a row: weights, or tied weights
     for (const Op& op : block.ops) {
@@ -41,8 +41,8 @@ ParamCounts count_params(const Graph& graph) {
       if (all != 0 || op.tied) shown.push_back(&op);
     }
     if (shown.size() == 1) {  // one row is enough: "final norm", "lm_head"
-      node.value = mul(mul(params_per_copy(*shown[0]), static_cast<std::uint64_t>(shown[0]->copies)),
-                       static_cast<std::uint64_t>(block.repeat));
+      node.values = {mul(mul(params_per_copy(*shown[0]), static_cast<std::uint64_t>(shown[0]->copies)),
+                         static_cast<std::uint64_t>(block.repeat))};
       if (node.note.empty()) node.note = op_note(*shown[0]);
       r.breakdown.children.push_back(std::move(node));
       continue;
@@ -53,7 +53,7 @@ ParamCounts count_params(const Graph& graph) {
       const Count all = mul(mul(params_per_copy(*op), static_cast<std::uint64_t>(op->copies)),
                             static_cast<std::uint64_t>(block.repeat));
       Breakdown& parent = single_group ? node : child_named(node, op->group);
-      parent.children.push_back(Breakdown{op->name, all, 1, op_note(*op), {}});
+      parent.children.push_back(Breakdown{op->name, {all}, 1, op_note(*op), {}});
     }
     sum_up(node);
     r.breakdown.children.push_back(std::move(node));

@@ -29,18 +29,22 @@ std::string md_cell(const std::string& s) {
 
 }  // namespace
 
-// Columns: section, kind (breakdown | fact), name (path or fact key), value (exact), unit,
-// repeat, note. Breakdown values are totals over all instances.
+// Columns: section, kind (breakdown | fact), name (path or fact key), column (the breakdown
+// column, or the fact's unit), value (exact), unit, repeat, note. Breakdown values are totals
+// over all instances; a node with several columns has one row per column.
 std::string render_csv(const Report& report) {
-  std::string out = "section,kind,name,value,unit,repeat,note\n";
+  std::string out = "section,kind,name,column,value,unit,repeat,note\n";
   for (const Section& s : report.sections) {
     const char* unit = detail::unit_name(s.unit);
     for (const detail::Row& r : detail::flatten(s.breakdown)) {
-      out += fmt::format("{},breakdown,{},{},{},{},{}\n", s.key, csv_field(r.path),
-                         to_string(r.value), unit, r.repeat, csv_field(r.note));
+      for (std::size_t i = 0; i < s.columns.size(); ++i) {
+        const Count v = i < r.values.size() ? r.values[i] : Count{0};
+        out += fmt::format("{},breakdown,{},{},{},{},{},{}\n", s.key, csv_field(r.path),
+                           s.columns[i], to_string(v), unit, r.repeat, csv_field(r.note));
+      }
     }
     for (const Fact& f : s.facts) {
-      out += fmt::format("{},fact,{},{},{},1,{}\n", s.key, f.key, to_string(f.value),
+      out += fmt::format("{},fact,{},,{},{},1,{}\n", s.key, f.key, to_string(f.value),
                          detail::unit_name(f.unit), csv_field(f.note));
     }
   }
@@ -50,13 +54,19 @@ std::string render_csv(const Report& report) {
 std::string render_markdown(const Report& report, ByteUnits units) {
   std::string out = "**" + md_cell(detail::heading(report)) + "**\n";
   for (const Section& s : report.sections) {
-    out += fmt::format("\n### {}\n\n| component | {} | share | note |\n|---|---:|---:|---|\n",
-                       s.title, s.value_name);
+    out += fmt::format("\n### {}\n\n| component |", s.title);
+    for (const std::string& c : s.columns) out += " " + c + " |";
+    out += " share | note |\n|---|";
+    for (std::size_t i = 0; i < s.columns.size(); ++i) out += "---:|";
+    out += "---:|---|\n";
+    const auto share_col = static_cast<std::size_t>(s.share_column);
     for (const detail::Row& r : detail::flatten(s.breakdown)) {
       std::string name = r.repeat > 1 ? fmt::format("{} × {}", r.repeat, r.path) : r.path;
-      std::string share = r.per_instance ? "per layer" : percent(r.value, s.breakdown.value);
-      out += fmt::format("| {} | {} | {} | {} |\n", md_cell(name), with_commas(r.each), share,
-                         md_cell(r.note));
+      const Count v = share_col < r.values.size() ? r.values[share_col] : Count{0};
+      std::string share = r.per_instance ? "per layer" : percent(v, s.breakdown.value(share_col));
+      out += "| " + md_cell(name) + " |";
+      for (const Count e : r.each) out += " " + with_commas(e) + " |";
+      out += " " + share + " | " + md_cell(r.note) + " |\n";
     }
     out += "\n| total | exact | human | note |\n|---|---:|---:|---|\n";
     for (const Fact& f : s.facts) {

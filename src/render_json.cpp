@@ -31,15 +31,19 @@ std::string quoted(const std::string& s) {
 
 std::string pad(int indent) { return std::string(static_cast<std::size_t>(indent), ' '); }
 
-void node(const Breakdown& b, const std::string& value_name, int indent, std::string& out) {
-  out += "{\"name\": " + quoted(b.name) + ", " + quoted(value_name) + ": " + to_string(b.value);
+void node(const Breakdown& b, const std::vector<std::string>& columns, int indent,
+          std::string& out) {
+  out += "{\"name\": " + quoted(b.name);
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    out += ", " + quoted(columns[i]) + ": " + to_string(b.value(i));
+  }
   if (b.repeat > 1) out += ", \"repeat\": " + std::to_string(b.repeat);
   if (!b.note.empty()) out += ", \"note\": " + quoted(b.note);
   out += ", \"children\": [";
   for (std::size_t i = 0; i < b.children.size(); ++i) {
     out += i == 0 ? "\n" : ",\n";
     out += pad(indent + 2);
-    node(b.children[i], value_name, indent + 2, out);
+    node(b.children[i], columns, indent + 2, out);
   }
   if (!b.children.empty()) out += "\n" + pad(indent);
   out += "]}";
@@ -54,7 +58,7 @@ std::string fields(const Section& s, int indent) {
     out += (i == 0 ? "" : ", ") + quoted(s.assumptions[i]);
   }
   out += "],\n" + pad(indent) + "\"breakdown\": ";
-  node(s.breakdown, s.value_name, indent, out);
+  node(s.breakdown, s.columns, indent, out);
   return out;
 }
 

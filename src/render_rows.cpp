@@ -10,10 +10,13 @@ void walk(const Breakdown& node, const std::string& prefix, int depth, std::int6
     r.name = child.name;
     r.path = prefix.empty() ? child.name : prefix + "/" + child.name;
     r.depth = depth;
-    r.value = child.value;
+    r.values = child.values;
     r.repeat = child.repeat;
     r.per_instance = repeat > 1;
-    r.each = r.per_instance ? child.value / static_cast<std::uint64_t>(repeat) : child.value;
+    r.each = child.values;
+    if (r.per_instance) {
+      for (Count& v : r.each) v /= static_cast<std::uint64_t>(repeat);
+    }
     r.note = child.note;
     rows.push_back(r);
     walk(child, r.path, depth + 1, repeat * child.repeat, rows);

@@ -10,12 +10,12 @@
 namespace tsize::detail {
 
 struct Row {
-  std::string name;    // the node's own name
-  std::string path;    // "layers/attention/q_proj" (root excluded)
-  int depth = 0;       // 0 for the root's children
-  Count value = 0;     // total over all instances
-  Count each = 0;      // per instance of the enclosing repeated block (= value outside one)
-  std::int64_t repeat = 1;  // > 1 on a repeated block's own row
+  std::string name;           // the node's own name
+  std::string path;           // "layers/attention/q_proj" (root excluded)
+  int depth = 0;              // 0 for the root's children
+  std::vector<Count> values;  // totals over all instances, one per column
+  std::vector<Count> each;    // per instance of the enclosing repeated block (= values outside)
+  std::int64_t repeat = 1;    // > 1 on a repeated block's own row
   bool per_instance = false;  // inside a repeated block: `each` is the figure to show
   std::string note;
 };

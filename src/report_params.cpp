@@ -1,13 +1,15 @@
 #include "tsize/report.hpp"
 
+#include <fmt/format.h>
+
 namespace tsize {
 
-Section params_section(const ParamCounts& c) {
+Section params_section(const ModelSpec& spec, const ParamCounts& c) {
   Section s;
   s.key = "params";
   s.title = "Parameters";
   s.unit = Unit::kCount;
-  s.value_name = "params";
+  s.columns = {"params"};
   s.breakdown = c.breakdown;
   s.facts = {
       {"total", "total", c.total, Unit::kCount, ""},
@@ -30,6 +32,12 @@ Section params_section(const ParamCounts& c) {
   if (c.active != c.total) {
     s.assumptions.push_back("active per token counts k of E routed experts (plus shared ones)");
   }
+  if (spec.mtp_layers > 0) {
+    s.assumptions.push_back(fmt::format(
+        "main model only: the {} multi-token-prediction module(s) (num_nextn_predict_layers) "
+        "are not counted",
+        spec.mtp_layers));
+  }
   if (c.trainable != c.total) {
     s.assumptions.push_back("trainable excludes the router's score-correction bias, which "
                             "DeepSeek-V3 updates by its balancing rule, not by gradients");
@@ -47,7 +55,7 @@ Report report_heading(const ModelSpec& spec) {
 
 Report full_report(const Graph& graph) {
   Report r = report_heading(graph.spec);
-  r.sections.push_back(params_section(count_params(graph)));
+  r.sections.push_back(params_section(graph.spec, count_params(graph)));
   return r;
 }
 

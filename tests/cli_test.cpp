@@ -69,7 +69,7 @@ TEST(Cli, ConfigPathAndFlagsWork) {
   const CliRun path = tsize_cli("params " + test::data_path("hf-configs/Qwen__Qwen2.5-7B.json") +
                              " --format csv");
   ASSERT_EQ(path.status, 0) << path.err;
-  EXPECT_THAT(path.out, HasSubstr("params,fact,total,7615616512,"));
+  EXPECT_THAT(path.out, HasSubstr("params,fact,total,,7615616512,"));
   const CliRun flags = tsize_cli("params --layers 12 --d-model 768 --heads 12 --format json");
   ASSERT_EQ(flags.status, 0) << flags.err;
   EXPECT_EQ(nlohmann::json::parse(flags.out)["total"], 124'439'808u);

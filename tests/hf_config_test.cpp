@@ -21,6 +21,30 @@ TEST(HfConfig, MissingKeysTakeTransformersDefaults) {
   EXPECT_EQ(count_json(R"({"model_type": "bert"})").total, 109'482'240);
 }
 
+TEST(HfConfig, DeepSeekV3DefaultsAreTheReleasedModel) {
+  // DeepseekV3Config() describes DeepSeek-V3 itself: q_lora_rank 1536, 256 experts, top-8.
+  EXPECT_EQ(count_json(R"({"model_type": "deepseek_v3"})").total, 671'026'419'200);
+  // null q_lora_rank: one full q_proj; null n_routed_experts: dense layers only.
+  const ModelSpec s = parse_hf_config(
+      R"({"model_type": "deepseek_v3", "q_lora_rank": null, "n_routed_experts": null})", "t");
+  EXPECT_EQ(s.mla->q_lora_rank, 0);
+  EXPECT_FALSE(s.moe);
+}
+
+TEST(HfConfig, Gpt2IgnoresAHeadDimKeyAsTransformersDoes) {
+  EXPECT_EQ(count_json(R"({"model_type": "gpt2", "head_dim": 32})").total, 124'439'808);
+  EXPECT_THAT([] { parse_hf_config(R"({"model_type": "gpt2", "add_cross_attention": true})", "c"); },
+              ThrowsMessage<Error>(HasSubstr("add_cross_attention=true")));
+}
+
+TEST(HfConfig, NullKvHeadsMeansAttentionHeads) {
+  // MistralConfig: absent → its default 8; null → num_attention_heads.
+  EXPECT_EQ(parse_hf_config(R"({"model_type": "mistral"})", "t").n_kv_heads, 8);
+  EXPECT_EQ(parse_hf_config(R"({"model_type": "mistral", "num_key_value_heads": null})", "t")
+                .n_kv_heads,
+            32);
+}
+
 TEST(HfConfig, Qwen3HeadDimDefaultsTo128NotHiddenOverHeads) {
   const ModelSpec s = parse_hf_config(
       R"({"model_type": "qwen3", "hidden_size": 1024, "num_attention_heads": 16,

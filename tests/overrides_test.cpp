@@ -59,6 +59,21 @@ TEST(ApplyOverrides, SwigluAndRmsnormChangeTheCount) {
             test::count_preset("gpt2-xl-swiglu").total);
 }
 
+TEST(ApplyOverrides, DffOnAnAllMoeModelIsAnError) {
+  ModelOverrides o;
+  o.d_ff = 1000;
+  EXPECT_THAT([&] { apply_overrides(load_preset("mixtral-8x7b"), o); },
+              ThrowsMessage<Error>(HasSubstr("every layer of mixtral-8x7b is MoE")));
+}
+
+TEST(ApplyOverrides, LayerNormOnAnRmsNormModelHasABias) {
+  ModelOverrides o;
+  o.norm = NormKind::kLayerNorm;
+  // llama-3-8b: 2 norms per layer × 32 + the final one, each gains a 4096 bias.
+  EXPECT_EQ(test::count(apply_overrides(load_preset("llama-3-8b"), o)).total,
+            8'030'261'248 + (2 * 32 + 1) * 4096);
+}
+
 TEST(ParseFlags, BadValuesNameTheChoices) {
   EXPECT_THAT([] { parse_mlp("swish"); }, ThrowsMessage<Error>(HasSubstr("gelu, relu, swiglu")));
   EXPECT_THAT([] { parse_bool("--tied", "yes"); },

@@ -107,9 +107,9 @@ TEST(CountParams, Gpt3TableSizesFromTheArchitecture) {
 TEST(CountParams, BreakdownSumsToTheTotals) {
   for (const Preset& p : presets()) {
     const ParamCounts c = count_preset(std::string(p.name));
-    EXPECT_EQ(c.breakdown.value, c.total) << p.name;
+    EXPECT_EQ(c.breakdown.value(), c.total) << p.name;
     Count sum = 0;
-    for (const Breakdown& b : c.breakdown.children) sum += b.value;
+    for (const Breakdown& b : c.breakdown.children) sum += b.value();
     EXPECT_EQ(sum, c.total) << p.name;
     EXPECT_LE(c.active, c.total) << p.name;
     EXPECT_LE(c.non_embedding, c.total) << p.name;
@@ -120,7 +120,7 @@ TEST(CountParams, TiedHeadCountsOnceAndIsShown) {
   const ParamCounts tied = count_preset("gpt2");
   const Breakdown& head = tied.breakdown.children.back();
   EXPECT_EQ(head.name, "lm_head");
-  EXPECT_EQ(head.value, 0);
+  EXPECT_EQ(head.value(), 0);
   EXPECT_EQ(head.note, "tied to embedding/token");
   ModelOverrides untie;
   untie.tied = false;

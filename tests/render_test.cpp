@@ -11,11 +11,12 @@ namespace tsize {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 Report params_report(const std::string& preset) {
   const Graph g = build_graph(load_preset(preset));
   Report r = report_heading(g.spec);
-  r.sections.push_back(params_section(count_params(g)));
+  r.sections.push_back(params_section(g.spec, count_params(g)));
   return r;
 }
 
@@ -49,6 +50,12 @@ TEST(RenderJson, ReportNestsSections) {
   EXPECT_EQ(j["model"], "gpt2");
 }
 
+TEST(ParamsSection, SaysTheMtpModuleIsNotCounted) {
+  EXPECT_THAT(render(params_report("deepseek-v3"), {}),
+              HasSubstr("multi-token-prediction module(s) (num_nextn_predict_layers) are not counted"));
+  EXPECT_THAT(render(params_report("gpt2"), {}), Not(HasSubstr("multi-token")));
+}
+
 TEST(RenderJson, EscapesStrings) {
   Report r;
   r.model = "a\"b\\c\n";
@@ -58,9 +65,9 @@ TEST(RenderJson, EscapesStrings) {
 
 TEST(RenderCsv, OneRowPerNodeAndFact) {
   const std::string csv = render(params_report("gpt2"), {Format::kCsv});
-  EXPECT_THAT(csv, HasSubstr("section,kind,name,value,unit,repeat,note\n"));
-  EXPECT_THAT(csv, HasSubstr("params,breakdown,layers/attention/qkv_proj,21261312,params,1,\n"));
-  EXPECT_THAT(csv, HasSubstr("params,fact,total,124439808,params,1,\n"));
+  EXPECT_THAT(csv, HasSubstr("section,kind,name,column,value,unit,repeat,note\n"));
+  EXPECT_THAT(csv, HasSubstr("params,breakdown,layers/attention/qkv_proj,params,21261312,params,1,\n"));
+  EXPECT_THAT(csv, HasSubstr("params,fact,total,,124439808,params,1,\n"));
 }
 
 TEST(RenderMarkdown, IsATable) {

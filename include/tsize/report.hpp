@@ -29,8 +29,9 @@ struct Fact {
 struct Section {
   std::string key;     // JSON key of the section in `tsize report`, e.g. "params"
   std::string title;   // "Parameters"
-  Unit unit = Unit::kCount;  // unit of the breakdown's values
-  std::string value_name;    // breakdown value column and JSON field, e.g. "params"
+  Unit unit = Unit::kCount;          // unit of the breakdown's values
+  std::vector<std::string> columns;  // breakdown value columns = JSON fields, e.g. {"params"}
+  int share_column = 0;              // the column whose share of the root a table shows
   Breakdown breakdown;
   std::vector<Fact> facts;
   std::vector<std::string> assumptions;
@@ -44,7 +45,7 @@ struct Report {
 };
 
 // The parameter section: tree, totals, bytes per dtype, and the counting rules used.
-Section params_section(const ParamCounts& counts);
+Section params_section(const ModelSpec& spec, const ParamCounts& counts);
 
 // A report with the model's heading and no sections yet.
 Report report_heading(const ModelSpec& spec);

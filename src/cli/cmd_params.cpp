@@ -20,7 +20,7 @@ void add_params_command(CLI::App& app, std::string& out) {
     const RenderOptions ro = render_options(*output);
     const Graph graph = build_graph(resolve_model(*model));
     Report r = report_heading(graph.spec);
-    r.sections.push_back(params_section(count_params(graph)));
+    r.sections.push_back(params_section(graph.spec, count_params(graph)));
     out = render(r, ro);
   });
 }
