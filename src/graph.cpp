@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace tsize {
 namespace {
 
@@ -66,7 +68,7 @@ Op rotary(AttentionShape shape) {
 }
 
 // Multi-head attention with MHA/GQA/MQA heads: q, k, v (or fused qkv), rope, core, o.
-void append_mha(const ModelSpec& s, std::vector<Op>& ops) {
+void append_mha(const ModelSpec& s, bool sliding, std::vector<Op>& ops) {
   const std::int64_t h = s.d_model, dh = s.d_head;
   const std::int64_t q = s.n_heads * dh, kv = s.n_kv_heads * dh;
   if (s.fused_qkv) {
@@ -81,6 +83,7 @@ void append_mha(const ModelSpec& s, std::vector<Op>& ops) {
     ops.push_back(rms_norm("attention", "k_norm", dh));
   }
   AttentionShape shape{s.n_heads, s.n_kv_heads, dh, dh, 0, true};
+  if (sliding) shape.window = s.sliding_window;
   if (s.positions == PositionKind::kRotary) {
     // GPT-NeoX: rotary_ndims = int(head_size * rotary_pct)
     shape.rotary_dim = static_cast<std::int64_t>(static_cast<double>(dh) * s.rotary_fraction);
@@ -91,7 +94,7 @@ void append_mha(const ModelSpec& s, std::vector<Op>& ops) {
 }
 
 // DeepSeek-V2/V3 multi-head latent attention (arXiv:2405.04434 §2.1), and V3.2's indexer.
-void append_mla(const ModelSpec& s, std::vector<Op>& ops) {
+void append_mla(const ModelSpec& s, bool sliding, std::vector<Op>& ops) {
   const MlaSpec& m = *s.mla;
   const std::int64_t h = s.d_model, a = s.n_heads;
   const std::int64_t qk = m.qk_nope_head_dim + m.qk_rope_head_dim;
@@ -117,8 +120,17 @@ void append_mla(const ModelSpec& s, std::vector<Op>& ops) {
     k_norm.bias = true;
     ops.push_back(k_norm);
     ops.push_back(linear("indexer", "weights_proj", h, ix.n_heads, false));
+    // Index scores: every causal (query, key) pair, ReLU(q·k) weighted and summed over heads.
+    AttentionShape scores{ix.n_heads, 1, ix.head_dim, 0, 0, true};
+    scores.softmax = false;
+    Op op = attention_core(s, scores);
+    op.group = "indexer";
+    op.name = "scores";
+    ops.push_back(op);
   }
   AttentionShape shape{a, a, qk, m.v_head_dim, m.qk_rope_head_dim, true};
+  if (sliding) shape.window = s.sliding_window;
+  if (s.indexer) shape.top_k = s.indexer->top_k;  // DSA: each query attends to top-k keys
   ops.push_back(rotary(shape));
   ops.push_back(attention_core(s, shape));
   ops.push_back(linear("attention", "o_proj", a * m.v_head_dim, h, s.o_bias));
@@ -166,12 +178,12 @@ void append_moe(const ModelSpec& s, std::vector<Op>& ops) {
   }
 }
 
-std::vector<Op> layer_ops(const ModelSpec& s, bool moe) {
+std::vector<Op> layer_ops(const ModelSpec& s, bool moe, bool sliding) {
   std::vector<Op> ops;
   const std::int64_t h = s.d_model;
   const bool post_norm = s.structure == Structure::kEncoder;  // BERT: norm after the residual
   const bool sandwich = s.norms_per_layer == 4;                // Gemma-2: pre and post norms
-  auto attention = [&] { s.mla ? append_mla(s, ops) : append_mha(s, ops); };
+  auto attention = [&] { s.mla ? append_mla(s, sliding, ops) : append_mha(s, sliding, ops); };
   auto mlp = [&] { moe ? append_moe(s, ops) : append_mlp(s, "mlp", s.d_ff, s.mlp_bias, ops); };
   auto residual = [&](std::string name) {
     ops.push_back(weightless("residual", std::move(name), OpKind::kResidual, h));
@@ -205,6 +217,14 @@ std::vector<Op> layer_ops(const ModelSpec& s, bool moe) {
 
 // "0-2", "3-60", "1,3,5": the layers in a block, as ranges.
 std::string layer_ranges(const std::vector<std::int64_t>& layers) {
+  if (layers.size() >= 3) {  // an arithmetic progression: "0-40 step 2"
+    const std::int64_t step = layers[1] - layers[0];
+    bool regular = step > 1;
+    for (std::size_t i = 1; i < layers.size() && regular; ++i) {
+      regular = layers[i] - layers[i - 1] == step;
+    }
+    if (regular) return fmt::format("{}-{} step {}", layers.front(), layers.back(), step);
+  }
   std::vector<std::string> parts;
   for (std::size_t i = 0; i < layers.size();) {
     std::size_t j = i;
@@ -228,18 +248,33 @@ Block embedding_block(const ModelSpec& s) {
   return b;
 }
 
+// Layers are grouped by kind (MoE or dense MLP, sliding or global attention), not by
+// contiguity, so alternating layers still make two blocks.
 void append_layer_blocks(const ModelSpec& s, std::vector<Block>& blocks) {
-  std::vector<std::int64_t> dense, moe;
-  for (std::int64_t i = 0; i < s.n_layers; ++i) (is_moe_layer(s, i) ? moe : dense).push_back(i);
-  const bool mixed = !dense.empty() && !moe.empty();
-  auto add = [&](const std::vector<std::int64_t>& layers, bool is_moe) {
-    if (layers.empty()) return;
-    std::string name = !mixed ? "layers" : is_moe ? "moe layers" : "dense layers";
-    blocks.push_back(Block{name, static_cast<std::int64_t>(layers.size()), layer_ranges(layers),
-                           layer_ops(s, is_moe)});
-  };
-  add(dense, false);
-  add(moe, true);
+  std::vector<std::int64_t> kinds[2][2];  // [moe][sliding]
+  for (std::int64_t i = 0; i < s.n_layers; ++i) {
+    kinds[is_moe_layer(s, i)][is_sliding_layer(s, i)].push_back(i);
+  }
+  const bool mixed_mlp = kinds[0][0].size() + kinds[0][1].size() > 0 &&
+                         kinds[1][0].size() + kinds[1][1].size() > 0;
+  const bool mixed_attention = kinds[0][0].size() + kinds[1][0].size() > 0 &&
+                               kinds[0][1].size() + kinds[1][1].size() > 0;
+  std::vector<std::pair<std::int64_t, Block>> stack;  // keyed by first layer: forward order
+  for (int moe = 0; moe < 2; ++moe) {
+    for (int sliding = 0; sliding < 2; ++sliding) {
+      const std::vector<std::int64_t>& layers = kinds[moe][sliding];
+      if (layers.empty()) continue;
+      std::string name = "layers";
+      if (mixed_attention) name = (sliding ? "sliding " : "global ") + name;
+      if (mixed_mlp) name = (moe ? "moe " : "dense ") + name;
+      stack.emplace_back(layers.front(),
+                         Block{name, static_cast<std::int64_t>(layers.size()),
+                               layer_ranges(layers), layer_ops(s, moe, sliding)});
+    }
+  }
+  std::sort(stack.begin(), stack.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [first, block] : stack) blocks.push_back(std::move(block));
 }
 
 }  // namespace
@@ -258,6 +293,7 @@ Graph build_graph(const ModelSpec& spec) {
     Block b{"pooler", 1, "", {}};
     b.ops.push_back(linear("pooler", "dense", spec.d_model, spec.d_model, true));
     b.ops.push_back(weightless("pooler", "tanh", OpKind::kPooler, spec.d_model));
+    for (Op& op : b.ops) op.first_token_only = true;  // BertPooler reads hidden_states[:, 0]
     g.blocks.push_back(b);
   }
   if (spec.structure == Structure::kDecoder) {

@@ -172,8 +172,16 @@ ModelSpec llama(ConfigReader& c) {
   return s;
 }
 
+// sliding_window on every layer (Mistral, Mixtral, Phi-3): null or absent means none.
+void read_sliding_window(ConfigReader& c, ModelSpec& s, std::int64_t period) {
+  s.sliding_window = c.integer({"sliding_window"}, 0, 0);
+  s.sliding_window_period = period;
+}
+
 ModelSpec mistral(ConfigReader& c) {
-  return llama_like(c, {32000, 4096, 14336, 32, 32, 8, 0, 4096 * 32});  // no bias anywhere
+  ModelSpec s = llama_like(c, {32000, 4096, 14336, 32, 32, 8, 0, 4096 * 32});  // no bias anywhere
+  read_sliding_window(c, s, 1);
+  return s;
 }
 
 ModelSpec mixtral(ConfigReader& c) {
@@ -183,6 +191,7 @@ ModelSpec mixtral(ConfigReader& c) {
   m.experts_per_token = c.integer({"num_experts_per_tok"}, 2);
   m.d_ff_expert = s.d_ff;  // each expert is an MLP of intermediate_size
   check_moe(c, m, "num_local_experts");
+  read_sliding_window(c, s, 1);
   s.moe = m;
   return s;
 }
@@ -231,6 +240,9 @@ ModelSpec gemma2(ConfigReader& c) {
       llama_like(c, {256000, 2304, 9216, 26, 8, 4, 256, 8192, true, "gelu_pytorch_tanh"});
   s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
   s.norms_per_layer = 4;  // input, post_attention, pre_feedforward, post_feedforward
+  // modeling_gemma2.py: is_sliding = not bool(layer_idx % 2), window 4096 by default.
+  s.sliding_window = c.integer({"sliding_window"}, 4096, 0);
+  s.sliding_window_period = 2;
   return s;
 }
 
@@ -239,6 +251,7 @@ ModelSpec phi3(ConfigReader& c) {
   s.fused_qkv = true;      // qkv_proj, no bias
   s.fused_gate_up = true;  // gate_up_proj, no bias
   s.rotary_fraction = c.number("partial_rotary_factor", 1.0);
+  read_sliding_window(c, s, 1);
   return s;
 }
 

@@ -111,6 +111,8 @@ void validate(const ModelSpec& s) {
   }
   if (s.structure == Structure::kEncoder && s.moe) p.add("encoder models with MoE are not supported");
   p.non_negative("mtp_layers", s.mtp_layers);
+  p.non_negative("sliding_window", s.sliding_window);
+  p.positive("sliding_window_period", s.sliding_window_period);
   p.raise(s.name);
 }
 
@@ -122,6 +124,10 @@ bool is_moe_layer(const ModelSpec& s, std::int64_t layer) {
     return false;
   }
   return (layer + m.frequency_offset) % m.layer_frequency == 0;
+}
+
+bool is_sliding_layer(const ModelSpec& s, std::int64_t layer) {
+  return s.sliding_window > 0 && layer % s.sliding_window_period == 0;
 }
 
 const char* to_string(NormKind v) { return v == NormKind::kRMSNorm ? "RMSNorm" : "LayerNorm"; }
@@ -182,6 +188,15 @@ std::string describe(const ModelSpec& s) {
   } else {
     out += fmt::format(", {}", to_string(s.positions));
   }
+  if (s.sliding_window > 0) {
+    out += s.sliding_window_period == 1
+               ? fmt::format(", sliding window {}", s.sliding_window)
+           : s.sliding_window_period == 2
+               ? fmt::format(", sliding window {} on alternate layers", s.sliding_window)
+               : fmt::format(", sliding window {} on one layer in {}", s.sliding_window,
+                             s.sliding_window_period);
+  }
+  if (s.indexer) out += fmt::format(", sparse attention top-{}", s.indexer->top_k);
   out += fmt::format(", vocab {}", s.vocab);
   if (s.structure == Structure::kEncoder) {
     out += ", encoder";

@@ -55,13 +55,45 @@ TEST(BuildGraph, DeepSeekSplitsDenseAndMoeLayers) {
 TEST(BuildGraph, Gemma2HasFourNormsAndGpt2FusesQkv) {
   const Graph gemma = build_graph(load_preset("gemma-2-9b"));
   int norms = 0;
-  for (const Op& op : block(gemma, "layers").ops) norms += op.kind == OpKind::kNorm;
+  for (const Op& op : block(gemma, "global layers").ops) norms += op.kind == OpKind::kNorm;
   EXPECT_EQ(norms, 4);
   const Graph gpt2 = build_graph(load_preset("gpt2"));
   const Op& qkv = block(gpt2, "layers").ops[1];
   EXPECT_EQ(qkv.name, "qkv_proj");
   EXPECT_EQ(qkv.out, 3 * 768);
   EXPECT_TRUE(qkv.bias);
+}
+
+TEST(BuildGraph, Gemma2AlternatesSlidingAndGlobalLayersStartingWithSliding) {
+  // modeling_gemma2.py: is_sliding = not bool(layer_idx % 2).
+  const Graph g = build_graph(load_preset("gemma-2-9b"));
+  EXPECT_EQ(g.blocks[1].name, "sliding layers");
+  EXPECT_EQ(g.blocks[1].layers, "0-40 step 2");
+  EXPECT_EQ(g.blocks[2].name, "global layers");
+  EXPECT_EQ(g.blocks[2].repeat, 21);
+  for (const Op& op : g.blocks[1].ops) {
+    if (op.kind == OpKind::kAttention) EXPECT_EQ(op.attention.window, 4096);
+  }
+  for (const Op& op : g.blocks[2].ops) {
+    if (op.kind == OpKind::kAttention) EXPECT_EQ(op.attention.window, 0);
+  }
+}
+
+TEST(BuildGraph, DeepSeekSparseAttentionHasAnIndexerAndTopK) {
+  const Graph g = build_graph(load_preset("deepseek-v3.2-exp"));
+  int cores = 0;
+  for (const Op& op : block(g, "moe layers").ops) {
+    if (op.kind != OpKind::kAttention) continue;
+    ++cores;
+    if (op.group == "indexer") {
+      EXPECT_FALSE(op.attention.softmax);
+      EXPECT_EQ(op.attention.heads, 64);
+      EXPECT_EQ(op.attention.top_k, 0);
+    } else {
+      EXPECT_EQ(op.attention.top_k, 2048);
+    }
+  }
+  EXPECT_EQ(cores, 2);
 }
 
 TEST(BuildGraph, BertIsAnEncoderWithPoolerAndNoHead) {

@@ -36,6 +36,9 @@ struct AttentionShape {
   std::int64_t v_dim = 0;       // per head, values
   std::int64_t rotary_dim = 0;  // per head, rotated part
   bool causal = true;
+  std::int64_t window = 0;      // keys per query in a sliding window (0: unlimited)
+  std::int64_t top_k = 0;       // keys per query chosen by a sparse indexer (0: all)
+  bool softmax = true;          // false: DSA indexer scores (ReLU, weighted sum over heads)
 };
 
 struct Op {
@@ -54,6 +57,7 @@ struct Op {
   bool tied = false;            // reuses another op's weight (lm_head tied to the embedding)
   bool trainable = true;        // false: updated without gradients (DeepSeek's score bias)
   bool embedding = false;       // counts as an embedding for non-embedding totals
+  bool first_token_only = false;  // runs on one token per sequence (BERT pooler)
 };
 
 struct Block {

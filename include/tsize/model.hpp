@@ -66,6 +66,8 @@ struct ModelSpec {
   std::int64_t vocab = 0;                // [V]
   std::int64_t max_positions = 0;        // context length the model was built for
   std::int64_t type_vocab = 0;           // BERT token-type embeddings (0: none)
+  std::int64_t sliding_window = 0;       // keys a query sees in sliding layers (0: no window)
+  std::int64_t sliding_window_period = 1;  // layers with i % period == 0 slide (Gemma-2: 2)
 
   PositionKind positions = PositionKind::kLearned;
   double rotary_fraction = 1.0;          // share of d_head that RoPE rotates (NeoX, Phi)
@@ -105,6 +107,9 @@ void validate(const ModelSpec& spec);
 
 // True if layer i (0-based) uses the MoE MLP. REQUIRES: validated spec.
 bool is_moe_layer(const ModelSpec& spec, std::int64_t layer);
+
+// True if layer i (0-based) attends within a sliding window. REQUIRES: validated spec.
+bool is_sliding_layer(const ModelSpec& spec, std::int64_t layer);
 
 // One line a user reads, e.g. "32 layers, d_model 4096, 32 heads / 8 KV heads (GQA), ...".
 std::string describe(const ModelSpec& spec);
