@@ -1,0 +1,51 @@
+#include "op_tree.hpp"
+
+namespace tsize::detail {
+namespace {
+
+// The child of `parent` named `name`, created at the end if absent (keeps forward order).
+Breakdown& child_named(Breakdown& parent, const std::string& name) {
+  for (Breakdown& c : parent.children) {
+    if (c.name == name) return c;
+  }
+  parent.children.push_back(Breakdown{name, {}, 1, "", {}});
+  return parent.children.back();
+}
+
+std::vector<Count> times(std::vector<Count> values, std::int64_t n) {
+  for (Count& v : values) v = mul(v, static_cast<std::uint64_t>(n), "block total");
+  return values;
+}
+
+}  // namespace
+
+Breakdown op_tree(const Graph& graph, const OpRowFn& row) {
+  Breakdown root{graph.spec.name.empty() ? "model" : graph.spec.name, {}, 1, "", {}};
+  for (const Block& block : graph.blocks) {
+    Breakdown node{block.name, {}, block.repeat, "", {}};
+    if (!block.layers.empty()) node.note = "layers " + block.layers;
+    std::vector<std::pair<const Op*, OpRow>> rows;
+    for (const Op& op : block.ops) {
+      if (auto r = row(block, op)) rows.emplace_back(&op, std::move(*r));
+    }
+    if (rows.empty()) continue;
+    if (rows.size() == 1) {  // one row is enough: "final norm", "lm_head"
+      node.values = times(rows[0].second.values, block.repeat);
+      if (node.note.empty()) node.note = rows[0].second.note;
+      root.children.push_back(std::move(node));
+      continue;
+    }
+    bool single_group = true;
+    for (const auto& [op, r] : rows) single_group &= op->group == rows.front().first->group;
+    for (auto& [op, r] : rows) {
+      Breakdown& parent = single_group ? node : child_named(node, op->group);
+      parent.children.push_back(Breakdown{op->name, times(r.values, block.repeat), 1, r.note, {}});
+    }
+    sum_up(node);
+    root.children.push_back(std::move(node));
+  }
+  sum_up(root);
+  return root;
+}
+
+}  // namespace tsize::detail

@@ -1,0 +1,28 @@
+// Internal: the Breakdown tree of a Graph — blocks → components → ops — shared by every fold
+// (parameters, FLOPs, ...) so their trees have the same shape and names.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tsize/breakdown.hpp"
+#include "tsize/graph.hpp"
+
+namespace tsize::detail {
+
+struct OpRow {
+  std::vector<Count> values;  // for one instance of the op's block (op_tree multiplies by repeat)
+  std::string note;
+};
+
+// The row of an op, or nullopt to leave it out of the tree.
+using OpRowFn = std::function<std::optional<OpRow>(const Block&, const Op&)>;
+
+// Root named after the model; a child per block (repeat and "layers 0-2" note kept); inside a
+// block, a node per component when there are several, then the ops. A block with one row is
+// that row.
+Breakdown op_tree(const Graph& graph, const OpRowFn& row);
+
+}  // namespace tsize::detail
