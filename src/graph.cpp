@@ -80,7 +80,9 @@ void append_mha(const ModelSpec& s, bool sliding, std::vector<Op>& ops) {
   }
   if (s.qk_norm) {  // Qwen3: RMSNorm over each head's d_head features
     ops.push_back(rms_norm("attention", "q_norm", dh));
+    ops.back().per_token = s.n_heads;
     ops.push_back(rms_norm("attention", "k_norm", dh));
+    ops.back().per_token = s.n_kv_heads;
   }
   AttentionShape shape{s.n_heads, s.n_kv_heads, dh, dh, 0, true};
   if (sliding) shape.window = s.sliding_window;
@@ -131,7 +133,9 @@ void append_mla(const ModelSpec& s, bool sliding, std::vector<Op>& ops) {
   AttentionShape shape{a, a, qk, m.v_head_dim, m.qk_rope_head_dim, true};
   if (sliding) shape.window = s.sliding_window;
   if (s.indexer) shape.top_k = s.indexer->top_k;  // DSA: each query attends to top-k keys
-  ops.push_back(rotary(shape));
+  AttentionShape rope = shape;
+  rope.kv_heads = 1;  // the RoPE part of the key is one head, shared by all query heads
+  ops.push_back(rotary(rope));
   ops.push_back(attention_core(s, shape));
   ops.push_back(linear("attention", "o_proj", a * m.v_head_dim, h, s.o_bias));
 }

@@ -41,6 +41,14 @@ Breakdown op_tree(const Graph& graph, const OpRowFn& row) {
       Breakdown& parent = single_group ? node : child_named(node, op->group);
       parent.children.push_back(Breakdown{op->name, times(r.values, block.repeat), 1, r.note, {}});
     }
+    // A component with a single op is one row, named after the component ("loss").
+    for (Breakdown& c : node.children) {
+      if (c.children.size() == 1) {
+        if (c.note.empty()) c.note = c.children.front().note;
+        c.values = c.children.front().values;
+        c.children.clear();
+      }
+    }
     sum_up(node);
     root.children.push_back(std::move(node));
   }

@@ -37,7 +37,12 @@ ByteUnits parse_units(const std::string& name) {
 namespace detail {
 
 std::string human(Count v, Unit unit, ByteUnits units) {
-  return unit == Unit::kBytes ? human_bytes(v, units) : human_count(v);
+  switch (unit) {
+    case Unit::kBytes: return human_bytes(v, units);
+    case Unit::kFlops: return human_flops(v);
+    case Unit::kCount: return human_count(v);
+  }
+  return human_count(v);
 }
 
 const char* unit_name(Unit unit) {

@@ -17,14 +17,21 @@ struct Line {
   std::string share, note;
 };
 
+// Columns on a terminal: UTF-8 code points ("×", "·", "²" are one column, several bytes).
+std::size_t width(const std::string& s) {
+  std::size_t n = 0;
+  for (const char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
 std::string layout(const std::vector<Line>& lines, std::size_t n_values) {
   std::size_t wn = 0, ws = 0;
   std::vector<std::size_t> wv(n_values, 0);
   for (const Line& l : lines) {
-    wn = std::max(wn, l.name.size());
-    ws = std::max(ws, l.share.size());
+    wn = std::max(wn, width(l.name));
+    ws = std::max(ws, width(l.share));
     for (std::size_t i = 0; i < l.values.size() && i < n_values; ++i) {
-      wv[i] = std::max(wv[i], l.values[i].size());
+      wv[i] = std::max(wv[i], width(l.values[i]));
     }
   }
   std::string out;
@@ -42,19 +49,32 @@ std::string layout(const std::vector<Line>& lines, std::size_t n_values) {
 }
 
 std::string section_table(const Section& s, ByteUnits units) {
-  const std::size_t n = s.columns.size();
+  const bool every = s.share_column < 0;  // a share after every value column
+  const std::size_t n = s.columns.size() * (every ? 2 : 1);
   std::vector<Line> lines;
-  lines.push_back({s.title, s.columns, "share", ""});
-  const Count total = s.breakdown.value(static_cast<std::size_t>(s.share_column));
+  Line header{s.title, {}, every ? "" : "share", ""};
+  for (const std::string& c : s.columns) {
+    header.values.push_back(c);
+    if (every) header.values.push_back("share");
+  }
+  lines.push_back(header);
+  const auto share_col = static_cast<std::size_t>(std::max(s.share_column, 0));
   for (const detail::Row& r : detail::flatten(s.breakdown)) {
     Line l;
     l.name = std::string(static_cast<std::size_t>(2 * r.depth), ' ') +
              (r.repeat > 1 ? fmt::format("{} × {}", r.repeat, r.name) : r.name);
-    for (const Count v : r.each) l.values.push_back(with_commas(v));
-    const Count v = static_cast<std::size_t>(s.share_column) < r.values.size()
-                        ? r.values[static_cast<std::size_t>(s.share_column)]
-                        : Count{0};
-    l.share = r.per_instance ? "per layer" : percent(v, total);
+    for (std::size_t i = 0; i < r.each.size(); ++i) {
+      l.values.push_back(with_commas(r.each[i]));
+      if (every) {
+        l.values.push_back(r.per_instance ? "" : percent(r.values[i], s.breakdown.value(i)));
+      }
+    }
+    if (!every) {
+      const Count v = share_col < r.values.size() ? r.values[share_col] : Count{0};
+      l.share = r.per_instance ? "per layer" : percent(v, s.breakdown.value(share_col));
+    } else if (r.per_instance) {
+      l.share = "per layer";
+    }
     l.note = r.note;
     lines.push_back(l);
   }
@@ -65,6 +85,7 @@ std::string section_table(const Section& s, ByteUnits units) {
     // Facts put their exact value in the last value column, so it lines up with the totals.
     std::vector<std::string> values(n > 0 ? n - 1 : 0, "");
     values.push_back(with_commas(f.value));
+    if (every && n > 1) std::swap(values[n - 1], values[n - 2]);  // under the last value
     lines.push_back({f.label, values, "", note});
   }
   std::string out = layout(lines, n);

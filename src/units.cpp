@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
+
+#include "tsize/error.hpp"
 
 namespace tsize {
 
@@ -43,6 +47,74 @@ std::string human_bytes(Count v, ByteUnits units) {
 std::string percent(Count part, Count whole) {
   if (whole == 0) return "0.0 %";
   return fmt::format("{:.1f} %", 100.0 * to_double(part) / to_double(whole));
+}
+
+std::string human_flops(Count v) {
+  static constexpr std::array<const char*, 8> kSuffix = {"FLOP",  "KFLOP", "MFLOP", "GFLOP",
+                                                         "TFLOP", "PFLOP", "EFLOP", "ZFLOP"};
+  return scaled(v, 1000.0, kSuffix);
+}
+
+Count parse_human_count(const std::string& text, const std::string& what) {
+  auto fail = [&](const char* why) -> Count {
+    throw Error(fmt::format("{} {}: {} (examples: 1024, 2k, 32Ki, 300B, 1.5T, 3e11)", what, text,
+                            why));
+  };
+  // Split digits[.digits][e±digits] from the suffix.
+  std::size_t i = 0;
+  std::string mantissa, exponent;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
+    mantissa += text[i++];
+  }
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) exponent += text[i++];
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) exponent += text[i++];
+    if (exponent.empty() || exponent == "+" || exponent == "-") return fail("bad exponent");
+    if (exponent.size() > 4) return fail("exponent out of range");
+  }
+  const std::string suffix = text.substr(i);
+  if (mantissa.empty() || mantissa == "." ||
+      std::count(mantissa.begin(), mantissa.end(), '.') > 1) {
+    return fail("not a number");
+  }
+  struct Scale {
+    const char* name;
+    unsigned base, power;
+  };
+  static constexpr Scale kScales[] = {{"", 10, 0},   {"k", 10, 3},   {"K", 10, 3},  {"M", 10, 6},
+                                      {"B", 10, 9},  {"G", 10, 9},   {"T", 10, 12}, {"Ki", 2, 10},
+                                      {"Mi", 2, 20}, {"Gi", 2, 30},  {"Ti", 2, 40}};
+  const Scale* scale = nullptr;
+  for (const Scale& s : kScales) {
+    if (suffix == s.name) scale = &s;
+  }
+  if (!scale) return fail("unknown suffix");
+  // Exact arithmetic: value = digits · 10^(exp10) · base^power, with exp10 from the decimal point.
+  const std::size_t dot = mantissa.find('.');
+  std::string digits = mantissa;
+  long exp10 = exponent.empty() ? 0 : std::stol(exponent);
+  if (dot != std::string::npos) {
+    digits.erase(dot, 1);
+    exp10 -= static_cast<long>(mantissa.size() - dot - 1);
+  }
+  if (scale->base == 10) exp10 += scale->power;
+  if (exp10 > 60 || exp10 < -60 || digits.size() > 60) return fail("out of range");
+  Count value = 0;
+  bool whole = true;
+  try {
+    for (const char c : digits) value = add(mul(value, 10), static_cast<unsigned>(c - '0'));
+    for (; exp10 > 0; --exp10) value = mul(value, 10);
+    for (; exp10 < 0 && whole; ++exp10) {
+      whole = value % 10 == 0;
+      value /= 10;
+    }
+    if (scale->base == 2) value = mul(value, Count{1} << scale->power);
+  } catch (const Error&) {
+    return fail("too large");
+  }
+  if (!whole) return fail("not a whole number");
+  return value;
 }
 
 }  // namespace tsize

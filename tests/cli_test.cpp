@@ -116,10 +116,51 @@ TEST(CliErrors, InvalidShapesFromFlagsAreBadInput) {
   EXPECT_THAT(zero.out, IsEmpty());
 }
 
+TEST(CliErrors, BadNumbersNameTheFlag) {
+  for (const auto& [args, message] : std::vector<std::pair<std::string, std::string>>{
+           {"params gpt2 --layers twelve", "--layers twelve: not a number"},
+           {"flops gpt2 --seq 1.5", "--seq 1.5: not a whole number"},
+           {"flops gpt2 --seq 2k", "--seq 2000 exceeds the context of gpt2 (1024 positions"},
+           {"flops gpt2 --batch 0", "--batch 0 must be a positive integer"},
+           {"flops gpt2 --seq 512,,1024", "--seq 512,,1024: empty value in the list"},
+           {"params gpt2 --d-model 2Gi", "--d-model 2Gi: exceeds the largest supported size"}}) {
+    const CliRun r = tsize_cli(args);
+    EXPECT_EQ(r.status, 1) << args << ": " << r.err;
+    EXPECT_THAT(r.out, IsEmpty()) << args;
+    EXPECT_THAT(r.err, HasSubstr(message)) << args;
+  }
+}
+
+TEST(Cli, FlopsJsonContract) {
+  const CliRun r = tsize_cli("flops gpt2-xl --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["forward_matmul"], 3'506'703'564'800u);  // seed 001's forward total
+  EXPECT_EQ(j["backward_matmul"], 7'013'407'129'600u);
+  EXPECT_EQ(j["step"].get<std::uint64_t>(),
+            j["forward"].get<std::uint64_t>() + j["backward"].get<std::uint64_t>());
+  EXPECT_EQ(j["breakdown"]["step"], j["step"]);
+  for (const char* key : {"forward", "backward", "step"}) {
+    EXPECT_TRUE(j["breakdown"][key].is_number_unsigned()) << key;
+  }
+}
+
+TEST(Cli, FlopsSweepIsColumnsInATableAndSectionsInJson) {
+  const CliRun table = tsize_cli("flops gpt2 --seq 256,1Ki");
+  ASSERT_EQ(table.status, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("s=256"));
+  EXPECT_THAT(table.out, HasSubstr("s=1024"));
+  const CliRun json = tsize_cli("flops gpt2 --seq 256,1Ki --format json");
+  ASSERT_EQ(json.status, 0) << json.err;
+  const auto j = nlohmann::json::parse(json.out);
+  EXPECT_EQ(j["flops_s256"]["seq"], 256);
+  EXPECT_EQ(j["flops_s1024"]["seq"], 1024);
+}
+
 TEST(CliErrors, BadUsageExitsTwo) {
   for (const char* args : {"", "params gpt2 --no-such-flag", "frobnicate",
-                           "params gpt2 --layers twelve", "params gpt2 --format yaml",
-                           "params gpt2 --mlp swish"}) {
+                           "params gpt2 --format yaml", "params gpt2 --mlp swish",
+                           "flops gpt2 --attention-flops half"}) {
     const CliRun r = tsize_cli(args);
     EXPECT_EQ(r.status, 2) << args << ": " << r.err;
     EXPECT_THAT(r.out, IsEmpty()) << args;

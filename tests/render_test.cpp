@@ -12,6 +12,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::ThrowsMessage;
 
 Report params_report(const std::string& preset) {
   const Graph g = build_graph(load_preset(preset));
@@ -94,6 +95,23 @@ TEST(Units, HumanFormats) {
   EXPECT_EQ(human_bytes(512, ByteUnits::kBinary), "512 B");
   EXPECT_EQ(percent(1, 3), "33.3 %");
   EXPECT_EQ(percent(1, 0), "0.0 %");
+}
+
+TEST(Units, ParsesHumanCounts) {
+  EXPECT_EQ(parse_human_count("1024", "--seq"), 1024);
+  EXPECT_EQ(parse_human_count("2k", "--seq"), 2000);
+  EXPECT_EQ(parse_human_count("32Ki", "--seq"), 32768);
+  EXPECT_EQ(parse_human_count("300B", "--tokens"), 300'000'000'000);
+  EXPECT_EQ(parse_human_count("1.5T", "--tokens"), 1'500'000'000'000);
+  EXPECT_EQ(parse_human_count("3e11", "--tokens"), 300'000'000'000);
+  EXPECT_EQ(parse_human_count("2.5e3", "--x"), 2500);
+  EXPECT_EQ(human_flops(3'506'703'564'800), "3.51 TFLOP");
+  for (const char* bad : {"", "k", "1.5", "1e", "1e-1", "x12", "12x", "1..2", "1e99999", "-3"}) {
+    EXPECT_THROW(parse_human_count(bad, "--seq"), Error) << bad;
+  }
+  EXPECT_THAT([] { parse_human_count("1.25k5", "--seq"); },
+              ThrowsMessage<Error>(HasSubstr("--seq 1.25k5: unknown suffix")));
+  EXPECT_THAT([] { parse_human_count("1e60", "--seq"); }, ThrowsMessage<Error>(HasSubstr("too large")));
 }
 
 TEST(ParseOptions, BadNamesListTheChoices) {

@@ -58,6 +58,7 @@ struct Op {
   bool trainable = true;        // false: updated without gradients (DeepSeek's score bias)
   bool embedding = false;       // counts as an embedding for non-embedding totals
   bool first_token_only = false;  // runs on one token per sequence (BERT pooler)
+  std::int64_t per_token = 1;     // applications per token: Qwen3's q_norm runs once per head
 };
 
 struct Block {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tsize/breakdown.hpp"
+#include "tsize/flops.hpp"
 #include "tsize/count.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/params.hpp"
@@ -31,7 +32,7 @@ struct Section {
   std::string title;   // "Parameters"
   Unit unit = Unit::kCount;          // unit of the breakdown's values
   std::vector<std::string> columns;  // breakdown value columns = JSON fields, e.g. {"params"}
-  int share_column = 0;              // the column whose share of the root a table shows
+  int share_column = 0;  // the column whose share of the root a table shows; -1: every column
   Breakdown breakdown;
   std::vector<Fact> facts;
   std::vector<std::string> assumptions;
@@ -47,10 +48,19 @@ struct Report {
 // The parameter section: tree, totals, bytes per dtype, and the counting rules used.
 Section params_section(const ModelSpec& spec, const ParamCounts& counts);
 
+// The FLOP section of one step: tree (forward, backward, step), totals, matmul-only totals,
+// per token and per sequence, and the usual approximations with their deviations.
+Section flops_section(const Graph& graph, const ParamCounts& params, const FlopCounts& flops);
+
+// One column per sequence length (step FLOPs of each op and its share), for `--seq a,b,c`.
+// REQUIRES: runs of the same graph, non-empty.
+Section flops_sweep_section(const std::vector<FlopCounts>& runs);
+
 // A report with the model's heading and no sections yet.
 Report report_heading(const ModelSpec& spec);
 
-// `tsize report`: every section tsize can compute for the model (today: parameters).
-Report full_report(const Graph& graph);
+// `tsize report`: every section tsize can compute for the model, for workload w (FLOPs of one
+// step with the default options).
+Report full_report(const Graph& graph, const Workload& w = {});
 
 }  // namespace tsize

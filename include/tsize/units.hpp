@@ -19,4 +19,12 @@ std::string human_bytes(Count v, ByteUnits units);
 // "12.3 %" of part in whole; "0.0 %" when whole is 0.
 std::string percent(Count part, Count whole);
 
+// "3.51 TFLOP", "950 FLOP".
+std::string human_flops(Count v);
+
+// Parses a human integer: "1024", "2k" (2,000), "32Ki" (32,768), "300B" (3·10^11), "1.5T",
+// "3e11". Suffixes: k/K, M, B/G, T (powers of 1000) and Ki, Mi, Gi, Ti (powers of 1024). The
+// result must be a whole number. Throws Error naming `what` (e.g. "--seq") and the text.
+Count parse_human_count(const std::string& text, const std::string& what);
+
 }  // namespace tsize

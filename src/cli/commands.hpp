@@ -10,16 +10,25 @@
 #include "tsize/model.hpp"
 #include "tsize/overrides.hpp"
 #include "tsize/render.hpp"
+#include "tsize/workload.hpp"
 
 namespace tsize::cli {
 
 // MODEL plus the architecture flags that build or override it.
 struct ModelOptions {
   std::string model;
-  std::int64_t layers = 0, d_model = 0, heads = 0, kv_heads = 0, head_dim = 0, d_ff = 0,
-               vocab = 0, context = 0;
+  // Sizes as people write them ("4096", "16k", "32Ki"); empty when the flag is absent.
+  std::string layers, d_model, heads, kv_heads, head_dim, d_ff, vocab, context;
   std::string mlp, norm, pos, bias, tied;
-  std::vector<CLI::Option*> int_options;  // parallel to the integers above, to see which are set
+};
+
+// Workload flags: numbers as people write them (2k, 32Ki, 1.5T); --seq may be a list.
+struct WorkloadOptions {
+  std::string batch = "1";
+  std::string seq;  // empty: the model's context
+  std::string grad_accum = "1";
+  std::string attention_flops = "full";
+  std::string recompute = "none";
 };
 
 struct OutputOptions {
@@ -29,6 +38,12 @@ struct OutputOptions {
 
 void add_model_options(CLI::App* cmd, ModelOptions& o);
 void add_output_options(CLI::App* cmd, OutputOptions& o);
+// with_lists: --seq takes a comma-separated list (one run per length).
+void add_workload_options(CLI::App* cmd, WorkloadOptions& o);
+
+// One workload per --seq value (a single one when --seq is absent), resolved against spec.
+std::vector<Workload> resolve_workloads(const ModelSpec& spec, const WorkloadOptions& o);
+FlopOptions flop_options(const WorkloadOptions& o);
 
 // The model that MODEL and the flags describe. Throws Error.
 ModelSpec resolve_model(const ModelOptions& o);
@@ -38,5 +53,6 @@ RenderOptions render_options(const OutputOptions& o);
 void add_models_command(CLI::App& app, std::string& out);
 void add_params_command(CLI::App& app, std::string& out);
 void add_report_command(CLI::App& app, std::string& out);
+void add_flops_command(CLI::App& app, std::string& out);
 
 }  // namespace tsize::cli

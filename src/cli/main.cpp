@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   std::string out;
   tsize::cli::add_models_command(app, out);
   tsize::cli::add_params_command(app, out);
+  tsize::cli::add_flops_command(app, out);
   tsize::cli::add_report_command(app, out);
   try {
     app.parse(argc, argv);

@@ -1,7 +1,9 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "tsize/error.hpp"
 #include "tsize/presets.hpp"
+#include "tsize/units.hpp"
 
 namespace tsize::cli {
 
@@ -9,8 +11,8 @@ void add_model_options(CLI::App* cmd, ModelOptions& o) {
   cmd->add_option("model", o.model,
                   "preset name (see `tsize models`) or path to a HuggingFace config.json; "
                   "omit to build a model from the flags alone");
-  auto integer = [&](const char* flag, std::int64_t& target, const char* help) {
-    o.int_options.push_back(cmd->add_option(flag, target, help)->group("Architecture"));
+  auto integer = [&](const char* flag, std::string& target, const char* help) {
+    cmd->add_option(flag, target, help)->group("Architecture");
   };
   integer("--layers", o.layers, "number of transformer layers");
   integer("--d-model", o.d_model, "hidden size");
@@ -40,15 +42,30 @@ void add_output_options(CLI::App* cmd, OutputOptions& o) {
       ->group("Output");
 }
 
+namespace {
+
+// A size flag's value: a human integer (see parse_human_count) that fits the model's limits.
+std::optional<std::int64_t> size_flag(const std::string& text, const char* flag) {
+  if (text.empty()) return std::nullopt;
+  const Count v = parse_human_count(text, flag);
+  if (v > static_cast<std::uint64_t>(kMaxDimension)) {
+    throw Error(fmt::format("{} {}: exceeds the largest supported size 2^30", flag, text));
+  }
+  return static_cast<std::int64_t>(v);
+}
+
+}  // namespace
+
 ModelSpec resolve_model(const ModelOptions& o) {
   ModelOverrides ov;
-  std::optional<std::int64_t>* fields[] = {&ov.layers, &ov.d_model,  &ov.heads, &ov.kv_heads,
-                                           &ov.head_dim, &ov.d_ff, &ov.vocab, &ov.context};
-  const std::int64_t values[] = {o.layers,   o.d_model, o.heads, o.kv_heads,
-                                 o.head_dim, o.d_ff,    o.vocab, o.context};
-  for (std::size_t i = 0; i < o.int_options.size(); ++i) {
-    if (o.int_options[i]->count() > 0) *fields[i] = values[i];
-  }
+  ov.layers = size_flag(o.layers, "--layers");
+  ov.d_model = size_flag(o.d_model, "--d-model");
+  ov.heads = size_flag(o.heads, "--heads");
+  ov.kv_heads = size_flag(o.kv_heads, "--kv-heads");
+  ov.head_dim = size_flag(o.head_dim, "--head-dim");
+  ov.d_ff = size_flag(o.d_ff, "--d-ff");
+  ov.vocab = size_flag(o.vocab, "--vocab");
+  ov.context = size_flag(o.context, "--context");
   if (!o.mlp.empty()) ov.mlp = parse_mlp(o.mlp);
   if (!o.norm.empty()) ov.norm = parse_norm(o.norm);
   if (!o.pos.empty()) ov.positions = parse_positions(o.pos);
@@ -56,6 +73,52 @@ ModelSpec resolve_model(const ModelOptions& o) {
   if (!o.tied.empty()) ov.tied = parse_bool("--tied", o.tied);
   if (o.model.empty()) return spec_from_flags(ov);
   return apply_overrides(load_model(o.model), ov);
+}
+
+void add_workload_options(CLI::App* cmd, WorkloadOptions& o) {
+  cmd->add_option("--batch", o.batch, "sequences per micro-batch (default 1)")->group("Workload");
+  cmd->add_option("--seq", o.seq,
+                  "tokens per sequence, at most the context (default the context); "
+                  "a list such as 1k,4k,16k gives one column per length")
+      ->group("Workload");
+  cmd->add_option("--grad-accum", o.grad_accum, "micro-batches per optimizer step (default 1)")
+      ->group("Workload");
+  cmd->add_option("--attention-flops", o.attention_flops,
+                  "full: all s² scores (eager PyTorch); causal: only unmasked ones")
+      ->check(CLI::IsMember({"full", "causal"}))
+      ->group("Workload");
+  cmd->add_option("--recompute", o.recompute, "activation recomputation")
+      ->check(CLI::IsMember({"none", "selective", "full"}))
+      ->group("Workload");
+}
+
+std::vector<Workload> resolve_workloads(const ModelSpec& spec, const WorkloadOptions& o) {
+  Workload w;
+  w.batch = *size_flag(o.batch, "--batch");
+  w.grad_accum = *size_flag(o.grad_accum, "--grad-accum");
+  std::vector<Workload> out;
+  if (o.seq.empty()) {
+    out.push_back(resolve_workload(spec, w));
+    return out;
+  }
+  std::size_t start = 0;
+  while (start <= o.seq.size()) {
+    const std::size_t comma = std::min(o.seq.find(',', start), o.seq.size());
+    const std::string item = o.seq.substr(start, comma - start);
+    if (item.empty()) throw Error("--seq " + o.seq + ": empty value in the list");
+    w.seq = *size_flag(item, "--seq");
+    if (w.seq == 0) throw Error("--seq 0: must be a positive integer");
+    out.push_back(resolve_workload(spec, w));
+    start = comma + 1;
+  }
+  return out;
+}
+
+FlopOptions flop_options(const WorkloadOptions& o) {
+  FlopOptions f;
+  f.attention = parse_attention_flops(o.attention_flops);
+  f.recompute = parse_recompute(o.recompute);
+  return f;
 }
 
 RenderOptions render_options(const OutputOptions& o) {

@@ -53,9 +53,12 @@ Report report_heading(const ModelSpec& spec) {
   return r;
 }
 
-Report full_report(const Graph& graph) {
+Report full_report(const Graph& graph, const Workload& w) {
   Report r = report_heading(graph.spec);
-  r.sections.push_back(params_section(graph.spec, count_params(graph)));
+  const ParamCounts params = count_params(graph);
+  r.sections.push_back(params_section(graph.spec, params));
+  const Workload resolved = resolve_workload(graph.spec, w);
+  r.sections.push_back(flops_section(graph, params, count_flops(graph, resolved, {})));
   return r;
 }
 
