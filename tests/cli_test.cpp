@@ -168,6 +168,30 @@ TEST(CliErrors, BadUsageExitsTwo) {
   }
 }
 
+// README.md shows real output: each `<!-- run: ARGS -->` block must be what `tsize ARGS` prints
+// (stdout, then stderr). scripts/update_readme.py regenerates them.
+TEST(Cli, ReadmeExamplesAreRealOutput) {
+  const std::string readme = test::read_file(std::string(TSIZE_SOURCE_DIR) + "/README.md");
+  const std::string open = "<!-- run: ", close = "<!-- end -->";
+  int checked = 0;
+  for (std::size_t at = readme.find(open); at != std::string::npos;
+       at = readme.find(open, at + 1)) {
+    const std::size_t args_end = readme.find(" -->\n", at);
+    const std::string args = readme.substr(at + open.size(), args_end - at - open.size());
+    const std::string header = "```\n$ tsize " + args + "\n";
+    const std::size_t body = args_end + 5;
+    ASSERT_EQ(readme.compare(body, header.size(), header), 0) << "block for: " << args;
+    const std::size_t end = readme.find("```\n" + close, body + header.size());
+    ASSERT_NE(end, std::string::npos) << args;
+    const std::string expected = readme.substr(body + header.size(), end - body - header.size());
+    const CliRun r = tsize_cli(args);
+    EXPECT_EQ(r.out + r.err, expected) << "README block is stale for `tsize " << args
+                                       << "`: run scripts/update_readme.py";
+    ++checked;
+  }
+  EXPECT_GE(checked, 5);
+}
+
 TEST(Cli, HelpAndVersionSucceed) {
   EXPECT_EQ(tsize_cli("--help").status, 0);
   const CliRun help = tsize_cli("params --help");

@@ -7,4 +7,5 @@ out=tests/data/golden
 mkdir -p "$out"
 "$bin" params gpt2-xl >"$out/params_gpt2-xl.txt"
 "$bin" models >"$out/models.txt"
-git diff --stat -- "$out" || true
+python3 scripts/update_readme.py
+git diff --stat -- "$out" README.md || true
