@@ -4,6 +4,9 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= 2
 DEMO_MODEL ?= gpt2-xl
 
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+
 .PHONY: all deps build test test-asan demo bench fuzz clean
 
 all: build
@@ -30,5 +33,23 @@ demo: build
 bench: build
 	@./$(BUILD)/tsize_bench
 
+# libFuzzer (clang-14): the config.json loader and the command line, FUZZ_SECONDS each.
+# A crash leaves its input in $(FUZZ_BUILD)/crash-*: fix it, then keep the input in
+# fuzz/regressions/ so `make test` replays it.
+fuzz:
+	@bash scripts/deps.sh fuzz
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
+	  -DTSIZE_FUZZ=ON -DTSIZE_TESTS=OFF -DTSIZE_BENCH=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_config fuzz_args
+	@mkdir -p $(FUZZ_BUILD)/corpus/config $(FUZZ_BUILD)/corpus/args
+	@cp models/*.json tests/data/hf-configs/*.json $(FUZZ_BUILD)/corpus/config/
+	@cp fuzz/corpus/args/* $(FUZZ_BUILD)/corpus/args/
+	@cp fuzz/regressions/config/* $(FUZZ_BUILD)/corpus/config/ 2>/dev/null || true
+	@cp fuzz/regressions/args/* $(FUZZ_BUILD)/corpus/args/ 2>/dev/null || true
+	./$(FUZZ_BUILD)/fuzz_config -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	  -artifact_prefix=$(FUZZ_BUILD)/crash-config- $(FUZZ_BUILD)/corpus/config
+	./$(FUZZ_BUILD)/fuzz_args -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	  -artifact_prefix=$(FUZZ_BUILD)/crash-args- $(FUZZ_BUILD)/corpus/args
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -4,6 +4,8 @@
 set -euo pipefail
 pkgs=(cmake g++ make nlohmann-json3-dev libcli11-dev libfmt-dev googletest libgtest-dev libgmock-dev
       libbenchmark-dev)
+# `deps.sh fuzz`: also clang and its sanitizer/libFuzzer runtime.
+[ "${1:-}" = fuzz ] && pkgs+=(clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

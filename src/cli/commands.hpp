@@ -49,6 +49,10 @@ FlopOptions flop_options(const WorkloadOptions& o);
 ModelSpec resolve_model(const ModelOptions& o);
 RenderOptions render_options(const OutputOptions& o);
 
+// Runs the command line `args` (without the program name): the output goes to `out`, a
+// message to `err`. Returns the exit status: 0, 1 bad input, 2 bad usage, 70 internal error.
+int run(std::vector<std::string> args, std::string& out, std::string& err);
+
 // Each registers its subcommand; the callback writes the command's output to `out`.
 void add_models_command(CLI::App& app, std::string& out);
 void add_params_command(CLI::App& app, std::string& out);

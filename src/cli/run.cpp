@@ -1,0 +1,52 @@
+// The whole command line as a function: parse, run one command, collect its output. The one
+// place that catches errors. Exit status: 0 success, 1 bad input, 2 bad usage, 70 internal.
+#include <CLI/CLI.hpp>
+
+#include <sstream>
+
+#include "commands.hpp"
+#include "tsize/error.hpp"
+
+namespace tsize::cli {
+
+int run(std::vector<std::string> args, std::string& out, std::string& err) {
+  CLI::App app{"tsize: parameters, FLOPs, memory, time and cost of transformer models"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "tsize 0.1.0");
+  app.footer("Run `tsize COMMAND --help` for a command's options and examples.");
+  std::string result;
+  add_models_command(app, result);
+  add_params_command(app, result);
+  add_flops_command(app, result);
+  add_report_command(app, result);
+  std::ostringstream help_out, help_err;
+  try {
+    std::reverse(args.begin(), args.end());  // CLI11 parses a reversed vector of arguments
+    app.parse(args);
+  } catch (const CLI::CallForHelp& e) {
+    const int status = app.exit(e, help_out, help_err);
+    out = help_out.str();
+    return status;
+  } catch (const CLI::CallForAllHelp& e) {
+    const int status = app.exit(e, help_out, help_err);
+    out = help_out.str();
+    return status;
+  } catch (const CLI::CallForVersion& e) {
+    const int status = app.exit(e, help_out, help_err);
+    out = help_out.str();
+    return status;
+  } catch (const CLI::ParseError& e) {
+    err = std::string("tsize: usage error: ") + e.what() + "\n(run `tsize --help`)\n";
+    return 2;
+  } catch (const tsize::Error& e) {
+    err = std::string("tsize: error: ") + e.what() + "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    err = std::string("tsize: internal error: ") + e.what() + "\n";
+    return 70;
+  }
+  out = std::move(result);
+  return 0;
+}
+
+}  // namespace tsize::cli
