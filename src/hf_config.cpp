@@ -38,6 +38,11 @@ nlohmann::json parse_json(std::string_view text, const std::string& source) {
     if (colon != std::string::npos) detail = detail.substr(colon + 2);
     throw Error(fmt::format("{}: malformed JSON at line {}, column {}: {}", source, line, column,
                             detail));
+  } catch (const nlohmann::json::exception& e) {  // e.g. out_of_range: a number like 1e999
+    std::string detail = e.what();
+    const auto bracket = detail.find("] ");
+    if (bracket != std::string::npos) detail = detail.substr(bracket + 2);
+    throw Error(fmt::format("{}: malformed JSON: {}", source, detail));
   }
 }
 
@@ -67,7 +72,8 @@ ModelSpec parse_hf_config(std::string_view json_text, const std::string& source)
     reader.raise();
     spec.family = model_type;
     if (auto meta = root.find("_tsize"); meta != root.end() && meta->is_object()) {
-      spec.description = meta->value("description", "");
+      const auto d = meta->find("description");
+      if (d != meta->end() && d->is_string()) spec.description = d->get<std::string>();
     }
     try {
       validate(spec);

@@ -67,7 +67,7 @@ std::vector<std::string> nearest_names(const std::string& name,
 ModelSpec load_preset(const std::string& name) {
   for (const Preset& p : presets()) {
     if (lower(std::string(p.name)) != lower(name)) continue;  // names are case-insensitive
-    ModelSpec spec = parse_hf_config(p.json, "preset " + std::string(p.name));
+    ModelSpec spec = parse_hf_config(p.text, "preset " + std::string(p.name));
     spec.name = p.name;
     return spec;
   }

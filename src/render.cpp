@@ -1,6 +1,8 @@
 #include "tsize/render.hpp"
 
 #include "render_format.hpp"
+
+#include <fmt/format.h>
 #include "tsize/error.hpp"
 
 namespace tsize {
@@ -40,9 +42,31 @@ std::string human(Count v, Unit unit, ByteUnits units) {
   switch (unit) {
     case Unit::kBytes: return human_bytes(v, units);
     case Unit::kFlops: return human_flops(v);
-    case Unit::kCount: return human_count(v);
+    default: return human_count(v);
   }
-  return human_count(v);
+}
+
+std::string human(const Fact& f, ByteUnits units) {
+  if (!f.real) return human(f.value, f.unit, units);
+  const double v = *f.real;
+  switch (f.unit) {
+    case Unit::kSeconds: return human_seconds(v);
+    case Unit::kRatio: return fmt::format("{:.1f} %", 100 * v);
+    case Unit::kFlopsPerSecond: return human_rate(v, "FLOP/s");
+    case Unit::kPerSecond: return human_rate(v, "/s");
+    case Unit::kMoney: return fmt::format("${:.2f}", v);
+    default: return fmt::format("{:.4g}", v);
+  }
+}
+
+std::string exact(const Fact& f) {
+  if (!f.real) return with_commas(f.value);
+  return f.unit == Unit::kRatio ? fmt::format("{:.4f}", *f.real) : fmt::format("{:.1f}", *f.real);
+}
+
+std::string json_number(const Fact& f) {
+  if (!f.real) return to_string(f.value);
+  return fmt::format("{}", *f.real);
 }
 
 const char* unit_name(Unit unit) {
@@ -50,6 +74,11 @@ const char* unit_name(Unit unit) {
     case Unit::kCount: return "params";
     case Unit::kBytes: return "bytes";
     case Unit::kFlops: return "flops";
+    case Unit::kSeconds: return "seconds";
+    case Unit::kRatio: return "ratio";
+    case Unit::kFlopsPerSecond: return "flops_per_s";
+    case Unit::kPerSecond: return "per_s";
+    case Unit::kMoney: return "dollars";
   }
   return "";
 }

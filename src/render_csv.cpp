@@ -46,7 +46,7 @@ std::string render_csv(const Report& report) {
       }
     }
     for (const Fact& f : s.facts) {
-      out += fmt::format("{},fact,{},,{},{},1,{}\n", s.key, f.key, to_string(f.value),
+      out += fmt::format("{},fact,{},,{},{},1,{}\n", s.key, f.key, detail::json_number(f),
                          detail::unit_name(f.unit), csv_field(f.note));
     }
   }
@@ -82,8 +82,8 @@ std::string render_markdown(const Report& report, ByteUnits units) {
     }
     out += "\n| total | exact | human | note |\n|---|---:|---:|---|\n";
     for (const Fact& f : s.facts) {
-      out += fmt::format("| {} | {} | {} | {} |\n", md_cell(f.label), with_commas(f.value),
-                         detail::human(f.value, f.unit, units), md_cell(f.note));
+      out += fmt::format("| {} | {} | {} | {} |\n", md_cell(f.label), detail::exact(f),
+                         detail::human(f, units), md_cell(f.note));
     }
     if (!s.assumptions.empty()) out += "\n";
     for (const std::string& a : s.assumptions) out += "- " + md_cell(a) + "\n";

@@ -8,8 +8,15 @@
 
 namespace tsize::detail {
 
-// "1.56 B" for counts and FLOPs ("1.56 BFLOP" style is left to the label), "5.80 GiB" for bytes.
+// "1.56 B" for counts, "3.51 TFLOP", "5.80 GiB" / "6.23 GB" for bytes.
 std::string human(Count v, Unit unit, ByteUnits units);
+
+// A fact for people ("41.3 %", "17.9 days") and its precise value ("1,557,611,200", "0.4132").
+std::string human(const Fact& f, ByteUnits units);
+std::string exact(const Fact& f);
+
+// A fact's value as a JSON number: exact digits for counts, shortest round-trip for reals.
+std::string json_number(const Fact& f);
 
 // Name of a unit for CSV and Markdown headers: "params", "bytes", "flops".
 const char* unit_name(Unit unit);

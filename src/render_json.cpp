@@ -52,7 +52,9 @@ void node(const Breakdown& b, const std::vector<std::string>& columns, int inden
 // The section's fields, one per line at `indent`, without braces.
 std::string fields(const Section& s, int indent) {
   std::string out;
-  for (const Fact& f : s.facts) out += pad(indent) + quoted(f.key) + ": " + to_string(f.value) + ",\n";
+  for (const Fact& f : s.facts) {
+    out += pad(indent) + quoted(f.key) + ": " + detail::json_number(f) + ",\n";
+  }
   out += pad(indent) + "\"assumptions\": [";
   for (std::size_t i = 0; i < s.assumptions.size(); ++i) {
     out += (i == 0 ? "" : ", ") + quoted(s.assumptions[i]);

@@ -80,11 +80,11 @@ std::string section_table(const Section& s, ByteUnits units) {
   }
   lines.push_back({});
   for (const Fact& f : s.facts) {
-    std::string note = detail::human(f.value, f.unit, units);
+    std::string note = detail::human(f, units);
     if (!f.note.empty()) note += "  (" + f.note + ")";
     // Facts put their exact value in the last value column, so it lines up with the totals.
     std::vector<std::string> values(n > 0 ? n - 1 : 0, "");
-    values.push_back(with_commas(f.value));
+    values.push_back(detail::exact(f));
     if (every && n > 1) std::swap(values[n - 1], values[n - 2]);  // under the last value
     lines.push_back({f.label, values, "", note});
   }

@@ -49,6 +49,26 @@ std::string percent(Count part, Count whole) {
   return fmt::format("{:.1f} %", 100.0 * to_double(part) / to_double(whole));
 }
 
+std::string human_seconds(double s) {
+  if (s < 60) return fmt::format("{:.3g} s", s);
+  if (s < 3600) return fmt::format("{:.1f} min", s / 60);
+  if (s < 86400 * 2) return fmt::format("{:.2f} h", s / 3600);
+  if (s < 86400 * 365.25 * 2) return fmt::format("{:.2f} days", s / 86400);
+  return fmt::format("{:.2f} years", s / (86400 * 365.25));
+}
+
+std::string human_rate(double v, const std::string& suffix) {
+  static constexpr std::array<const char*, 7> kPrefix = {"", "K", "M", "G", "T", "P", "E"};
+  std::size_t i = 0;
+  while (v >= 1000 && i + 1 < kPrefix.size()) {
+    v /= 1000;
+    ++i;
+  }
+  const std::string unit = suffix == "/s" ? std::string(kPrefix[i]) + "/s"
+                                          : std::string(kPrefix[i]) + suffix;
+  return fmt::format("{:.2f} {}", v, unit);
+}
+
 std::string human_flops(Count v) {
   static constexpr std::array<const char*, 8> kSuffix = {"FLOP",  "KFLOP", "MFLOP", "GFLOP",
                                                          "TFLOP", "PFLOP", "EFLOP", "ZFLOP"};

@@ -103,6 +103,13 @@ TEST(HfConfigErrors, MalformedJsonNamesLineAndColumn) {
               ThrowsMessage<Error>(HasSubstr("config.json: malformed JSON at line 3, column 3")));
 }
 
+TEST(HfConfigErrors, NumbersBeyondDoubleAreMalformedJson) {
+  // Found by fuzz_config: nlohmann throws out_of_range, not parse_error, for 81e432.
+  EXPECT_THAT([] { parse_hf_config(R"({"model_type": "llama", "x": 81e432})", "c.json"); },
+              ThrowsMessage<Error>(HasSubstr("c.json: malformed JSON: number overflow parsing '81e432'")));
+  EXPECT_NO_THROW(parse_hf_config(R"({"model_type": "llama", "_tsize": {"description": 5}})", "c"));
+}
+
 TEST(HfConfigErrors, MissingOrUnknownModelTypeListsTheSupportedOnes) {
   EXPECT_THAT([] { parse_hf_config("{}", "c.json"); },
               ThrowsMessage<Error>(AllOf(HasSubstr("c.json: missing string key model_type"),

@@ -6,14 +6,13 @@
 #include <string_view>
 #include <vector>
 
+#include "tsize/embedded.hpp"
 #include "tsize/model.hpp"
 
 namespace tsize {
 
-struct Preset {
-  std::string_view name;  // file stem in models/, e.g. "llama-3-8b"
-  std::string_view json;  // the config.json text
-};
+// A preset: its name (file stem in models/, e.g. "llama-3-8b") and config.json text.
+using Preset = EmbeddedFile;
 
 // All presets, sorted by name.
 const std::vector<Preset>& presets();

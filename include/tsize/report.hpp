@@ -4,6 +4,7 @@
 // all read the same Report, so the formats cannot disagree.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -16,15 +17,27 @@
 
 namespace tsize {
 
-enum class Unit { kCount, kBytes, kFlops };
+// Exact units (integers) and measured or derived ones (reals).
+enum class Unit {
+  kCount, kBytes, kFlops,                                  // Count values
+  kSeconds, kRatio, kFlopsPerSecond, kPerSecond, kMoney,   // real values
+};
 
 // One scalar result. `key` is the JSON field name and never changes; `label` is for people.
+// Exact quantities are `value`; times, ratios and rates are `real` (set, with a real unit).
 struct Fact {
-  std::string key;     // "total", "bytes_bf16"
+  std::string key;     // "total", "bytes_bf16", "mfu"
   std::string label;   // "total", "bf16 weights"
   Count value = 0;
   Unit unit = Unit::kCount;
   std::string note;    // shown beside the value in tables, e.g. "2 B/param"
+  std::optional<double> real;
+
+  static Fact of_real(std::string key, std::string label, double v, Unit unit,
+                      std::string note = "") {
+    Fact f{std::move(key), std::move(label), 0, unit, std::move(note), v};
+    return f;
+  }
 };
 
 struct Section {

@@ -19,6 +19,12 @@ std::string human_bytes(Count v, ByteUnits units);
 // "12.3 %" of part in whole; "0.0 %" when whole is 0.
 std::string percent(Count part, Count whole);
 
+// "0.755 s", "12.5 min", "3.20 h", "17.88 days", "2.41 years".
+std::string human_seconds(double s);
+
+// "412.30 TFLOP/s" with suffix "FLOP/s"; "135.60 K/s" with suffix "/s".
+std::string human_rate(double v, const std::string& suffix);
+
 // "3.51 TFLOP", "950 FLOP".
 std::string human_flops(Count v);
 

@@ -1,0 +1,45 @@
+// The GPU catalog: dense peak FLOP/s per dtype, memory and bandwidth, each figure sourced in
+// gpus/gpus.json (embedded at build time). Adding a GPU is adding a row there.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tsize/count.hpp"
+
+namespace tsize {
+
+enum class Dtype { kFp32, kTf32, kBf16, kFp16, kFp8 };
+inline constexpr std::array<Dtype, 5> kDtypes = {Dtype::kFp32, Dtype::kTf32, Dtype::kBf16,
+                                                 Dtype::kFp16, Dtype::kFp8};
+
+struct Gpu {
+  std::string name;        // "H100-SXM"
+  std::string vendor;
+  std::string full_name;   // "NVIDIA H100 SXM5 80GB (HBM3)"
+  Count memory_bytes = 0;  // as the vendor's capacity means it (GiB for every card listed)
+  Count bandwidth_bytes_per_s = 0;
+  std::array<std::optional<Count>, 5> peak_flops;  // dense FLOP/s by Dtype; nullopt: unsupported
+  int tdp_watts = 0;
+  std::string notes;
+  bool custom = false;     // built from --peak-tflops / --memory-gb
+
+  std::optional<Count> peak(Dtype d) const { return peak_flops[static_cast<std::size_t>(d)]; }
+};
+
+// The catalog, in file order. Throws Error if the embedded file is malformed (a build defect).
+const std::vector<Gpu>& gpu_catalog();
+
+// The catalog entry named `name`, case-insensitive. Throws Error naming the nearest names.
+const Gpu& find_gpu(const std::string& name);
+
+// A GPU from flags: peak (TFLOP/s, used for every dtype) and memory (GB = 10^9 bytes, or GiB
+// with binary units). Throws Error for non-positive values.
+Gpu custom_gpu(double peak_tflops, double memory_gb);
+
+Dtype parse_dtype(const std::string& v);  // fp32 | tf32 | bf16 | fp16 | fp8
+const char* to_string(Dtype d);
+
+}  // namespace tsize

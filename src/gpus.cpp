@@ -1,0 +1,112 @@
+#include "tsize/gpus.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "tsize/embedded.hpp"
+#include "tsize/error.hpp"
+#include "tsize/presets.hpp"
+
+namespace tsize {
+namespace detail {
+extern const std::vector<EmbeddedFile> kGpuFiles;  // generated from gpus/*.json
+}
+
+namespace {
+
+Count count_field(const nlohmann::json& j, const char* key, const std::string& gpu) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_number_unsigned()) {
+    throw Error(fmt::format("gpu catalog: {}: {} must be a non-negative integer", gpu, key));
+  }
+  return it->get<std::uint64_t>();
+}
+
+std::vector<Gpu> load_catalog() {
+  std::vector<Gpu> out;
+  for (const EmbeddedFile& f : detail::kGpuFiles) {
+    const auto doc = nlohmann::json::parse(f.text.begin(), f.text.end());
+    for (const auto& g : doc.at("gpus")) {
+      Gpu gpu;
+      gpu.name = g.at("name").get<std::string>();
+      gpu.vendor = g.value("vendor", "");
+      gpu.full_name = g.value("full_name", "");
+      gpu.memory_bytes = count_field(g, "memory_bytes", gpu.name);
+      gpu.bandwidth_bytes_per_s = count_field(g, "memory_bandwidth_bytes_per_s", gpu.name);
+      const auto& peaks = g.at("peak_flops");
+      for (const Dtype d : kDtypes) {
+        if (peaks.contains(to_string(d))) {
+          gpu.peak_flops[static_cast<std::size_t>(d)] = count_field(peaks, to_string(d), gpu.name);
+        }
+      }
+      gpu.tdp_watts = g.value("tdp_watts", 0);
+      gpu.notes = g.value("notes", "");
+      out.push_back(std::move(gpu));
+    }
+  }
+  return out;
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+const std::vector<Gpu>& gpu_catalog() {
+  static const std::vector<Gpu> kCatalog = load_catalog();
+  return kCatalog;
+}
+
+const Gpu& find_gpu(const std::string& name) {
+  std::vector<std::string> names;
+  for (const Gpu& g : gpu_catalog()) {
+    if (lower(g.name) == lower(name)) return g;
+    names.push_back(g.name);
+  }
+  const std::vector<std::string> near = nearest_names(name, names);
+  std::string msg = fmt::format("unknown GPU \"{}\"", name);
+  if (!near.empty()) msg += fmt::format(" (did you mean {}?)", fmt::join(near, ", "));
+  msg += "; `tsize gpus` lists them, or give --peak-tflops and --memory-gb";
+  throw Error(msg);
+}
+
+Gpu custom_gpu(double peak_tflops, double memory_gb) {
+  if (!(peak_tflops > 0) || !std::isfinite(peak_tflops) || peak_tflops > 1e9) {
+    throw Error(fmt::format("--peak-tflops {}: expected a positive number of TFLOP/s", peak_tflops));
+  }
+  if (!(memory_gb > 0) || !std::isfinite(memory_gb) || memory_gb > 1e9) {
+    throw Error(fmt::format("--memory-gb {}: expected a positive number of GB", memory_gb));
+  }
+  Gpu g;
+  g.name = "custom";
+  g.full_name = fmt::format("custom GPU ({:g} TFLOP/s, {:g} GB)", peak_tflops, memory_gb);
+  g.custom = true;
+  g.memory_bytes = static_cast<std::uint64_t>(std::llround(memory_gb * 1e9));
+  const Count peak = static_cast<std::uint64_t>(std::llround(peak_tflops * 1e12));
+  for (auto& p : g.peak_flops) p = peak;
+  return g;
+}
+
+Dtype parse_dtype(const std::string& v) {
+  for (const Dtype d : kDtypes) {
+    if (v == to_string(d)) return d;
+  }
+  throw Error("dtype " + v + ": expected fp32, tf32, bf16, fp16 or fp8");
+}
+
+const char* to_string(Dtype d) {
+  switch (d) {
+    case Dtype::kFp32: return "fp32";
+    case Dtype::kTf32: return "tf32";
+    case Dtype::kBf16: return "bf16";
+    case Dtype::kFp16: return "fp16";
+    case Dtype::kFp8: return "fp8";
+  }
+  return "?";
+}
+
+}  // namespace tsize
