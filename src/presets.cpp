@@ -52,10 +52,15 @@ std::vector<std::string> nearest_names(const std::string& name,
   std::vector<std::pair<std::size_t, std::string>> scored;
   for (const std::string& c : candidates) {
     const std::string lc = lower(c);
-    std::size_t d = edit_distance(key, lc);
-    // A prefix or substring match ("llama" → "llama-3-8b") is as good as a small typo.
-    if (!key.empty() && lc.find(key) != std::string::npos) d = std::min<std::size_t>(d, 2);
-    if (d <= std::max<std::size_t>(2, key.size() / 3)) scored.emplace_back(d, c);
+    // A prefix ("h100" → "h100-sxm") ranks first, then a substring, then small typos.
+    const std::size_t typo = edit_distance(key, lc);
+    if (!key.empty() && lc.rfind(key, 0) == 0) {
+      scored.emplace_back(0, c);
+    } else if (!key.empty() && lc.find(key) != std::string::npos) {
+      scored.emplace_back(1, c);
+    } else if (typo <= std::max<std::size_t>(2, key.size() / 3)) {
+      scored.emplace_back(typo + 1, c);
+    }
   }
   std::stable_sort(scored.begin(), scored.end(),
                    [](const auto& x, const auto& y) { return x.first < y.first; });

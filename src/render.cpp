@@ -61,7 +61,12 @@ std::string human(const Fact& f, ByteUnits units) {
 
 std::string exact(const Fact& f) {
   if (!f.real) return with_commas(f.value);
-  return f.unit == Unit::kRatio ? fmt::format("{:.4f}", *f.real) : fmt::format("{:.1f}", *f.real);
+  switch (f.unit) {
+    case Unit::kRatio: return fmt::format("{:.4f}", *f.real);
+    case Unit::kSeconds: return fmt::format("{:.1f} s", *f.real);
+    case Unit::kMoney: return fmt::format("${:.2f}", *f.real);
+    default: return fmt::format("{:.1f}", *f.real);
+  }
 }
 
 std::string json_number(const Fact& f) {

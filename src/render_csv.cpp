@@ -53,33 +53,44 @@ std::string render_csv(const Report& report) {
   return out;
 }
 
+namespace {
+
+// The breakdown as a Markdown table with paths for names.
+std::string markdown_tree(const Section& s) {
+  const bool every = s.share_column < 0;
+  std::string out = "\n| component |";
+  for (const std::string& c : s.columns) out += " " + c + (every ? " | share |" : " |");
+  out += every ? " note |\n|---|" : " share | note |\n|---|";
+  for (std::size_t i = 0; i < s.columns.size(); ++i) out += every ? "---:|---:|" : "---:|";
+  out += every ? "---|\n" : "---:|---|\n";
+  const auto share_col = static_cast<std::size_t>(std::max(s.share_column, 0));
+  for (const detail::Row& r : detail::flatten(s.breakdown)) {
+    std::string name = r.repeat > 1 ? fmt::format("{} × {}", r.repeat, r.path) : r.path;
+    out += "| " + md_cell(name) + " |";
+    for (std::size_t i = 0; i < r.each.size(); ++i) {
+      out += " " + with_commas(r.each[i]) + " |";
+      if (every) {
+        out += " " + (r.per_instance ? std::string("per layer")
+                                     : percent(r.values[i], s.breakdown.value(i))) + " |";
+      }
+    }
+    if (!every) {
+      const Count v = share_col < r.values.size() ? r.values[share_col] : Count{0};
+      out += " " + (r.per_instance ? std::string("per layer")
+                                   : percent(v, s.breakdown.value(share_col))) + " |";
+    }
+    out += " " + md_cell(r.note) + " |\n";
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string render_markdown(const Report& report, ByteUnits units) {
   std::string out = "**" + md_cell(detail::heading(report)) + "**\n";
   for (const Section& s : report.sections) {
-    const bool every = s.share_column < 0;
-    out += fmt::format("\n### {}\n\n| component |", s.title);
-    for (const std::string& c : s.columns) out += " " + c + (every ? " | share |" : " |");
-    out += every ? " note |\n|---|" : " share | note |\n|---|";
-    for (std::size_t i = 0; i < s.columns.size(); ++i) out += every ? "---:|---:|" : "---:|";
-    out += every ? "---|\n" : "---:|---|\n";
-    const auto share_col = static_cast<std::size_t>(std::max(s.share_column, 0));
-    for (const detail::Row& r : detail::flatten(s.breakdown)) {
-      std::string name = r.repeat > 1 ? fmt::format("{} × {}", r.repeat, r.path) : r.path;
-      out += "| " + md_cell(name) + " |";
-      for (std::size_t i = 0; i < r.each.size(); ++i) {
-        out += " " + with_commas(r.each[i]) + " |";
-        if (every) {
-          out += " " + (r.per_instance ? std::string("per layer")
-                                       : percent(r.values[i], s.breakdown.value(i))) + " |";
-        }
-      }
-      if (!every) {
-        const Count v = share_col < r.values.size() ? r.values[share_col] : Count{0};
-        out += " " + (r.per_instance ? std::string("per layer")
-                                     : percent(v, s.breakdown.value(share_col))) + " |";
-      }
-      out += " " + md_cell(r.note) + " |\n";
-    }
+    out += fmt::format("\n### {}\n", s.title);
+    if (!s.columns.empty()) out += markdown_tree(s);
     out += "\n| total | exact | human | note |\n|---|---:|---:|---|\n";
     for (const Fact& f : s.facts) {
       out += fmt::format("| {} | {} | {} | {} |\n", md_cell(f.label), detail::exact(f),

@@ -59,7 +59,9 @@ std::string fields(const Section& s, int indent) {
   for (std::size_t i = 0; i < s.assumptions.size(); ++i) {
     out += (i == 0 ? "" : ", ") + quoted(s.assumptions[i]);
   }
-  out += "],\n" + pad(indent) + "\"breakdown\": ";
+  out += "]";
+  if (s.columns.empty()) return out;  // a section of facts only
+  out += ",\n" + pad(indent) + "\"breakdown\": ";
   node(s.breakdown, s.columns, indent, out);
   return out;
 }

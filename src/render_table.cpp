@@ -57,7 +57,8 @@ std::string section_table(const Section& s, ByteUnits units) {
     header.values.push_back(c);
     if (every) header.values.push_back("share");
   }
-  lines.push_back(header);
+  if (!s.columns.empty()) lines.push_back(header);
+  else lines.push_back({s.title, {}, "", ""});
   const auto share_col = static_cast<std::size_t>(std::max(s.share_column, 0));
   for (const detail::Row& r : detail::flatten(s.breakdown)) {
     Line l;
@@ -78,17 +79,17 @@ std::string section_table(const Section& s, ByteUnits units) {
     l.note = r.note;
     lines.push_back(l);
   }
-  lines.push_back({});
+  if (!s.columns.empty()) lines.push_back({});
   for (const Fact& f : s.facts) {
     std::string note = detail::human(f, units);
     if (!f.note.empty()) note += "  (" + f.note + ")";
     // Facts put their exact value in the last value column, so it lines up with the totals.
-    std::vector<std::string> values(n > 0 ? n - 1 : 0, "");
+    std::vector<std::string> values(n > 1 ? n - 1 : 0, "");
     values.push_back(detail::exact(f));
     if (every && n > 1) std::swap(values[n - 1], values[n - 2]);  // under the last value
     lines.push_back({f.label, values, "", note});
   }
-  std::string out = layout(lines, n);
+  std::string out = layout(lines, std::max<std::size_t>(n, 1));
   for (const std::string& a : s.assumptions) out += "  · " + a + "\n";
   return out;
 }

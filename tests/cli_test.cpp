@@ -157,6 +157,49 @@ TEST(Cli, FlopsSweepIsColumnsInATableAndSectionsInJson) {
   EXPECT_EQ(j["flops_s1024"]["seq"], 1024);
 }
 
+TEST(Cli, MfuJsonContract) {
+  const CliRun r = tsize_cli(
+      "mfu gpt2 --batch 12 --grad-accum 40 --step-time 5 --gpu A100-40GB --gpus 8 --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"mfu", "hfu", "tokens_per_s", "achieved_flops_per_s"}) {
+    EXPECT_TRUE(j[key].is_number()) << key;
+  }
+  EXPECT_NEAR(j["tokens_per_s"].get<double>(), 8.0 * 12 * 40 * 1024 / 5, 1e-6);
+  // nanoGPT's estimate_mfu for this run: (6N + 12·L·H·Q·T) · T · B · G / dt / 312e12 with
+  // N = 123,653,376 → 855,166,464 · 1024 · 480 / 5 / 312e12 = 0.269467...
+  EXPECT_NEAR(j["mfu_palm"].get<double>(), 855'166'464.0 * 1024 * 480 / 5 / 312e12, 1e-9);
+  // The exact count adds pointwise ops and counts the head's full matmul: within 1 %.
+  EXPECT_NEAR(j["mfu"].get<double>() / j["mfu_palm"].get<double>(), 1.0, 0.01);
+}
+
+TEST(CliErrors, ImpossibleMfuIsRejectedWithItsLikelyCause) {
+  const CliRun r =
+      tsize_cli("mfu gpt2-xl --batch 20 --grad-accum 5 --step-time 0.755 --gpu H100-PCIe");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_THAT(r.out, IsEmpty());
+  EXPECT_THAT(r.err, HasSubstr("inconsistent inputs: MFU would be 185.0 %"));
+  EXPECT_THAT(r.err, HasSubstr("are per GPU"));
+}
+
+TEST(Cli, TrainAndGpus) {
+  const CliRun r = tsize_cli(
+      "train gpt2-xl --tokens 300B --gpus 8 --mfu 0.4 --price-per-gpu-hour 2 --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["tokens"], 300'000'000'000u);
+  // 6·N·D = 6 · 1,557,611,200 · 3e11 = 2,803,700,160,000,000,000,000, above 2^64, exact.
+  EXPECT_THAT(r.out, HasSubstr("\"flops_6nd\": 2803700160000000000000,"));
+  EXPECT_EQ(j["cost"].get<double>(), j["gpu_hours"].get<double>() * 2);
+  const CliRun gpus = tsize_cli("gpus --format csv");
+  ASSERT_EQ(gpus.status, 0) << gpus.err;
+  EXPECT_THAT(gpus.out, HasSubstr("H100-SXM,85899345920,3350000000000,66900000000000,"));
+  const CliRun unknown = tsize_cli("train gpt2 --mfu 0.4 --gpu H100");
+  EXPECT_EQ(unknown.status, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("did you mean H100-SXM"));
+  EXPECT_THAT(unknown.out, IsEmpty());
+}
+
 TEST(CliErrors, BadUsageExitsTwo) {
   for (const char* args : {"", "params gpt2 --no-such-flag", "frobnicate",
                            "params gpt2 --format yaml", "params gpt2 --mlp swish",

@@ -14,6 +14,7 @@
 #include "tsize/count.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/params.hpp"
+#include "tsize/timing.hpp"
 
 namespace tsize {
 
@@ -68,6 +69,17 @@ Section flops_section(const Graph& graph, const ParamCounts& params, const FlopC
 // One column per sequence length (step FLOPs of each op and its share), for `--seq a,b,c`.
 // REQUIRES: runs of the same graph, non-empty.
 Section flops_sweep_section(const std::vector<FlopCounts>& runs);
+
+// Utilization of a measured step: tokens/s, achieved FLOP/s, MFU, HFU, and MFU by 6N and PaLM.
+Section utilization_section(const FlopCounts& flops, const Cluster& cluster,
+                            const Utilization& u);
+
+// A training run: FLOPs (exact and 6ND), wall time, GPU-hours, cost, Chinchilla tokens.
+Section training_section(const FlopCounts& flops, const Cluster& cluster, const TrainingRun& run,
+                         bool mfu_assumed);
+
+// The compute-optimal model for a FLOP budget (Hoffmann et al. 2022).
+Section compute_optimal_section(Count budget_flops, const ComputeOptimal& optimal);
 
 // A report with the model's heading and no sections yet.
 Report report_heading(const ModelSpec& spec);

@@ -10,6 +10,7 @@
 #include "tsize/model.hpp"
 #include "tsize/overrides.hpp"
 #include "tsize/render.hpp"
+#include "tsize/timing.hpp"
 #include "tsize/workload.hpp"
 
 namespace tsize::cli {
@@ -31,6 +32,17 @@ struct WorkloadOptions {
   std::string recompute = "none";
 };
 
+// Where a step runs: a catalog GPU or one from flags, how many, and the dtype of the peak.
+struct GpuOptions {
+  std::string gpu = "H100-SXM";
+  std::string gpus = "1";
+  std::string dtype = "bf16";
+  double peak_tflops = 0;  // > 0: a custom GPU
+  double memory_gb = 0;
+  CLI::Option* gpu_flag = nullptr;
+  CLI::Option* peak_flag = nullptr;
+};
+
 struct OutputOptions {
   std::string format = "table";
   std::string units = "binary";
@@ -40,6 +52,9 @@ void add_model_options(CLI::App* cmd, ModelOptions& o);
 void add_output_options(CLI::App* cmd, OutputOptions& o);
 // with_lists: --seq takes a comma-separated list (one run per length).
 void add_workload_options(CLI::App* cmd, WorkloadOptions& o);
+
+void add_gpu_options(CLI::App* cmd, GpuOptions& o);
+Cluster resolve_cluster(const GpuOptions& o);
 
 // One workload per --seq value (a single one when --seq is absent), resolved against spec.
 std::vector<Workload> resolve_workloads(const ModelSpec& spec, const WorkloadOptions& o);
@@ -58,5 +73,8 @@ void add_models_command(CLI::App& app, std::string& out);
 void add_params_command(CLI::App& app, std::string& out);
 void add_report_command(CLI::App& app, std::string& out);
 void add_flops_command(CLI::App& app, std::string& out);
+void add_gpus_command(CLI::App& app, std::string& out);
+void add_mfu_command(CLI::App& app, std::string& out);
+void add_train_command(CLI::App& app, std::string& out);
 
 }  // namespace tsize::cli

@@ -121,6 +121,33 @@ FlopOptions flop_options(const WorkloadOptions& o) {
   return f;
 }
 
+void add_gpu_options(CLI::App* cmd, GpuOptions& o) {
+  o.gpu_flag = cmd->add_option("--gpu", o.gpu, "GPU from `tsize gpus` (default H100-SXM)")
+                   ->group("GPU");
+  cmd->add_option("--gpus", o.gpus, "number of GPUs (default 1)")->group("GPU");
+  cmd->add_option("--dtype", o.dtype, "dtype of the peak FLOP/s (default bf16)")
+      ->check(CLI::IsMember({"fp32", "tf32", "bf16", "fp16", "fp8"}))
+      ->group("GPU");
+  o.peak_flag = cmd->add_option("--peak-tflops", o.peak_tflops,
+                                "a custom GPU: dense peak TFLOP/s (with --memory-gb)")
+                    ->group("GPU");
+  cmd->add_option("--memory-gb", o.memory_gb, "a custom GPU: memory in GB")->group("GPU");
+}
+
+Cluster resolve_cluster(const GpuOptions& o) {
+  Cluster c;
+  if (o.peak_flag->count() > 0) {
+    if (o.gpu_flag->count() > 0) throw Error("give --gpu or --peak-tflops, not both");
+    c.gpu = custom_gpu(o.peak_tflops, o.memory_gb > 0 ? o.memory_gb : 80);
+  } else {
+    c.gpu = find_gpu(o.gpu);
+  }
+  c.dtype = parse_dtype(o.dtype);
+  c.gpus = *size_flag(o.gpus, "--gpus");
+  if (c.gpus == 0) throw Error("--gpus 0: expected a positive integer");
+  return c;
+}
+
 RenderOptions render_options(const OutputOptions& o) {
   RenderOptions r;
   r.format = parse_format(o.format);
