@@ -58,7 +58,20 @@ Report full_report(const Graph& graph, const Workload& w) {
   const ParamCounts params = count_params(graph);
   r.sections.push_back(params_section(graph.spec, params));
   const Workload resolved = resolve_workload(graph.spec, w);
-  r.sections.push_back(flops_section(graph, params, count_flops(graph, resolved, {})));
+  const FlopCounts flops = count_flops(graph, resolved, {});
+  r.sections.push_back(flops_section(graph, params, flops));
+  // Time: a stated default cluster and MFU, over the compute-optimal token count.
+  Cluster cluster;
+  cluster.gpu = find_gpu(kReportGpu);
+  cluster.gpus = kReportGpus;
+  const TrainingRun run = plan_training(params, flops, cluster, mul(20, params.total),
+                                        kReportMfu, std::nullopt, std::nullopt);
+  Section time = training_section(flops, cluster, run, true);
+  time.assumptions.push_back(fmt::format(
+      "report defaults: {} × {}, bf16, MFU {:.2f} assumed, tokens = 20 · parameters; "
+      "`tsize train` takes your own",
+      kReportGpus, kReportGpu, kReportMfu));
+  r.sections.push_back(time);
   return r;
 }
 

@@ -84,8 +84,13 @@ Section compute_optimal_section(Count budget_flops, const ComputeOptimal& optima
 // A report with the model's heading and no sections yet.
 Report report_heading(const ModelSpec& spec);
 
+// The cluster `tsize report` assumes for its time section.
+inline constexpr const char* kReportGpu = "H100-SXM";
+inline constexpr std::int64_t kReportGpus = 8;
+inline constexpr double kReportMfu = 0.4;
+
 // `tsize report`: every section tsize can compute for the model, for workload w (FLOPs of one
-// step with the default options).
+// step with the default options; training time on kReportGpus × kReportGpu at kReportMfu).
 Report full_report(const Graph& graph, const Workload& w = {});
 
 }  // namespace tsize
