@@ -57,6 +57,19 @@ namespace {
 
 // The breakdown as a Markdown table with paths for names.
 std::string markdown_tree(const Section& s) {
+  if (!s.show_share) {  // a list of alternatives: values and notes
+    std::string out = "\n| component |";
+    for (const std::string& c : s.columns) out += " " + c + " |";
+    out += " note |\n|---|";
+    for (std::size_t i = 0; i < s.columns.size(); ++i) out += "---:|";
+    out += "---|\n";
+    for (const detail::Row& r : detail::flatten(s.breakdown)) {
+      out += "| " + md_cell(r.path) + " |";
+      for (const Count e : r.each) out += " " + with_commas(e) + " |";
+      out += " " + md_cell(r.note) + " |\n";
+    }
+    return out;
+  }
   const bool every = s.share_column < 0;
   std::string out = "\n| component |";
   for (const std::string& c : s.columns) out += " " + c + (every ? " | share |" : " |");

@@ -73,10 +73,12 @@ std::string render_json(const Report& r, bool nest_sections) {
   out += "  \"model\": " + quoted(r.model) + ",\n";
   out += "  \"family\": " + quoted(r.family) + ",\n";
   out += "  \"summary\": " + quoted(r.summary);
-  if (!nest_sections && r.sections.size() == 1) {
-    out += ",\n" + fields(r.sections.front(), 2);
-  } else {
-    for (const Section& s : r.sections) {
+  // Flat: the first section's fields at the top level, any others under their keys.
+  for (std::size_t i = 0; i < r.sections.size(); ++i) {
+    const Section& s = r.sections[i];
+    if (!nest_sections && i == 0) {
+      out += ",\n" + fields(s, 2);
+    } else {
       out += ",\n  " + quoted(s.key) + ": {\n" + fields(s, 4) + "\n  }";
     }
   }

@@ -49,10 +49,10 @@ std::string layout(const std::vector<Line>& lines, std::size_t n_values) {
 }
 
 std::string section_table(const Section& s, ByteUnits units) {
-  const bool every = s.share_column < 0;  // a share after every value column
+  const bool every = s.share_column < 0 && s.show_share;  // a share after every value column
   const std::size_t n = s.columns.size() * (every ? 2 : 1);
   std::vector<Line> lines;
-  Line header{s.title, {}, every ? "" : "share", ""};
+  Line header{s.title, {}, every || !s.show_share ? "" : "share", ""};
   for (const std::string& c : s.columns) {
     header.values.push_back(c);
     if (every) header.values.push_back("share");
@@ -70,7 +70,9 @@ std::string section_table(const Section& s, ByteUnits units) {
         l.values.push_back(r.per_instance ? "" : percent(r.values[i], s.breakdown.value(i)));
       }
     }
-    if (!every) {
+    if (!s.show_share) {
+      // a list of alternatives: no share
+    } else if (!every) {
       const Count v = share_col < r.values.size() ? r.values[share_col] : Count{0};
       l.share = r.per_instance ? "per layer" : percent(v, s.breakdown.value(share_col));
     } else if (r.per_instance) {

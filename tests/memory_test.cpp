@@ -9,6 +9,7 @@
 #include "../src/activations.hpp"
 #include "test_util.hpp"
 #include "tsize/overrides.hpp"
+#include "tsize/report.hpp"
 
 namespace tsize {
 namespace {
@@ -58,6 +59,131 @@ TEST(SavedActivations, MatchPyTorchOnEveryNanoGptRecord) {
                 r["saved_bytes_by_category"]["param_cast"].get<std::uint64_t>()) << what;
     }
   }
+}
+
+}  // namespace
+}  // namespace tsize
+
+namespace tsize {
+namespace {
+
+MemoryCounts memory_of(const std::string& preset, const Workload& w, const MemoryOptions& o) {
+  const Graph g = build_graph(load_preset(preset));
+  return count_memory(g, resolve_workload(g.spec, w), o);
+}
+
+// Bytes per parameter that the usual recipes quote: 16 (fp32 or autocast + Adam), 16 (ZeRO's
+// mixed precision 2 + 2 + 12), 18 (with fp32 gradients), 8 (pure bf16 with bf16 Adam states).
+TEST(ModelStates, BytesPerParameterOfEachRecipe) {
+  auto total = [](Precision p, Optimizer opt) {
+    MemoryOptions o;
+    o.precision = p;
+    o.optimizer = opt;
+    const StateBytes b = state_bytes_per_param(o);
+    return b.weights + b.gradients + b.master + b.optimizer;
+  };
+  EXPECT_EQ(total(Precision::kFp32, Optimizer::kAdamW), 16);
+  EXPECT_EQ(total(Precision::kAmpBf16, Optimizer::kAdamW), 16);
+  EXPECT_EQ(total(Precision::kMixedBf16, Optimizer::kAdamW), 16);
+  EXPECT_EQ(total(Precision::kMixedBf16Fp32Grads, Optimizer::kAdamW), 18);
+  EXPECT_EQ(total(Precision::kBf16, Optimizer::kAdamW), 8);
+  EXPECT_EQ(total(Precision::kFp32, Optimizer::kSgd), 8);
+  EXPECT_EQ(total(Precision::kFp32, Optimizer::kSgdMomentum), 12);
+  EXPECT_EQ(total(Precision::kFp32, Optimizer::kLion), 12);
+  EXPECT_NEAR(total(Precision::kFp32, Optimizer::kAdam8bit), 10.0 + 8.0 / 2048, 1e-12);
+}
+
+TEST(ModelStates, GptXlAdamStatesAndAdafactorFactoring) {
+  MemoryOptions o;  // fp32 AdamW: 4 + 4 + 8 bytes per parameter
+  const MemoryCounts m = memory_of("gpt2-xl", workload(1, 1024), o);
+  EXPECT_EQ(m.weights, 4 * Count{1'557'611'200});
+  EXPECT_EQ(m.optimizer, 8 * Count{1'557'611'200});
+  // Adafactor keeps rows + columns per matrix: for GPT-2 small's c_fc (768 × 3072) that is
+  // 3840 values instead of 2,359,296; overall far below one value per parameter.
+  o.optimizer = Optimizer::kAdafactor;
+  const MemoryCounts a = memory_of("gpt2", workload(1, 1024), o);
+  EXPECT_LT(a.optimizer, 4 * Count{1'000'000});
+  EXPECT_GT(a.optimizer, 0);
+}
+
+TEST(ModelStates, ZeroThreeShardsEveryStateEvenly) {
+  MemoryOptions o;
+  o.precision = Precision::kMixedBf16;
+  const MemoryCounts one = memory_of("llama-3-8b", workload(1, 1024), o);
+  for (int stage = 1; stage <= 3; ++stage) {
+    o.zero_stage = stage;
+    o.gpus = 8;
+    const MemoryCounts z = memory_of("llama-3-8b", workload(1, 1024), o);
+    // Per-GPU shard × GPUs = the unsharded state (8,030,261,248 parameters divide by 8).
+    EXPECT_EQ(z.optimizer * 8, one.optimizer) << stage;
+    EXPECT_EQ(z.master_weights * 8, one.master_weights) << stage;
+    EXPECT_EQ(z.gradients * (stage >= 2 ? 8 : 1), one.gradients) << stage;
+    EXPECT_EQ(z.weights * (stage >= 3 ? 8 : 1), one.weights) << stage;
+    EXPECT_EQ(z.activations, one.activations) << stage;
+  }
+}
+
+TEST(Activations, ScaleLinearlyInBatchBesidesPerStepConstants) {
+  MemoryOptions o;
+  o.attention = AttentionImpl::kFlash;  // no s² mask: linear in b but for per-step constants:
+  // the flash RNG state (16 bytes per layer) and the loss's scalar weight (4 bytes).
+  const Count constant = 32 * 16 + 4;
+  const Count one = memory_of("llama-3-8b", workload(1, 2048), o).activations - constant;
+  EXPECT_EQ(memory_of("llama-3-8b", workload(6, 2048), o).activations - constant, 6 * one);
+}
+
+TEST(Activations, SelectiveRecomputeDropsTheScoresAndFullKeepsLayerInputs) {
+  MemoryOptions o;
+  const MemoryCounts none = memory_of("gpt2", workload(2, 1024), o);
+  o.recompute = Recompute::kSelective;
+  const MemoryCounts selective = memory_of("gpt2", workload(2, 1024), o);
+  // Per layer: scale scalar 8, mask s², probabilities 4·b·a·s² (fp32, no dropout).
+  const Count s = 1024, per_layer = 8 + s * s + 4 * 2 * 12 * s * s;
+  EXPECT_EQ(none.activations - selective.activations, 12 * per_layer);
+  o.recompute = Recompute::kFull;
+  const MemoryCounts full = memory_of("gpt2", workload(2, 1024), o);
+  const Count outside = none.activations - 12 * (none.activations - full.activations) / 12;
+  EXPECT_LT(full.activations, selective.activations);
+  EXPECT_GT(outside, 0);
+  EXPECT_EQ(full.peak_phase.empty(), false);
+}
+
+// Seed 000's method: Korthikanti et al.'s s·b·h·(34 + 5·a·s/h) bytes per layer gives
+// 256.50 GiB for GPT-3 175B at s = 2048, b = 1: 96 · 2048 · 12288 · 114 = 275,414,777,856.
+TEST(Activations, KorthikantiClosedFormForGpt3) {
+  Workload w = workload(1, 2048);
+  EXPECT_EQ(korthikanti_activations(load_preset("gpt3-175b"), w), Count{275'414'777'856});
+}
+
+// Seed 001's measurement: GPT-2 small, seq 1024, flash attention, bf16 autocast, AdamW, peak
+// MiB at batch 1…32. Predicted within 10 % each (docs/memory-vs-measured.md explains the rest).
+TEST(PeakMemory, PredictsSeed001MeasuredPeaksWithinTenPercent) {
+  MemoryOptions o;
+  o.precision = Precision::kAmpBf16;
+  o.attention = AttentionImpl::kFlash;
+  o.loss = LossImpl::kFused;
+  const std::pair<std::int64_t, double> measured[] = {{1, 2269},  {2, 2870},   {4, 3918},
+                                                      {8, 6012},  {16, 10206}, {32, 18595}};
+  for (const auto& [batch, mib] : measured) {
+    const double predicted = to_double(memory_of("gpt2", workload(batch, 1024), o).peak) / (1 << 20);
+    EXPECT_NEAR(predicted / mib, 1.0, 0.10) << "batch " << batch << ": " << predicted << " MiB";
+  }
+}
+
+TEST(MemoryErrors, ImpossibleCombinations) {
+  MemoryOptions o;
+  o.dropout = 1.0;
+  EXPECT_THAT([&] { memory_of("gpt2", workload(1, 64), o); },
+              ThrowsMessage<Error>(HasSubstr("--dropout 1: expected a probability in [0, 1)")));
+  o.dropout = 0;
+  o.zero_stage = 2;
+  EXPECT_THAT([&] { memory_of("gpt2", workload(1, 64), o); },
+              ThrowsMessage<Error>(HasSubstr("--zero 2 shards states over data-parallel GPUs")));
+  o.zero_stage = 4;
+  o.gpus = 8;
+  EXPECT_THAT([&] { memory_of("gpt2", workload(1, 64), o); },
+              ThrowsMessage<Error>(HasSubstr("--zero 4: expected a stage 0, 1, 2 or 3")));
+  EXPECT_THROW(parse_optimizer("adagrad"), Error);
 }
 
 }  // namespace

@@ -14,8 +14,8 @@ enum class Format { kTable, kJson, kCsv, kMarkdown };
 struct RenderOptions {
   Format format = Format::kTable;
   ByteUnits units = ByteUnits::kBinary;
-  // JSON: nest each section under its key ({"params": {...}}), as `tsize report` does. Off: a
-  // one-section report puts the section's fields at the top level (`tsize params`).
+  // JSON: nest each section under its key ({"params": {...}}), as `tsize report` does. Off: the
+  // first section's fields go at the top level (`tsize params`), any others under their keys.
   bool nest_sections = false;
 };
 

@@ -11,6 +11,8 @@
 
 #include "tsize/breakdown.hpp"
 #include "tsize/flops.hpp"
+#include "tsize/gpus.hpp"
+#include "tsize/memory.hpp"
 #include "tsize/count.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/params.hpp"
@@ -47,6 +49,7 @@ struct Section {
   Unit unit = Unit::kCount;          // unit of the breakdown's values
   std::vector<std::string> columns;  // breakdown value columns = JSON fields, e.g. {"params"}
   int share_column = 0;  // the column whose share of the root a table shows; -1: every column
+  bool show_share = true;  // false: no share column (a list of alternatives, not parts)
   Breakdown breakdown;
   std::vector<Fact> facts;
   std::vector<std::string> assumptions;
@@ -80,6 +83,31 @@ Section training_section(const FlopCounts& flops, const Cluster& cluster, const 
 
 // The compute-optimal model for a FLOP budget (Hoffmann et al. 2022).
 Section compute_optimal_section(Count budget_flops, const ComputeOptimal& optimal);
+
+// Training memory of one GPU: the peak's composition as a tree (activations by op), model
+// states, and the options used.
+Section memory_section(const Graph& graph, const Workload& w, const MemoryOptions& o,
+                       const MemoryCounts& m);
+
+// Korthikanti et al. 2022's closed form for the activations of the layers, in bytes.
+Count korthikanti_activations(const ModelSpec& spec, const Workload& w);
+
+// One column per micro-batch size (seed 001's table): states, activations, peak.
+Section memory_sweep_section(const std::vector<Workload>& runs,
+                             const std::vector<MemoryCounts>& counts);
+
+// What fits where: per GPU, the peak's share of memory and the largest micro-batch that fits.
+Section fit_section(const Graph& graph, const Workload& w, const MemoryOptions& o,
+                    const std::vector<Gpu>& gpus);
+
+// The largest micro-batch whose peak fits in `capacity` bytes (0 if none does).
+std::int64_t max_micro_batch(const Graph& graph, Workload w, const MemoryOptions& o,
+                             Count capacity);
+
+// Checkpoint size: weights in `dtype`, and optionally the optimizer states (fp32) and the fp32
+// master copy; with `actual_bytes`, the file's size against the estimate.
+Section checkpoint_section(const ParamCounts& params, Dtype dtype, bool with_optimizer,
+                           Optimizer optimizer, std::optional<Count> actual_bytes);
 
 // A report with the model's heading and no sections yet.
 Report report_heading(const ModelSpec& spec);

@@ -10,6 +10,7 @@
 #include "tsize/model.hpp"
 #include "tsize/overrides.hpp"
 #include "tsize/render.hpp"
+#include "tsize/memory.hpp"
 #include "tsize/timing.hpp"
 #include "tsize/workload.hpp"
 
@@ -43,6 +44,18 @@ struct GpuOptions {
   CLI::Option* peak_flag = nullptr;
 };
 
+// Training-memory recipe flags.
+struct MemoryFlags {
+  std::string precision = "fp32";
+  std::string optimizer = "adamw";
+  std::string attention = "eager";
+  std::string device = "cuda";
+  std::string loss = "eager";
+  std::string overhead = "0";
+  double dropout = 0;
+  int zero = 0;
+};
+
 struct OutputOptions {
   std::string format = "table";
   std::string units = "binary";
@@ -54,9 +67,12 @@ void add_output_options(CLI::App* cmd, OutputOptions& o);
 void add_workload_options(CLI::App* cmd, WorkloadOptions& o);
 
 void add_gpu_options(CLI::App* cmd, GpuOptions& o);
+void add_memory_flags(CLI::App* cmd, MemoryFlags& o);
+// The memory options: the recipe, --recompute from the workload, --gpus for ZeRO.
+MemoryOptions memory_options(const MemoryFlags& m, const WorkloadOptions& w, const GpuOptions& g);
 Cluster resolve_cluster(const GpuOptions& o);
 
-// One workload per --seq value (a single one when --seq is absent), resolved against spec.
+// One workload per --seq or --batch value (at most one of them a list), resolved against spec.
 std::vector<Workload> resolve_workloads(const ModelSpec& spec, const WorkloadOptions& o);
 FlopOptions flop_options(const WorkloadOptions& o);
 
@@ -76,5 +92,7 @@ void add_flops_command(CLI::App& app, std::string& out);
 void add_gpus_command(CLI::App& app, std::string& out);
 void add_mfu_command(CLI::App& app, std::string& out);
 void add_train_command(CLI::App& app, std::string& out);
+void add_memory_command(CLI::App& app, std::string& out);
+void add_checkpoint_command(CLI::App& app, std::string& out);
 
 }  // namespace tsize::cli

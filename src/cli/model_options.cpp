@@ -92,24 +92,52 @@ void add_workload_options(CLI::App* cmd, WorkloadOptions& o) {
       ->group("Workload");
 }
 
+namespace {
+
+// "1,2,4" → {1, 2, 4}; "" → {}.
+std::vector<std::int64_t> size_list(const std::string& text, const char* flag) {
+  std::vector<std::int64_t> out;
+  if (text.empty()) return out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, comma - start);
+    if (item.empty()) throw Error(fmt::format("{} {}: empty value in the list", flag, text));
+    const std::int64_t v = *size_flag(item, flag);
+    if (v == 0) throw Error(fmt::format("{} 0 must be a positive integer", flag));
+    out.push_back(v);
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<Workload> resolve_workloads(const ModelSpec& spec, const WorkloadOptions& o) {
+  const std::vector<std::int64_t> batches = size_list(o.batch, "--batch");
+  const std::vector<std::int64_t> seqs = size_list(o.seq, "--seq");
+  if (batches.size() > 1 && seqs.size() > 1) {
+    throw Error("--batch and --seq cannot both be lists: sweep one at a time");
+  }
   Workload w;
-  w.batch = *size_flag(o.batch, "--batch");
+  w.batch = batches.empty() ? 1 : batches.front();
   w.grad_accum = *size_flag(o.grad_accum, "--grad-accum");
   std::vector<Workload> out;
-  if (o.seq.empty()) {
+  if (batches.size() > 1) {
+    if (!seqs.empty()) w.seq = seqs.front();
+    for (const std::int64_t b : batches) {
+      w.batch = b;
+      out.push_back(resolve_workload(spec, w));
+    }
+    return out;
+  }
+  if (seqs.empty()) {
     out.push_back(resolve_workload(spec, w));
     return out;
   }
-  std::size_t start = 0;
-  while (start <= o.seq.size()) {
-    const std::size_t comma = std::min(o.seq.find(',', start), o.seq.size());
-    const std::string item = o.seq.substr(start, comma - start);
-    if (item.empty()) throw Error("--seq " + o.seq + ": empty value in the list");
-    w.seq = *size_flag(item, "--seq");
-    if (w.seq == 0) throw Error("--seq 0: must be a positive integer");
+  for (const std::int64_t s : seqs) {
+    w.seq = s;
     out.push_back(resolve_workload(spec, w));
-    start = comma + 1;
   }
   return out;
 }
@@ -146,6 +174,47 @@ Cluster resolve_cluster(const GpuOptions& o) {
   c.gpus = *size_flag(o.gpus, "--gpus");
   if (c.gpus == 0) throw Error("--gpus 0: expected a positive integer");
   return c;
+}
+
+void add_memory_flags(CLI::App* cmd, MemoryFlags& o) {
+  auto choice = [&](const char* flag, std::string& target, const char* help,
+                    std::vector<std::string> choices) {
+    cmd->add_option(flag, target, help)->check(CLI::IsMember(choices))->group("Memory");
+  };
+  choice("--precision", o.precision, "how weights, gradients and activations are stored",
+         {"fp32", "amp-bf16", "amp-fp16", "mixed-bf16", "mixed-bf16-fp32-grads", "bf16"});
+  choice("--optimizer", o.optimizer, "optimizer states",
+         {"adamw", "adam", "sgd", "sgd-momentum", "adafactor", "lion", "adam-8bit"});
+  choice("--attention", o.attention, "attention kernel: eager or flash (SDPA)",
+         {"eager", "flash"});
+  choice("--device", o.device, "cuda, or cpu (dropout and autocast save differently)",
+         {"cuda", "cpu"});
+  choice("--loss", o.loss, "eager cross-entropy (fp32 log-probs) or a fused kernel",
+         {"eager", "fused"});
+  cmd->add_option("--dropout", o.dropout, "dropout probability (default 0)")->group("Memory");
+  cmd->add_option("--zero", o.zero, "ZeRO stage 0-3 over --gpus data-parallel GPUs")
+      ->group("Memory");
+  cmd->add_option("--overhead", o.overhead,
+                  "bytes added to the peak for the CUDA context and allocator, e.g. 512MiB "
+                  "(default 0)")
+      ->group("Memory");
+}
+
+MemoryOptions memory_options(const MemoryFlags& m, const WorkloadOptions& w, const GpuOptions& g) {
+  MemoryOptions o;
+  o.precision = parse_precision(m.precision);
+  o.optimizer = parse_optimizer(m.optimizer);
+  o.attention = m.attention == "flash" ? AttentionImpl::kFlash : AttentionImpl::kEager;
+  o.device = m.device == "cpu" ? Device::kCpu : Device::kCuda;
+  o.loss = m.loss == "fused" ? LossImpl::kFused : LossImpl::kEager;
+  o.dropout = m.dropout;
+  o.zero_stage = m.zero;
+  o.recompute = parse_recompute(w.recompute);
+  o.gpus = *size_flag(g.gpus, "--gpus");
+  std::string bytes = m.overhead;  // "512MiB", "1GB", "0"
+  if (!bytes.empty() && bytes.back() == 'B') bytes.pop_back();
+  o.overhead_bytes = parse_human_count(bytes, "--overhead");
+  return o;
 }
 
 RenderOptions render_options(const OutputOptions& o) {

@@ -18,6 +18,8 @@ int run(std::vector<std::string> args, std::string& out, std::string& err) {
   add_models_command(app, result);
   add_params_command(app, result);
   add_flops_command(app, result);
+  add_memory_command(app, result);
+  add_checkpoint_command(app, result);
   add_mfu_command(app, result);
   add_train_command(app, result);
   add_gpus_command(app, result);
