@@ -60,6 +60,14 @@ Report full_report(const Graph& graph, const Workload& w) {
   const Workload resolved = resolve_workload(graph.spec, w);
   const FlopCounts flops = count_flops(graph, resolved, {});
   r.sections.push_back(flops_section(graph, params, flops));
+  // Memory: a stated default recipe (bf16 autocast, flash attention, AdamW) at this workload.
+  MemoryOptions memory;
+  memory.precision = Precision::kAmpBf16;
+  memory.attention = AttentionImpl::kFlash;
+  Section mem = memory_section(graph, resolved, memory, count_memory(graph, resolved, memory));
+  mem.assumptions.push_back("report defaults: amp-bf16, flash attention, AdamW, no ZeRO; "
+                            "`tsize memory` takes your own and shows what fits where");
+  r.sections.push_back(mem);
   // Time: a stated default cluster and MFU, over the compute-optimal token count.
   Cluster cluster;
   cluster.gpu = find_gpu(kReportGpu);

@@ -200,6 +200,64 @@ TEST(Cli, TrainAndGpus) {
   EXPECT_THAT(unknown.out, IsEmpty());
 }
 
+TEST(Cli, MemoryJsonContract) {
+  const CliRun r = tsize_cli(
+      "memory gpt2 --batch 4 --precision amp-bf16 --attention flash --gpu H100-SXM --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"weights", "gradients", "optimizer", "activations",
+                          "autocast_weight_copies", "peak"}) {
+    EXPECT_TRUE(j[key].is_number_unsigned()) << key;
+  }
+  EXPECT_EQ(j["weights"], 4u * 124'439'808u);
+  EXPECT_EQ(j["optimizer"], 8u * 124'439'808u);
+  EXPECT_EQ(j["autocast_weight_copies"], 247'064'064u);  // the nanoGPT record's param_cast
+  EXPECT_EQ(j["breakdown"]["bytes"], j["peak"]);
+  EXPECT_EQ(j["fit"]["breakdown"]["children"][0]["name"], "H100-SXM");
+}
+
+TEST(Cli, MemoryReproducesANanoGptRecordOnCpu) {
+  // pytorch-nanogpt.json, GPT-2 small, b = 1, s = 1024, fp32, dropout 0.1: 2,719,518,820 bytes.
+  const CliRun r = tsize_cli("memory gpt2 --device cpu --dropout 0.1 --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["activations"], 2'719'518'820u);
+}
+
+TEST(Cli, CheckpointAgainstAFile) {
+  const auto path = std::filesystem::temp_directory_path() / "tsize_ckpt.bin";
+  {
+    std::ofstream f(path, std::ios::binary);
+    f << std::string(1000, 'x');
+  }
+  const CliRun r = tsize_cli("checkpoint gpt2-tiny --with-optimizer --compare " + path.string() +
+                             " --format json");
+  std::filesystem::remove(path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["total"], 12u * 14'478'592u);  // fp32 weights + two fp32 Adam states
+  EXPECT_EQ(j["actual"], 1000u);
+  const CliRun missing = tsize_cli("checkpoint gpt2 --compare /nonexistent/ckpt.pt");
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_THAT(missing.err, HasSubstr("/nonexistent/ckpt.pt: cannot read the file's size"));
+  EXPECT_THAT(missing.out, IsEmpty());
+}
+
+TEST(CliErrors, BadMemoryOptions) {
+  for (const auto& [args, message] : std::vector<std::pair<std::string, std::string>>{
+           {"memory gpt2 --zero 3", "--zero 3 shards states over data-parallel GPUs"},
+           {"memory gpt2 --dropout 1.5", "--dropout 1.5: expected a probability"},
+           {"memory gpt2 --batch 1,2 --seq 64,128", "cannot both be lists"},
+           {"memory gpt2 --gpu H10", "did you mean"},
+           {"memory gpt2 --overhead 1.5KiB", "--overhead 1.5Ki: not a whole number"}}) {
+    const CliRun r = tsize_cli(args);
+    EXPECT_EQ(r.status, 1) << args << ": " << r.err;
+    EXPECT_THAT(r.out, IsEmpty()) << args;
+    EXPECT_THAT(r.err, HasSubstr(message)) << args;
+  }
+  const CliRun usage = tsize_cli("memory gpt2 --optimizer adagrad");
+  EXPECT_EQ(usage.status, 2);
+}
+
 TEST(CliErrors, BadUsageExitsTwo) {
   for (const char* args : {"", "params gpt2 --no-such-flag", "frobnicate",
                            "params gpt2 --format yaml", "params gpt2 --mlp swish",
