@@ -54,7 +54,8 @@ std::string render_list(const ListTable& t, Format format) {
       auto line = [&](const std::vector<std::string>& cells) {
         std::string l;
         for (std::size_t i = 0; i < n; ++i) {
-          l += (i ? "  " : "") + (i + 1 == n ? cells[i] : pad(cells[i], w[i], t.numeric[i]));
+          const bool last_text = i + 1 == n && !t.numeric[i];  // no trailing padding
+          l += (i ? "  " : "") + (last_text ? cells[i] : pad(cells[i], w[i], t.numeric[i]));
         }
         while (!l.empty() && l.back() == ' ') l.pop_back();
         out += l + "\n";

@@ -258,6 +258,27 @@ TEST(CliErrors, BadMemoryOptions) {
   EXPECT_EQ(usage.status, 2);
 }
 
+TEST(Cli, CompareSideBySide) {
+  const CliRun r = tsize_cli("compare gpt2 gpt2-xl mixtral-8x7b --seq 1024 --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j.size(), 3u);
+  EXPECT_EQ(j[0]["params"], 124'439'808u);
+  EXPECT_EQ(j[2]["active"], 12'879'925'248u);
+  // The same per-token figure `tsize flops` gives (model FLOPs / tokens, rounded).
+  const auto flops = nlohmann::json::parse(tsize_cli("flops gpt2-xl --format json").out);
+  EXPECT_EQ(j[1]["flops_per_token"], flops["per_token"]);
+  const CliRun table = tsize_cli("compare gpt2 gpt2-medium");
+  EXPECT_EQ(table.status, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("max micro-batch on H100-SXM"));
+  const CliRun one = tsize_cli("compare gpt2");
+  EXPECT_EQ(one.status, 1);
+  EXPECT_THAT(one.err, HasSubstr("at least two models"));
+  const CliRun too_long = tsize_cli("compare gpt2 llama-3-8b --seq 4096");
+  EXPECT_EQ(too_long.status, 1);
+  EXPECT_THAT(too_long.err, HasSubstr("--seq 4096 exceeds the context of gpt2"));
+}
+
 TEST(CliErrors, BadUsageExitsTwo) {
   for (const char* args : {"", "params gpt2 --no-such-flag", "frobnicate",
                            "params gpt2 --format yaml", "params gpt2 --mlp swish",

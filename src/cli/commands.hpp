@@ -62,6 +62,9 @@ struct OutputOptions {
 };
 
 void add_model_options(CLI::App* cmd, ModelOptions& o);
+
+// A size flag's value ("4096", "16k", "32Ki"), at most 2^30. Throws Error naming the flag.
+std::int64_t parse_size(const std::string& text, const char* flag);
 void add_output_options(CLI::App* cmd, OutputOptions& o);
 // with_lists: --seq takes a comma-separated list (one run per length).
 void add_workload_options(CLI::App* cmd, WorkloadOptions& o);
@@ -94,5 +97,6 @@ void add_mfu_command(CLI::App& app, std::string& out);
 void add_train_command(CLI::App& app, std::string& out);
 void add_memory_command(CLI::App& app, std::string& out);
 void add_checkpoint_command(CLI::App& app, std::string& out);
+void add_compare_command(CLI::App& app, std::string& out);
 
 }  // namespace tsize::cli

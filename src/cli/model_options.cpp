@@ -56,6 +56,12 @@ std::optional<std::int64_t> size_flag(const std::string& text, const char* flag)
 
 }  // namespace
 
+std::int64_t parse_size(const std::string& text, const char* flag) {
+  const auto v = size_flag(text, flag);
+  if (!v || *v == 0) throw Error(fmt::format("{} {}: expected a positive integer", flag, text));
+  return *v;
+}
+
 ModelSpec resolve_model(const ModelOptions& o) {
   ModelOverrides ov;
   ov.layers = size_flag(o.layers, "--layers");

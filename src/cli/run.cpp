@@ -23,6 +23,7 @@ int run(std::vector<std::string> args, std::string& out, std::string& err) {
   add_mfu_command(app, result);
   add_train_command(app, result);
   add_gpus_command(app, result);
+  add_compare_command(app, result);
   add_report_command(app, result);
   std::ostringstream help_out, help_err;
   try {
