@@ -7,7 +7,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "tsize/flops.hpp"
 #include "tsize/graph.hpp"
+#include "tsize/memory.hpp"
 #include "tsize/params.hpp"
 #include "tsize/presets.hpp"
 #include "tsize/render.hpp"
@@ -39,6 +41,25 @@ void BM_CountParams(benchmark::State& state) {
   state.SetLabel(kModels[state.range(0)]);
 }
 BENCHMARK(BM_CountParams)->DenseRange(0, 2);
+
+void BM_CountFlops(benchmark::State& state) {
+  const tsize::Graph graph = tsize::build_graph(tsize::load_preset(kModels[state.range(0)]));
+  const tsize::Workload w = tsize::resolve_workload(graph.spec, {});
+  for (auto _ : state) benchmark::DoNotOptimize(tsize::count_flops(graph, w, {}));
+  state.SetLabel(kModels[state.range(0)]);
+}
+BENCHMARK(BM_CountFlops)->DenseRange(0, 2);
+
+void BM_CountMemory(benchmark::State& state) {
+  const tsize::Graph graph = tsize::build_graph(tsize::load_preset(kModels[state.range(0)]));
+  const tsize::Workload w = tsize::resolve_workload(graph.spec, {});
+  tsize::MemoryOptions o;
+  o.precision = tsize::Precision::kAmpBf16;
+  o.attention = tsize::AttentionImpl::kFlash;
+  for (auto _ : state) benchmark::DoNotOptimize(tsize::count_memory(graph, w, o));
+  state.SetLabel(kModels[state.range(0)]);
+}
+BENCHMARK(BM_CountMemory)->DenseRange(0, 2);
 
 void BM_RenderParamsTable(benchmark::State& state) {
   const tsize::Report report = tsize::full_report(tsize::build_graph(tsize::load_preset("gpt2-xl")));

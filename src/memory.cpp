@@ -108,7 +108,7 @@ StateBytes state_bytes_per_param(const MemoryOptions& o) {
 MemoryCounts count_memory(const Graph& g, const Workload& w, const MemoryOptions& o) {
   validate_options(o);
   MemoryCounts m;
-  const ParamCounts p = count_params(g);
+  const ParamCounts p = count_param_totals(g);
   const StateBytes per = state_bytes_per_param(o);
   const bool z1 = o.zero_stage >= 1, z2 = o.zero_stage >= 2, z3 = o.zero_stage >= 3;
   // ZeRO (Rajbhandari et al. 2020, arXiv:1910.02054 §5): stage 1 shards optimizer states
@@ -127,16 +127,17 @@ MemoryCounts count_memory(const Graph& g, const Workload& w, const MemoryOptions
   const detail::SavedTensors saved = detail::saved_for_backward(g, w, o);
   const Count n = mul(u(w.batch), u(w.seq));
   const Count residual = o.precision == Precision::kFp32 || autocast(o.precision) ? 4 : 2;
-  Count largest_layer = 0;
+  Count largest_layer = 0, checkpoints = 0;
   Count activations = saved.total;
+  const Count kept = mul(mul(n, u(g.spec.d_model)), residual);  // a layer's input
   if (o.recompute == Recompute::kFull) {
     std::size_t i = 0;
     for (const Block& b : g.blocks) {
       if (b.layers.empty()) continue;
       const Count full = saved.per_layer[i++];
-      largest_layer = std::max(largest_layer, full);
-      const Count kept = mul(mul(n, u(g.spec.d_model)), residual);  // the layer's input
+      largest_layer = std::max(largest_layer, sub(full, std::min(full, kept)));
       activations = sub(activations, mul(sub(full, std::min(full, kept)), u(b.repeat)));
+      checkpoints = add(checkpoints, mul(kept, u(b.repeat)));
     }
   }
   m.activations = activations;
@@ -164,14 +165,16 @@ MemoryCounts count_memory(const Graph& g, const Workload& w, const MemoryOptions
   const Count at_loss = add(add(resident, m.gradients_at_peak),
                             add(add(m.autocast_weight_copies, m.activations), m.loss_transient));
   const Count at_end = add(resident, all_gradients);
+  // Backward of the first layer under full recomputation: every gradient, the layer inputs
+  // kept as checkpoints, and one layer re-materialized (the loss and head are freed by then).
   const Count at_layer = o.recompute == Recompute::kFull
                              ? add(add(at_end, m.autocast_weight_copies),
-                                   add(m.activations, largest_layer))
+                                   add(checkpoints, largest_layer))
                              : 0;
   m.peak = std::max({at_loss, at_end, at_layer});
-  m.peak_phase = m.peak == at_loss    ? "start of backward (loss gradient)"
+  m.peak_phase = m.peak == at_loss    ? "start of backward, at the loss gradient"
                  : m.peak == at_layer ? "backward of a recomputed layer"
-                                      : "end of backward (all gradients)";
+                                      : "end of backward, with every gradient";
   if (m.peak != at_loss) m.gradients_at_peak = all_gradients;
   if (m.peak == at_layer) m.loss_transient = largest_layer;
   if (m.peak == at_end) m.loss_transient = 0;

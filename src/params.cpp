@@ -19,6 +19,17 @@ Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 }  // namespace
 
 ParamCounts count_params(const Graph& graph) {
+  ParamCounts r = count_param_totals(graph);
+  // Weightless ops have no row in a parameter table; a tied head keeps one, at 0.
+  r.breakdown = detail::op_tree(graph, [](const Block&, const Op& op) -> std::optional<detail::OpRow> {
+    const Count n = mul(params_per_copy(op), u(op.copies));
+    if (n == 0 && !op.tied) return std::nullopt;
+    return detail::OpRow{{n}, op_note(op)};
+  });
+  return r;
+}
+
+ParamCounts count_param_totals(const Graph& graph) {
   ParamCounts r;
   for (const Block& block : graph.blocks) {
     for (const Op& op : block.ops) {
@@ -30,12 +41,6 @@ ParamCounts count_params(const Graph& graph) {
       if (!op.embedding) r.non_embedding = add(r.non_embedding, all);
     }
   }
-  // Weightless ops have no row in a parameter table; a tied head keeps one, at 0.
-  r.breakdown = detail::op_tree(graph, [](const Block&, const Op& op) -> std::optional<detail::OpRow> {
-    const Count n = mul(params_per_copy(op), u(op.copies));
-    if (n == 0 && !op.tied) return std::nullopt;
-    return detail::OpRow{{n}, op_note(op)};
-  });
   return r;
 }
 

@@ -71,12 +71,14 @@ std::string exact(const Fact& f) {
 
 std::string json_number(const Fact& f) {
   if (!f.real) return to_string(f.value);
-  return fmt::format("{}", *f.real);
+  std::string s = fmt::format("{}", *f.real);  // shortest round-trip form
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";  // a real stays a real: 5 → 5.0
+  return s;
 }
 
 const char* unit_name(Unit unit) {
   switch (unit) {
-    case Unit::kCount: return "params";
+    case Unit::kCount: return "count";
     case Unit::kBytes: return "bytes";
     case Unit::kFlops: return "flops";
     case Unit::kSeconds: return "seconds";

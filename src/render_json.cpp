@@ -34,7 +34,7 @@ std::string pad(int indent) { return std::string(static_cast<std::size_t>(indent
 void node(const Breakdown& b, const std::vector<std::string>& columns, int indent,
           std::string& out) {
   out += "{\"name\": " + quoted(b.name);
-  for (std::size_t i = 0; i < columns.size(); ++i) {
+  for (std::size_t i = 0; i < columns.size() && !b.values.empty(); ++i) {
     out += ", " + quoted(columns[i]) + ": " + to_string(b.value(i));
   }
   if (b.repeat > 1) out += ", \"repeat\": " + std::to_string(b.repeat);

@@ -71,7 +71,7 @@ std::string render_list(const ListTable& t, Format format) {
         for (std::size_t i = 0; i < n; ++i) {
           const std::string& cell = t.data_rows[r][i];
           out += (i ? ", " : "") + json_string(t.keys[i]) + ": " +
-                 (t.numeric[i] && !cell.empty() ? cell : json_string(cell));
+                 (t.numeric[i] ? (cell.empty() ? "null" : cell) : json_string(cell));
         }
         out += r + 1 < t.data_rows.size() ? "},\n" : "}\n";
       }

@@ -67,8 +67,8 @@ TEST(RenderJson, EscapesStrings) {
 TEST(RenderCsv, OneRowPerNodeAndFact) {
   const std::string csv = render(params_report("gpt2"), {Format::kCsv});
   EXPECT_THAT(csv, HasSubstr("section,kind,name,column,value,unit,repeat,note\n"));
-  EXPECT_THAT(csv, HasSubstr("params,breakdown,layers/attention/qkv_proj,params,21261312,params,1,\n"));
-  EXPECT_THAT(csv, HasSubstr("params,fact,total,,124439808,params,1,\n"));
+  EXPECT_THAT(csv, HasSubstr("params,breakdown,layers/attention/qkv_proj,params,21261312,count,1,\n"));
+  EXPECT_THAT(csv, HasSubstr("params,fact,total,,124439808,count,1,\n"));
 }
 
 TEST(RenderMarkdown, IsATable) {

@@ -35,8 +35,8 @@ const std::vector<Gpu>& gpu_catalog();
 // The catalog entry named `name`, case-insensitive. Throws Error naming the nearest names.
 const Gpu& find_gpu(const std::string& name);
 
-// A GPU from flags: peak (TFLOP/s, used for every dtype) and memory (GB = 10^9 bytes, or GiB
-// with binary units). Throws Error for non-positive values.
+// A GPU from flags: peak (TFLOP/s, used for every dtype) and memory in GB (10^9 bytes; the
+// catalog's cards are specified in GiB). Throws Error for non-positive values.
 Gpu custom_gpu(double peak_tflops, double memory_gb);
 
 Dtype parse_dtype(const std::string& v);  // fp32 | tf32 | bf16 | fp16 | fp8

@@ -18,4 +18,7 @@ struct ParamCounts {
 // Counts the parameters of graph, exactly. Throws Error on overflow.
 ParamCounts count_params(const Graph& graph);
 
+// The totals alone, without the breakdown tree (for folds that need only the numbers).
+ParamCounts count_param_totals(const Graph& graph);
+
 }  // namespace tsize

@@ -16,9 +16,9 @@ void add_memory_command(CLI::App& app, std::string& out) {
   auto gpu = std::make_shared<GpuOptions>();
   auto output = std::make_shared<OutputOptions>();
   add_model_options(cmd, *model);
-  add_workload_options(cmd, *workload);
+  add_workload_options(cmd, *workload, false);
   add_memory_flags(cmd, *memory);
-  add_gpu_options(cmd, *gpu);
+  add_gpu_options(cmd, *gpu, false);
   add_output_options(cmd, *output);
   cmd->footer(
       "Examples:\n  tsize memory gpt2 --batch 1,2,4,8,16,32 --precision amp-bf16 --attention flash\n"

@@ -68,9 +68,7 @@ void add_train_command(CLI::App& app, std::string& out) {
       const Count budget = parse_human_count(t->budget_flops, "--budget-flops");
       r.sections.push_back(compute_optimal_section(budget, compute_optimal(budget)));
     }
-    RenderOptions o = ro;
-    o.nest_sections = r.sections.size() > 1;
-    out = render(r, o);
+    out = render(r, ro);  // the run's fields at the top level, compute_optimal nested
   });
 }
 

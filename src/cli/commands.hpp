@@ -66,10 +66,12 @@ void add_model_options(CLI::App* cmd, ModelOptions& o);
 // A size flag's value ("4096", "16k", "32Ki"), at most 2^30. Throws Error naming the flag.
 std::int64_t parse_size(const std::string& text, const char* flag);
 void add_output_options(CLI::App* cmd, OutputOptions& o);
-// with_lists: --seq takes a comma-separated list (one run per length).
-void add_workload_options(CLI::App* cmd, WorkloadOptions& o);
+// --batch, --seq (lists allowed), --grad-accum, --recompute; --attention-flops only where FLOPs
+// are counted.
+void add_workload_options(CLI::App* cmd, WorkloadOptions& o, bool attention_flops = true);
 
-void add_gpu_options(CLI::App* cmd, GpuOptions& o);
+// --gpu, --gpus, --peak-tflops, --memory-gb; --dtype only where a peak FLOP/s is used.
+void add_gpu_options(CLI::App* cmd, GpuOptions& o, bool dtype = true);
 void add_memory_flags(CLI::App* cmd, MemoryFlags& o);
 // The memory options: the recipe, --recompute from the workload, --gpus for ZeRO.
 MemoryOptions memory_options(const MemoryFlags& m, const WorkloadOptions& w, const GpuOptions& g);

@@ -81,7 +81,7 @@ ModelSpec resolve_model(const ModelOptions& o) {
   return apply_overrides(load_model(o.model), ov);
 }
 
-void add_workload_options(CLI::App* cmd, WorkloadOptions& o) {
+void add_workload_options(CLI::App* cmd, WorkloadOptions& o, bool attention_flops) {
   cmd->add_option("--batch", o.batch, "sequences per micro-batch (default 1)")->group("Workload");
   cmd->add_option("--seq", o.seq,
                   "tokens per sequence, at most the context (default the context); "
@@ -89,10 +89,12 @@ void add_workload_options(CLI::App* cmd, WorkloadOptions& o) {
       ->group("Workload");
   cmd->add_option("--grad-accum", o.grad_accum, "micro-batches per optimizer step (default 1)")
       ->group("Workload");
-  cmd->add_option("--attention-flops", o.attention_flops,
-                  "full: all s² scores (eager PyTorch); causal: only unmasked ones")
-      ->check(CLI::IsMember({"full", "causal"}))
-      ->group("Workload");
+  if (attention_flops) {
+    cmd->add_option("--attention-flops", o.attention_flops,
+                    "full: all s² scores (eager PyTorch); causal: only unmasked ones")
+        ->check(CLI::IsMember({"full", "causal"}))
+        ->group("Workload");
+  }
   cmd->add_option("--recompute", o.recompute, "activation recomputation")
       ->check(CLI::IsMember({"none", "selective", "full"}))
       ->group("Workload");
@@ -155,17 +157,20 @@ FlopOptions flop_options(const WorkloadOptions& o) {
   return f;
 }
 
-void add_gpu_options(CLI::App* cmd, GpuOptions& o) {
+void add_gpu_options(CLI::App* cmd, GpuOptions& o, bool dtype) {
   o.gpu_flag = cmd->add_option("--gpu", o.gpu, "GPU from `tsize gpus` (default H100-SXM)")
                    ->group("GPU");
   cmd->add_option("--gpus", o.gpus, "number of GPUs (default 1)")->group("GPU");
-  cmd->add_option("--dtype", o.dtype, "dtype of the peak FLOP/s (default bf16)")
-      ->check(CLI::IsMember({"fp32", "tf32", "bf16", "fp16", "fp8"}))
-      ->group("GPU");
+  if (dtype) {
+    cmd->add_option("--dtype", o.dtype, "dtype of the peak FLOP/s (default bf16)")
+        ->check(CLI::IsMember({"fp32", "tf32", "bf16", "fp16", "fp8"}))
+        ->group("GPU");
+  }
   o.peak_flag = cmd->add_option("--peak-tflops", o.peak_tflops,
                                 "a custom GPU: dense peak TFLOP/s (with --memory-gb)")
                     ->group("GPU");
-  cmd->add_option("--memory-gb", o.memory_gb, "a custom GPU: memory in GB")->group("GPU");
+  cmd->add_option("--memory-gb", o.memory_gb, "a custom GPU: memory in GB (10^9 bytes)")
+      ->group("GPU");
 }
 
 Cluster resolve_cluster(const GpuOptions& o) {
