@@ -37,18 +37,9 @@ Count op_matmul(const Graph& g, const std::string& block, const std::string& nam
 // shared/reference/pytorch-nanogpt.json: FlopCounterMode's mm/addmm/bmm totals, forward and
 // backward, for every record (tiny and GPT-2 small, several batches and lengths).
 TEST(CountFlops, MatchesFlopCounterModeOnEveryNanoGptRecord) {
-  const auto records =
-      nlohmann::json::parse(test::read_file(test::data_path("pytorch-nanogpt.json")));
-  for (const auto& r : records) {
+  for (const auto& r : test::nanogpt_records()) {
     const auto& c = r["config"];
-    ModelOverrides o;
-    o.layers = c["n_layer"].get<std::int64_t>();
-    o.d_model = c["n_embd"].get<std::int64_t>();
-    o.heads = c["n_head"].get<std::int64_t>();
-    o.vocab = c["vocab_size"].get<std::int64_t>();
-    o.context = c["block_size"].get<std::int64_t>();
-    o.bias = c["bias"].get<bool>();
-    const Graph g = build_graph(spec_from_flags(o));
+    const Graph g = build_graph(test::nanogpt_spec(c));
     const std::int64_t b = r["batch"], s = r["seq"];
     const FlopCounts f = flops_of(g, b, s);
     const std::string what = c["name"].get<std::string>() + " b=" + std::to_string(b) +
@@ -57,7 +48,7 @@ TEST(CountFlops, MatchesFlopCounterModeOnEveryNanoGptRecord) {
     EXPECT_EQ(f.backward_matmul, r["bwd_matmul_flops"].get<std::uint64_t>()) << what;
     // By aten op: addmm = the layers' Linears (with bias), bmm = attention core, mm = lm_head.
     const auto& by_op = r["fwd_matmul_by_op"];
-    const Count L = static_cast<std::uint64_t>(o.layers.value());
+    const Count L = c["n_layer"].get<std::uint64_t>();
     Count linears = 0;
     for (const char* name : {"qkv_proj", "o_proj", "up_proj", "down_proj"}) {
       linears += op_matmul(g, "layers", name, b, s);

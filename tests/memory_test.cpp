@@ -29,18 +29,9 @@ Workload workload(std::int64_t batch, std::int64_t seq, std::int64_t grad_accum 
 // autocast weight copies excluded) for every record, on CPU, fp32 or bf16 autocast, dropout 0
 // or 0.1. tsize --device cpu must reproduce each exactly, and per layer.
 TEST(SavedActivations, MatchPyTorchOnEveryNanoGptRecord) {
-  const auto records =
-      nlohmann::json::parse(test::read_file(test::data_path("pytorch-nanogpt.json")));
-  for (const auto& r : records) {
+  for (const auto& r : test::nanogpt_records()) {
     const auto& c = r["config"];
-    ModelOverrides mo;
-    mo.layers = c["n_layer"].get<std::int64_t>();
-    mo.d_model = c["n_embd"].get<std::int64_t>();
-    mo.heads = c["n_head"].get<std::int64_t>();
-    mo.vocab = c["vocab_size"].get<std::int64_t>();
-    mo.context = c["block_size"].get<std::int64_t>();
-    mo.bias = c["bias"].get<bool>();
-    const Graph g = build_graph(spec_from_flags(mo));
+    const Graph g = build_graph(test::nanogpt_spec(c));
     MemoryOptions o;
     o.device = Device::kCpu;
     o.precision = r["dtype"] == "float32" ? Precision::kFp32 : Precision::kAmpBf16;

@@ -58,19 +58,10 @@ TEST(CountParams, DeepSeekV3MainModelIs671BWith37BActive) {
 
 // shared/reference/pytorch-nanogpt.json: sum(p.numel()) of nanoGPT's GPT for each config.
 TEST(CountParams, MatchesNanoGptPyTorchCount) {
-  const auto records = nlohmann::json::parse(test::read_file(test::data_path("pytorch-nanogpt.json")));
   int checked = 0;
-  for (const auto& r : records) {
+  for (const auto& r : test::nanogpt_records()) {
     const auto& c = r["config"];
-    ModelOverrides o;
-    o.layers = c["n_layer"].get<std::int64_t>();
-    o.d_model = c["n_embd"].get<std::int64_t>();
-    o.heads = c["n_head"].get<std::int64_t>();
-    o.vocab = c["vocab_size"].get<std::int64_t>();
-    o.context = c["block_size"].get<std::int64_t>();
-    o.bias = c["bias"].get<bool>();
-    o.mlp = MlpChoice::kGelu;
-    const ParamCounts p = test::count(spec_from_flags(o));
+    const ParamCounts p = test::count(test::nanogpt_spec(c));
     EXPECT_EQ(p.total, r["params"].get<std::uint64_t>()) << c["name"];
     // nanoGPT's get_num_params(non_embedding=True) subtracts only wpe (wte is the tied head);
     // tsize's non-embedding also leaves out wte, so the two differ by exactly V·d.

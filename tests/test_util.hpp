@@ -5,8 +5,11 @@
 #include <sstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "tsize/graph.hpp"
 #include "tsize/hf_config.hpp"
+#include "tsize/overrides.hpp"
 #include "tsize/params.hpp"
 #include "tsize/presets.hpp"
 
@@ -21,6 +24,23 @@ inline std::string read_file(const std::string& path) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+// The records of shared/reference/pytorch-nanogpt.json (PyTorch runs of nanoGPT's GPT).
+inline nlohmann::json nanogpt_records() {
+  return nlohmann::json::parse(read_file(data_path("pytorch-nanogpt.json")));
+}
+
+// nanoGPT's GPTConfig of a record as tsize flags: GELU, LayerNorm, learned positions, tied.
+inline ModelSpec nanogpt_spec(const nlohmann::json& config) {
+  ModelOverrides o;
+  o.layers = config["n_layer"].get<std::int64_t>();
+  o.d_model = config["n_embd"].get<std::int64_t>();
+  o.heads = config["n_head"].get<std::int64_t>();
+  o.vocab = config["vocab_size"].get<std::int64_t>();
+  o.context = config["block_size"].get<std::int64_t>();
+  o.bias = config["bias"].get<bool>();
+  return spec_from_flags(o);
 }
 
 inline ParamCounts count(const ModelSpec& spec) { return count_params(build_graph(spec)); }
