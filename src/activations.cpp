@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "tsize/units.hpp"
+
 #include <utility>
 #include <vector>
 
@@ -65,7 +67,11 @@ class BlockWalk {
     resid_ = st_.make(t_.residual * n_ * u(s_.d_model));
   }
 
+  // What the last visit saved, for --explain: "input 3.00 MiB, statistics 8.00 KiB".
+  const std::string& described() const { return what_; }
+
   Count visit(const Op& op) {
+    what_.clear();
     switch (op.kind) {
       case OpKind::kNorm: return norm(op);
       case OpKind::kLinear: return linear(op);
@@ -97,7 +103,7 @@ class BlockWalk {
                                            : op.name == "kv_a_norm" ? kv_a_
                                                                    : index_k_;
       const Count rows = n_ * u(op.per_token);
-      const Count saved = st_.save(input) + st_.fresh(stats(op, rows));
+      const Count saved = keep(input, "input") + keep_new(stats(op, rows), "statistics");
       const int out = st_.make(t_.compute * rows * w);
       if (op.name == "q_norm") q_ = out;
       if (op.name == "k_norm" && op.group == "attention") k_ = out;
@@ -109,7 +115,7 @@ class BlockWalk {
     // A post norm (Gemma-2's sandwich) normalizes the branch output; the others the residual.
     const bool post = op.name.rfind("post_", 0) == 0;
     const int input = post ? branch_ : resid_;
-    const Count saved = st_.save(input) + st_.fresh(stats(op, n_));
+    const Count saved = keep(input, "input") + keep_new(stats(op, n_), "statistics");
     const int out = st_.make(t_.norm_out * n_ * w);
     if (post) {
       branch_ = out;
@@ -144,10 +150,11 @@ class BlockWalk {
     } else {
       input = shared_input(rows * u(op.in));
     }
-    saved += st_.save(input);
+    saved += keep(input, "input");
     if (op.group == "router" && op.name == "gate") {
       // Routing: softmax/sigmoid scores (fp32) and the top-k weights the combine multiplies.
-      saved += st_.fresh(rows * u(op.out) * 4) + st_.fresh(rows * u(s_.moe->experts_per_token) * 4);
+      saved += keep_new(rows * u(op.out) * 4, "routing scores (fp32)") +
+               keep_new(rows * u(s_.moe->experts_per_token) * 4, "top-k weights (fp32)");
     }
     const int out = st_.make(t_.compute * rows * u(op.out));
     record_output(op, out);
@@ -203,30 +210,34 @@ class BlockWalk {
     if (o_.attention == AttentionImpl::kFlash) {
       // Flash/SDPA: q, k, v, the output (which o_proj reads as a view) and the log-sum-exp;
       // the dropout mask is regenerated from the saved RNG state (seed and offset, int64).
-      saved += st_.save(q_) + st_.save(k_) + st_.save(v_);
+      saved += keep(q_, "q") + keep(k_, "k") + keep(v_, "v");
       attn_out_ = st_.make(t_.compute * n_ * u(a.heads * a.v_dim));
-      saved += st_.save(attn_out_) + st_.fresh(b_ * u(a.heads) * seq_ * 4) + st_.fresh(16);
+      saved += keep(attn_out_, "output") + keep_new(b_ * u(a.heads) * seq_ * 4, "log-sum-exp (fp32)") +
+               keep_new(16, "RNG seed and offset");
       return saved;
     }
     // Eager: q·kᵀ saves q and k (GQA: copies expanded to every query head), the scale is a
     // float64 scalar, masked_fill a bool mask of s², softmax its result, p·v the
     // probabilities (a copy when dropped out or cast) and v.
     const Count probs = b_ * u(a.heads) * seq_ * seq_;
-    saved += st_.save(q_);
-    saved += gqa ? st_.fresh(t_.compute * n_ * u(a.heads * a.qk_dim)) : st_.save(k_);
+    saved += keep(q_, "q");
+    saved += gqa ? keep_new(t_.compute * n_ * u(a.heads * a.qk_dim), "k expanded to every head")
+               : keep(k_, "k");
     // Selective recomputation (Korthikanti et al. 2022 §5) keeps only q, k, v and recomputes
     // the scores, softmax and dropout in backward.
     if (o_.recompute != Recompute::kSelective) {
-      saved += st_.fresh(8);
-      if (a.causal) saved += st_.fresh(seq_ * seq_);
-      saved += st_.fresh(probs * t_.softmax);
+      saved += keep_new(8, "scale (float64 scalar)");
+      if (a.causal) saved += keep_new(seq_ * seq_, "causal mask (bool)");
+      saved += keep_new(probs * t_.softmax, "softmax probabilities");
       if (o_.dropout > 0) {
-        saved += st_.fresh(dropout_mask(probs, t_.softmax)) + st_.fresh(probs * t_.compute);
+        saved += keep_new(dropout_mask(probs, t_.softmax), "dropout mask") +
+                 keep_new(probs * t_.compute, "dropped-out probabilities");
       } else if (t_.cast_probs) {
-        saved += st_.fresh(probs * t_.compute);
+        saved += keep_new(probs * t_.compute, "probabilities cast for p·v");
       }
     }
-    saved += gqa ? st_.fresh(t_.compute * n_ * u(a.heads * a.v_dim)) : st_.save(v_);
+    saved += gqa ? keep_new(t_.compute * n_ * u(a.heads * a.v_dim), "v expanded to every head")
+               : keep(v_, "v");
     attn_out_ = st_.make(t_.compute * n_ * u(a.heads * a.v_dim));  // transpose(1, 2).contiguous()
     return saved;
   }
@@ -234,28 +245,29 @@ class BlockWalk {
   Count indexer_scores(const Op&) {
     // DeepSeek's indexer kernel computes scores, ReLU and the weighted head sum fused; its
     // inputs are what backward needs.
-    return st_.save(index_q_) + st_.save(index_k_) + st_.save(index_w_);
+    return keep(index_q_, "indexer q") + keep(index_k_, "indexer k") + keep(index_w_, "head weights");
   }
 
   Count activation(const Op& op) {
     const Count elems = tokens(op) * u(op.out);
     if (!op.gated) {  // GELU saves its input, ReLU its output: the same size
-      const Count saved = st_.save(up_);
+      const Count saved = keep(up_, "input");
       mlp_out_ = st_.make(t_.compute * elems);
       return saved;
     }
     // act(gate) saves gate; the product saves act(gate) and up.
-    Count saved = st_.save(gate_) + st_.fresh(t_.compute * elems) + st_.save(up_);
+    Count saved = keep(gate_, "gate") + keep_new(t_.compute * elems, "act(gate)") + keep(up_, "up");
     mlp_out_ = st_.make(t_.compute * elems);
     return saved;
   }
 
   Count residual() {
     // The branch output, dropped out (a mask or noise), added to the residual stream.
-    Count saved = st_.fresh(dropout_mask(n_ * u(s_.d_model), t_.compute));
+    Count saved = keep_new(dropout_mask(n_ * u(s_.d_model), t_.compute), "dropout mask");
     if (!routed_combined_ && s_.moe && gathered_ >= 0) {
       // MoE combine: expert outputs times routing weights (both saved), scattered back.
-      saved += st_.fresh(t_.compute * n_ * u(s_.moe->experts_per_token) * u(s_.d_model));
+      saved += keep_new(t_.compute * n_ * u(s_.moe->experts_per_token) * u(s_.d_model),
+                        "expert outputs for the weighted combine");
       routed_combined_ = true;
     }
     resid_ = st_.make(t_.residual * n_ * u(s_.d_model));
@@ -263,6 +275,17 @@ class BlockWalk {
     return saved;
   }
 
+  Count keep(int id, const char* label) { return log(st_.save(id), label); }
+  Count keep_new(Count bytes, const char* label) { return log(st_.fresh(bytes), label); }
+  Count log(Count bytes, const char* label) {
+    if (bytes > 0) {
+      if (!what_.empty()) what_ += ", ";
+      what_ += std::string(label) + " " + human_bytes(bytes, ByteUnits::kBinary);
+    }
+    return bytes;
+  }
+
+  std::string what_;
   const ModelSpec& s_;
   const MemoryOptions& o_;
   const Dtypes t_;
@@ -307,6 +330,20 @@ Count outside_op(const ModelSpec& s, const Op& op, const Workload& w, const Memo
   }
 }
 
+// What an op outside the layers saves, in words (for --explain).
+std::string outside_what(const Op& op, const MemoryOptions& o) {
+  switch (op.kind) {
+    case OpKind::kEmbedding: return o.dropout > 0 ? "indices (int64), dropout mask" : "indices (int64)";
+    case OpKind::kNorm: return "input, statistics (fp32)";
+    case OpKind::kLinear: return "input";
+    case OpKind::kPooler: return "tanh output";
+    case OpKind::kLoss:
+      return o.loss == LossImpl::kEager ? "log-probabilities (fp32), targets (int64), weight"
+                                        : "logits, log-sum-exp (fp32), targets (int64)";
+    default: return "";
+  }
+}
+
 }  // namespace
 
 SavedTensors saved_for_backward(const Graph& g, const Workload& w, const MemoryOptions& o) {
@@ -318,6 +355,7 @@ SavedTensors saved_for_backward(const Graph& g, const Workload& w, const MemoryO
         const Count bytes = outside_op(g.spec, op, w, o, first_embedding);
         if (op.kind == OpKind::kEmbedding) first_embedding = false;
         r.per_op[&op] = bytes;
+        if (bytes > 0) r.what[&op] = outside_what(op, o);
         r.total = add(r.total, bytes, "activation bytes");
       }
       continue;
@@ -327,6 +365,7 @@ SavedTensors saved_for_backward(const Graph& g, const Workload& w, const MemoryO
     for (const Op& op : block.ops) {
       const Count bytes = walk.visit(op);
       r.per_op[&op] = bytes;
+      if (bytes > 0) r.what[&op] = walk.described();
       layer = add(layer, bytes, "activation bytes");
     }
     r.per_layer.push_back(layer);

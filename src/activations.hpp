@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <string>
 #include <vector>
 
 #include "tsize/count.hpp"
@@ -13,6 +14,7 @@ namespace tsize::detail {
 
 struct SavedTensors {
   std::map<const Op*, Count> per_op;  // one instance of the op's block
+  std::map<const Op*, std::string> what;  // the tensors behind per_op, for --explain (layers)
   std::vector<Count> per_layer;       // one instance of each layer block, in block order
   Count total = 0;                    // the whole model, every instance
 };

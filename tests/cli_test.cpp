@@ -279,6 +279,24 @@ TEST(Cli, CompareSideBySide) {
   EXPECT_THAT(too_long.err, HasSubstr("--seq 4096 exceeds the context of gpt2"));
 }
 
+TEST(Cli, ExplainShowsFormulasWithValues) {
+  const CliRun params = tsize_cli("params gpt2 --explain");
+  ASSERT_EQ(params.status, 0) << params.err;
+  EXPECT_THAT(params.out, HasSubstr("rows·width = 50257·768  [nn.Embedding]"));
+  EXPECT_THAT(params.out, HasSubstr("(in·out + out) = (768·2304 + 2304)  [nn.Linear]"));
+  const CliRun flops = tsize_cli("flops gpt2-xl --explain");
+  ASSERT_EQ(flops.status, 0) << flops.err;
+  // seed 001's attention/kqv line: 2·1024·1600·4800 = 15,728,640,000 (+ 4,915,200 bias adds).
+  EXPECT_THAT(flops.out, HasSubstr("15,733,555,200"));
+  EXPECT_THAT(flops.out, HasSubstr("2·N·in·out = 2·1024·1600·4800 (+ bias add N·out); backward 2×"));
+  const CliRun memory = tsize_cli("memory gpt2 --explain --format json");
+  ASSERT_EQ(memory.status, 0) << memory.err;
+  const auto j = nlohmann::json::parse(memory.out);
+  EXPECT_EQ(j["explain_memory"]["layers/attention/core"], 50'331'648u + 3u * 3'145'728u + 8u +
+                                                              1'048'576u);  // q,k,v storage,
+  // scale, mask, probabilities: 4·b·a·s² = 50,331,648; c_attn output 4·s·3h = 9,437,184.
+}
+
 TEST(CliErrors, BadUsageExitsTwo) {
   for (const char* args : {"", "params gpt2 --no-such-flag", "frobnicate",
                            "params gpt2 --format yaml", "params gpt2 --mlp swish",

@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "tsize/error.hpp"
+#include "tsize/explain.hpp"
 #include "tsize/flops.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/params.hpp"
@@ -17,6 +19,7 @@ void add_flops_command(CLI::App& app, std::string& out) {
   add_model_options(cmd, *model);
   add_workload_options(cmd, *workload);
   add_output_options(cmd, *output);
+  add_explain_flag(cmd, *output);
   cmd->footer(
       "Examples:\n  tsize flops gpt2-xl\n  tsize flops gpt2-xl --seq 1k,4k,16k --context 16k\n"
       "  tsize flops llama-3-8b --seq 8192 --batch 4 --attention-flops causal\n"
@@ -31,7 +34,11 @@ void add_flops_command(CLI::App& app, std::string& out) {
       runs.push_back(count_flops(graph, w, fo));
     }
     Report r = report_heading(graph.spec);
-    if (runs.size() == 1 || ro.format != Format::kTable) {
+    if (output->explain) {
+      if (runs.size() != 1) throw Error("--explain takes one --seq value");
+      r.sections.push_back(flops_section(graph, params, runs.front()));
+      r.sections.push_back(explain_flops(graph, runs.front().workload, fo));
+    } else if (runs.size() == 1 || ro.format != Format::kTable) {
       for (const FlopCounts& f : runs) {
         r.sections.push_back(flops_section(graph, params, f));
         if (runs.size() > 1) r.sections.back().key += fmt::format("_s{}", f.workload.seq);

@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 #include "tsize/error.hpp"
+#include "tsize/explain.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/report.hpp"
 
@@ -20,6 +21,7 @@ void add_memory_command(CLI::App& app, std::string& out) {
   add_memory_flags(cmd, *memory);
   add_gpu_options(cmd, *gpu, false);
   add_output_options(cmd, *output);
+  add_explain_flag(cmd, *output);
   cmd->footer(
       "Examples:\n  tsize memory gpt2 --batch 1,2,4,8,16,32 --precision amp-bf16 --attention flash\n"
       "  tsize memory llama-3-8b --seq 8192 --precision mixed-bf16 --zero 3 --gpus 8\n"
@@ -39,9 +41,11 @@ void add_memory_command(CLI::App& app, std::string& out) {
       gpus = gpu_catalog();
     }
     Report r = report_heading(graph.spec);
+    if (output->explain && runs.size() != 1) throw Error("--explain takes one --batch and --seq");
     if (runs.size() == 1) {
       r.sections.push_back(memory_section(graph, runs.front(), mo, counts.front()));
       r.sections.push_back(fit_section(graph, runs.front(), mo, gpus));
+      if (output->explain) r.sections.push_back(explain_memory(graph, runs.front(), mo));
     } else if (ro.format == Format::kTable || ro.format == Format::kMarkdown) {
       r.sections.push_back(memory_sweep_section(runs, counts));
     } else {

@@ -1,5 +1,6 @@
 // tsize params MODEL — parameters by component, totals and bytes per dtype.
 #include "commands.hpp"
+#include "tsize/explain.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/params.hpp"
 #include "tsize/report.hpp"
@@ -12,6 +13,7 @@ void add_params_command(CLI::App& app, std::string& out) {
   auto output = std::make_shared<OutputOptions>();
   add_model_options(cmd, *model);
   add_output_options(cmd, *output);
+  add_explain_flag(cmd, *output);
   cmd->footer(
       "Examples:\n  tsize params llama-3-8b\n  tsize params path/to/config.json --format json\n"
       "  tsize params --layers 12 --d-model 768 --heads 12\n"
@@ -21,6 +23,7 @@ void add_params_command(CLI::App& app, std::string& out) {
     const Graph graph = build_graph(resolve_model(*model));
     Report r = report_heading(graph.spec);
     r.sections.push_back(params_section(graph.spec, count_params(graph)));
+    if (output->explain) r.sections.push_back(explain_params(graph));
     out = render(r, ro);
   });
 }

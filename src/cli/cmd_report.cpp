@@ -1,5 +1,6 @@
 // tsize report MODEL — every section tsize can compute, on one page.
 #include "commands.hpp"
+#include "tsize/explain.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/error.hpp"
 #include "tsize/report.hpp"
@@ -14,6 +15,7 @@ void add_report_command(CLI::App& app, std::string& out) {
   add_model_options(cmd, *model);
   add_workload_options(cmd, *workload);
   add_output_options(cmd, *output);
+  add_explain_flag(cmd, *output);
   cmd->footer("Example:\n  tsize report gpt2-xl\n  tsize report mixtral-8x7b --format markdown");
   cmd->callback([&out, model, workload, output] {
     RenderOptions ro = render_options(*output);
@@ -21,7 +23,12 @@ void add_report_command(CLI::App& app, std::string& out) {
     const Graph graph = build_graph(resolve_model(*model));
     const std::vector<Workload> w = resolve_workloads(graph.spec, *workload);
     if (w.size() != 1) throw Error("tsize report takes one --seq value (tsize flops takes lists)");
-    out = render(full_report(graph, w.front()), ro);
+    Report r = full_report(graph, w.front());
+    if (output->explain) {
+      r.sections.push_back(explain_params(graph));
+      r.sections.push_back(explain_flops(graph, w.front(), {}));
+    }
+    out = render(r, ro);
   });
 }
 

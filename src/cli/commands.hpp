@@ -59,6 +59,7 @@ struct MemoryFlags {
 struct OutputOptions {
   std::string format = "table";
   std::string units = "binary";
+  bool explain = false;  // where the command has formulas to show
 };
 
 void add_model_options(CLI::App* cmd, ModelOptions& o);
@@ -66,6 +67,8 @@ void add_model_options(CLI::App* cmd, ModelOptions& o);
 // A size flag's value ("4096", "16k", "32Ki"), at most 2^30. Throws Error naming the flag.
 std::int64_t parse_size(const std::string& text, const char* flag);
 void add_output_options(CLI::App* cmd, OutputOptions& o);
+// --explain: each line's formula, the values put into it and its source.
+void add_explain_flag(CLI::App* cmd, OutputOptions& o);
 // --batch, --seq (lists allowed), --grad-accum, --recompute; --attention-flops only where FLOPs
 // are counted.
 void add_workload_options(CLI::App* cmd, WorkloadOptions& o, bool attention_flops = true);

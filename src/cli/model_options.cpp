@@ -81,6 +81,12 @@ ModelSpec resolve_model(const ModelOptions& o) {
   return apply_overrides(load_model(o.model), ov);
 }
 
+void add_explain_flag(CLI::App* cmd, OutputOptions& o) {
+  cmd->add_flag("--explain", o.explain,
+                "show each op's formula, the values put into it and its source")
+      ->group("Output");
+}
+
 void add_workload_options(CLI::App* cmd, WorkloadOptions& o, bool attention_flops) {
   cmd->add_option("--batch", o.batch, "sequences per micro-batch (default 1)")->group("Workload");
   cmd->add_option("--seq", o.seq,
