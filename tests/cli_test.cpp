@@ -297,6 +297,32 @@ TEST(Cli, ExplainShowsFormulasWithValues) {
   // scale, mask, probabilities: 4·b·a·s² = 50,331,648; c_attn output 4·s·3h = 9,437,184.
 }
 
+// The bash completion script completes commands, flags, flag choices and presets.
+TEST(Cli, BashCompletion) {
+  const auto script = std::filesystem::temp_directory_path() / "tsize_completion.bash";
+  const CliRun gen = tsize_cli("completion bash");
+  ASSERT_EQ(gen.status, 0) << gen.err;
+  std::ofstream(script) << gen.out;
+  auto complete = [&](const std::string& words, int cword) {
+    const std::string cmd = "bash -c 'source " + script.string() + "; COMP_WORDS=(" + words +
+                            "); COMP_CWORD=" + std::to_string(cword) +
+                            "; _tsize; echo \"${COMPREPLY[*]}\"'";
+    FILE* pipe = popen(cmd.c_str(), "r");
+    std::string out;
+    char buf[512];
+    while (pipe && fgets(buf, sizeof buf, pipe)) out += buf;
+    if (pipe) pclose(pipe);
+    return out;
+  };
+  EXPECT_EQ(complete("tsize par", 1), "params\n");
+  EXPECT_EQ(complete("tsize memory gpt2 --precision amp", 4), "amp-bf16 amp-fp16\n");
+  EXPECT_EQ(complete("tsize params llama-3.1", 2), "llama-3.1-405b llama-3.1-70b\n");
+  EXPECT_EQ(complete("tsize train gpt2 --gpu A100", 4), "A100-40GB A100-80GB\n");
+  EXPECT_THAT(complete("tsize flops gpt2 --att", 3), HasSubstr("--attention-flops"));
+  std::filesystem::remove(script);
+  EXPECT_THAT(tsize_cli("completion zsh").out, HasSubstr("#compdef tsize"));
+}
+
 TEST(CliErrors, BadUsageExitsTwo) {
   for (const char* args : {"", "params gpt2 --no-such-flag", "frobnicate",
                            "params gpt2 --format yaml", "params gpt2 --mlp swish",

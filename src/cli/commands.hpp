@@ -103,5 +103,6 @@ void add_train_command(CLI::App& app, std::string& out);
 void add_memory_command(CLI::App& app, std::string& out);
 void add_checkpoint_command(CLI::App& app, std::string& out);
 void add_compare_command(CLI::App& app, std::string& out);
+void add_completion_command(CLI::App& app, std::string& out);
 
 }  // namespace tsize::cli

@@ -25,6 +25,7 @@ int run(std::vector<std::string> args, std::string& out, std::string& err) {
   add_gpus_command(app, result);
   add_compare_command(app, result);
   add_report_command(app, result);
+  add_completion_command(app, result);
   std::ostringstream help_out, help_err;
   try {
     std::reverse(args.begin(), args.end());  // CLI11 parses a reversed vector of arguments
