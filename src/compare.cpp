@@ -29,7 +29,8 @@ std::vector<Comparison> compare_models(const std::vector<ModelSpec>& models, Com
     c.params = p.total;
     c.active = p.active;
     c.flops_per_token = (f.model + f.tokens / 2) / f.tokens;
-    c.peak_bytes = count_memory(g, w, setup.memory).peak;
+    c.memory = count_memory(g, w, setup.memory);
+    c.peak_bytes = c.memory.peak;
     c.max_batch = max_micro_batch(g, w, setup.memory, setup.cluster.gpu.memory_bytes);
     c.tokens = setup.tokens > 0 ? setup.tokens : mul(20, p.total);
     c.train_seconds =

@@ -92,14 +92,14 @@ Section memory_section(const Graph& g, const Workload& w, const MemoryOptions& o
   return s;
 }
 
-Section memory_sweep_section(const std::vector<Workload>& runs,
+Section memory_sweep_section(const std::vector<std::string>& labels,
                              const std::vector<MemoryCounts>& counts) {
   Section s;
   s.key = "memory_sweep";
   s.title = "Training memory per GPU by micro-batch";
   s.unit = Unit::kBytes;
   s.show_share = false;
-  for (const Workload& w : runs) s.columns.push_back(fmt::format("b={} s={}", w.batch, w.seq));
+  s.columns = labels;
   Breakdown peak{"peak", {}, 1, "", {}};
   auto row = [&](const char* name, Count MemoryCounts::*field) {
     Breakdown b{name, {}, 1, "", {}};
@@ -119,10 +119,11 @@ Section memory_sweep_section(const std::vector<Workload>& runs,
   s.breakdown.name = "sweep";
   s.breakdown.children.push_back(peak);
   sum_up(s.breakdown);
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    s.facts.push_back({fmt::format("peak_b{}_s{}", runs[i].batch, runs[i].seq),
-                       fmt::format("peak at b={} s={}", runs[i].batch, runs[i].seq),
-                       counts[i].peak, Unit::kBytes, counts[i].peak_phase});
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    std::string key = "peak_" + labels[i];
+    for (char& c : key) c = c == ' ' || c == '=' ? '_' : c;
+    s.facts.push_back({key, "peak at " + labels[i], counts[i].peak, Unit::kBytes,
+                       counts[i].peak_phase});
   }
   return s;
 }

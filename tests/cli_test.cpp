@@ -323,6 +323,18 @@ TEST(Cli, BashCompletion) {
   EXPECT_THAT(tsize_cli("completion zsh").out, HasSubstr("#compdef tsize"));
 }
 
+TEST(Cli, ChartsAreWrittenAndBadPathsAreErrors) {
+  const auto path = std::filesystem::temp_directory_path() / "tsize_chart.svg";
+  const CliRun r = tsize_cli("memory gpt2 --batch 1,2 --chart " + path.string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(test::read_file(path.string()), HasSubstr("gpt2: training memory per GPU"));
+  std::filesystem::remove(path);
+  const CliRun bad = tsize_cli("flops gpt2 --seq 128,256 --chart /nonexistent/dir/c.svg");
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_THAT(bad.err, HasSubstr("/nonexistent/dir/c.svg: cannot write the file"));
+  EXPECT_THAT(bad.out, IsEmpty());
+}
+
 TEST(CliErrors, BadUsageExitsTwo) {
   for (const char* args : {"", "params gpt2 --no-such-flag", "frobnicate",
                            "params gpt2 --format yaml", "params gpt2 --mlp swish",

@@ -26,6 +26,7 @@ struct Comparison {
   Count params = 0, active = 0;
   Count flops_per_token = 0;     // model FLOPs per token at the common seq
   Count peak_bytes = 0;          // training memory per GPU at the common workload
+  MemoryCounts memory;           // its composition
   std::int64_t max_batch = 0;    // on the cluster's GPU
   Count tokens = 0;
   double train_seconds = 0;      // on the cluster at the assumed MFU

@@ -93,7 +93,8 @@ Section memory_section(const Graph& graph, const Workload& w, const MemoryOption
 Count korthikanti_activations(const ModelSpec& spec, const Workload& w);
 
 // One column per micro-batch size (seed 001's table): states, activations, peak.
-Section memory_sweep_section(const std::vector<Workload>& runs,
+// `labels` name the columns ("b=4 s=1024", "ZeRO 2").
+Section memory_sweep_section(const std::vector<std::string>& labels,
                              const std::vector<MemoryCounts>& counts);
 
 // What fits where: per GPU, the peak's share of memory and the largest micro-batch that fits.

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "tsize/chart.hpp"
 #include "tsize/compare.hpp"
 #include "tsize/error.hpp"
 #include "tsize/presets.hpp"
@@ -26,10 +27,11 @@ void add_compare_command(CLI::App& app, std::string& out) {
   add_memory_flags(cmd, *memory);
   memory->precision = "amp-bf16";
   memory->attention = "flash";
-  memory->zero = 3;  // FSDP over the cluster: the usual way to train a model of 7B and up
+  memory->zero = "3";  // FSDP over the cluster: the usual way to train a model of 7B and up
   gpu->gpus = "8";
   add_gpu_options(cmd, *gpu);
   add_output_options(cmd, *output);
+  add_chart_flag(cmd, *output);
   cmd->add_option("--tokens", f->tokens, "common training tokens (default: 20 per parameter)")
       ->group("Run");
   cmd->add_option("--mfu", f->mfu, "assumed MFU for the training time (default 0.4)")->group("Run");
@@ -50,6 +52,22 @@ void add_compare_command(CLI::App& app, std::string& out) {
     setup.mfu = f->mfu;
     if (!f->tokens.empty()) setup.tokens = parse_human_count(f->tokens, "--tokens");
     const std::vector<Comparison> rows = compare_models(specs, setup);
+    if (!output->chart.empty()) {
+      std::vector<std::string> names;
+      std::vector<MemoryCounts> peaks;
+      for (const Comparison& c : rows) {
+        names.push_back(c.model);
+        peaks.push_back(c.memory);
+      }
+      StackedBarChart chart = memory_chart("models compared", names, peaks, setup.cluster.gpu);
+      chart.x_label = "model";
+      chart.subtitle = fmt::format("batch {}, seq {}, {} with ZeRO {} over {} GPUs; dashed: the "
+                                   "GPU's memory",
+                                   setup.workload.batch, setup.workload.seq,
+                                   to_string(setup.memory.precision), setup.memory.zero_stage,
+                                   setup.cluster.gpus);
+      write_file(output->chart, render_svg(chart));
+    }
     out = render_comparison(rows, setup, render_options(*output));
   });
 }

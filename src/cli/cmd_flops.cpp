@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "tsize/chart.hpp"
 #include "tsize/error.hpp"
 #include "tsize/explain.hpp"
 #include "tsize/flops.hpp"
@@ -20,6 +21,7 @@ void add_flops_command(CLI::App& app, std::string& out) {
   add_workload_options(cmd, *workload);
   add_output_options(cmd, *output);
   add_explain_flag(cmd, *output);
+  add_chart_flag(cmd, *output);
   cmd->footer(
       "Examples:\n  tsize flops gpt2-xl\n  tsize flops gpt2-xl --seq 1k,4k,16k --context 16k\n"
       "  tsize flops llama-3-8b --seq 8192 --batch 4 --attention-flops causal\n"
@@ -47,6 +49,7 @@ void add_flops_command(CLI::App& app, std::string& out) {
     } else {
       r.sections.push_back(flops_sweep_section(runs));
     }
+    if (!output->chart.empty()) write_file(output->chart, render_svg(flops_share_chart(graph, runs)));
     out = render(r, ro);
   });
 }

@@ -53,13 +53,14 @@ struct MemoryFlags {
   std::string loss = "eager";
   std::string overhead = "0";
   double dropout = 0;
-  int zero = 0;
+  std::string zero = "0";  // a stage, or a list of stages to compare
 };
 
 struct OutputOptions {
   std::string format = "table";
   std::string units = "binary";
   bool explain = false;  // where the command has formulas to show
+  std::string chart;     // an SVG file to write, where the command has a chart
 };
 
 void add_model_options(CLI::App* cmd, ModelOptions& o);
@@ -69,6 +70,10 @@ std::int64_t parse_size(const std::string& text, const char* flag);
 void add_output_options(CLI::App* cmd, OutputOptions& o);
 // --explain: each line's formula, the values put into it and its source.
 void add_explain_flag(CLI::App* cmd, OutputOptions& o);
+// --chart FILE.svg
+void add_chart_flag(CLI::App* cmd, OutputOptions& o);
+// Writes text to path, or throws Error naming the path.
+void write_file(const std::string& path, const std::string& text);
 // --batch, --seq (lists allowed), --grad-accum, --recompute; --attention-flops only where FLOPs
 // are counted.
 void add_workload_options(CLI::App* cmd, WorkloadOptions& o, bool attention_flops = true);
@@ -76,8 +81,11 @@ void add_workload_options(CLI::App* cmd, WorkloadOptions& o, bool attention_flop
 // --gpu, --gpus, --peak-tflops, --memory-gb; --dtype only where a peak FLOP/s is used.
 void add_gpu_options(CLI::App* cmd, GpuOptions& o, bool dtype = true);
 void add_memory_flags(CLI::App* cmd, MemoryFlags& o);
-// The memory options: the recipe, --recompute from the workload, --gpus for ZeRO.
+// The memory options: the recipe, --recompute from the workload, --gpus for ZeRO (the first
+// stage of a --zero list).
 MemoryOptions memory_options(const MemoryFlags& m, const WorkloadOptions& w, const GpuOptions& g);
+// The stages of --zero ("0,1,2,3").
+std::vector<int> zero_stages(const MemoryFlags& m);
 Cluster resolve_cluster(const GpuOptions& o);
 
 // One workload per --seq or --batch value (at most one of them a list), resolved against spec.

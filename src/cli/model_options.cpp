@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <fstream>
+
 #include "commands.hpp"
 #include "tsize/error.hpp"
 #include "tsize/presets.hpp"
@@ -85,6 +87,16 @@ void add_explain_flag(CLI::App* cmd, OutputOptions& o) {
   cmd->add_flag("--explain", o.explain,
                 "show each op's formula, the values put into it and its source")
       ->group("Output");
+}
+
+void add_chart_flag(CLI::App* cmd, OutputOptions& o) {
+  cmd->add_option("--chart", o.chart, "also write an SVG chart to this file")->group("Output");
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  f << text;
+  if (!f) throw Error(path + ": cannot write the file");
 }
 
 void add_workload_options(CLI::App* cmd, WorkloadOptions& o, bool attention_flops) {
@@ -209,7 +221,8 @@ void add_memory_flags(CLI::App* cmd, MemoryFlags& o) {
   choice("--loss", o.loss, "eager cross-entropy (fp32 log-probs) or a fused kernel",
          {"eager", "fused"});
   cmd->add_option("--dropout", o.dropout, "dropout probability (default 0)")->group("Memory");
-  cmd->add_option("--zero", o.zero, "ZeRO stage 0-3 over --gpus data-parallel GPUs")
+  cmd->add_option("--zero", o.zero,
+                  "ZeRO stage 0-3 over --gpus data-parallel GPUs; a list (0,1,2,3) compares them")
       ->group("Memory");
   cmd->add_option("--overhead", o.overhead,
                   "bytes added to the peak for the CUDA context and allocator, e.g. 512MiB "
@@ -225,13 +238,27 @@ MemoryOptions memory_options(const MemoryFlags& m, const WorkloadOptions& w, con
   o.device = m.device == "cpu" ? Device::kCpu : Device::kCuda;
   o.loss = m.loss == "fused" ? LossImpl::kFused : LossImpl::kEager;
   o.dropout = m.dropout;
-  o.zero_stage = m.zero;
+  o.zero_stage = zero_stages(m).front();
   o.recompute = parse_recompute(w.recompute);
   o.gpus = *size_flag(g.gpus, "--gpus");
   std::string bytes = m.overhead;  // "512MiB", "1GB", "0"
   if (!bytes.empty() && bytes.back() == 'B') bytes.pop_back();
   o.overhead_bytes = parse_human_count(bytes, "--overhead");
   return o;
+}
+
+std::vector<int> zero_stages(const MemoryFlags& m) {
+  std::vector<int> out;
+  std::size_t start = 0;
+  while (start <= m.zero.size()) {
+    const std::size_t comma = std::min(m.zero.find(',', start), m.zero.size());
+    const std::string item = m.zero.substr(start, comma - start);
+    if (item.empty()) throw Error(fmt::format("--zero {}: empty value in the list", m.zero));
+    const Count v = parse_human_count(item, "--zero");
+    out.push_back(v > 3 ? 4 : static_cast<int>(v));  // 4 is rejected, with its message, later
+    start = comma + 1;
+  }
+  return out;
 }
 
 RenderOptions render_options(const OutputOptions& o) {

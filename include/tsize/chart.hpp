@@ -1,0 +1,44 @@
+// Charts as SVG text: stacked bars with a title, axes, units, a legend and an optional reference
+// line (a GPU's capacity). Pure: returns the document; the CLI writes the file.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tsize/flops.hpp"
+#include "tsize/gpus.hpp"
+#include "tsize/memory.hpp"
+#include "tsize/workload.hpp"
+
+namespace tsize {
+
+struct ChartSeries {
+  std::string name;
+  std::vector<double> values;  // one per category
+};
+
+struct StackedBarChart {
+  std::string title;
+  std::string subtitle;
+  std::string x_label;
+  std::string y_label;                 // with its unit, e.g. "GiB per GPU"
+  std::vector<std::string> categories;
+  std::vector<ChartSeries> series;     // stacked bottom to top
+  std::optional<double> reference;     // a horizontal line, e.g. GPU memory
+  std::string reference_label;
+  bool percent = false;                // y axis 0–100 %
+};
+
+// The chart as a standalone SVG document.
+std::string render_svg(const StackedBarChart& chart);
+
+// Memory components (GiB) per run, with the GPU's memory as the reference line.
+StackedBarChart memory_chart(const std::string& model, const std::vector<std::string>& labels,
+                             const std::vector<MemoryCounts>& counts, const Gpu& gpu);
+
+// Shares of a step's FLOPs by component (attention scores, attention projections, MLP,
+// lm_head and loss, the rest) per sequence length.
+StackedBarChart flops_share_chart(const Graph& graph, const std::vector<FlopCounts>& runs);
+
+}  // namespace tsize

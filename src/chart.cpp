@@ -1,0 +1,193 @@
+#include "tsize/chart.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace tsize {
+namespace {
+
+constexpr double kWidth = 880, kHeight = 520;
+constexpr double kLeft = 90, kRight = 210, kTop = 70, kBottom = 70;  // plot margins
+constexpr const char* kColors[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+                                   "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
+
+std::string escape(const std::string& s) {
+  std::string out;
+  for (const char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// A "nice" axis step (1, 2 or 5 × 10^k) giving about 5 ticks up to `top`.
+double nice_step(double top) {
+  if (top <= 0) return 1;
+  const double raw = top / 5;
+  const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  for (const double m : {1.0, 2.0, 5.0, 10.0}) {
+    if (raw <= m * magnitude) return m * magnitude;
+  }
+  return 10 * magnitude;
+}
+
+std::string tick_label(double v, bool percent) {
+  if (percent) return fmt::format("{:g} %", v);
+  return std::fabs(v) >= 100 || v == std::floor(v) ? fmt::format("{:g}", v) : fmt::format("{:.2g}", v);
+}
+
+}  // namespace
+
+std::string render_svg(const StackedBarChart& c) {
+  const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
+  const std::size_t n = c.categories.size();
+  std::vector<double> totals(n, 0);
+  for (const ChartSeries& s : c.series) {
+    for (std::size_t i = 0; i < n && i < s.values.size(); ++i) totals[i] += s.values[i];
+  }
+  double top = c.percent ? 100 : *std::max_element(totals.begin(), totals.end());
+  if (c.reference) top = std::max(top, *c.reference);
+  const double step = c.percent ? 20 : nice_step(top * 1.05);
+  if (!c.percent) top = std::ceil(top * 1.05 / step) * step;
+  auto y = [&](double v) { return kTop + plot_h * (1 - v / top); };
+
+  std::string svg = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" "
+      "viewBox=\"0 0 {0} {1}\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"13\">\n"
+      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+      "<text x=\"{2}\" y=\"30\" font-size=\"18\" font-weight=\"bold\">{3}</text>\n"
+      "<text x=\"{2}\" y=\"50\" fill=\"#555\">{4}</text>\n",
+      kWidth, kHeight, kLeft, escape(c.title), escape(c.subtitle));
+  // Grid and y axis.
+  for (double v = 0; v <= top + step / 2; v += step) {
+    svg += fmt::format(
+        "<line x1=\"{0}\" x2=\"{1}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" stroke=\"#e5e5e5\"/>\n"
+        "<text x=\"{3}\" y=\"{4:.1f}\" text-anchor=\"end\" fill=\"#333\">{5}</text>\n",
+        kLeft, kLeft + plot_w, y(v), kLeft - 8, y(v) + 4, tick_label(v, c.percent));
+  }
+  svg += fmt::format(
+      "<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#333\"/>\n"
+      "<line x1=\"{0}\" x2=\"{3}\" y1=\"{2}\" y2=\"{2}\" stroke=\"#333\"/>\n"
+      "<text transform=\"translate(24,{4:.1f}) rotate(-90)\" text-anchor=\"middle\">{5}</text>\n"
+      "<text x=\"{6:.1f}\" y=\"{7}\" text-anchor=\"middle\">{8}</text>\n",
+      kLeft, kTop, kTop + plot_h, kLeft + plot_w, kTop + plot_h / 2, escape(c.y_label),
+      kLeft + plot_w / 2, kHeight - 18, escape(c.x_label));
+  // Bars.
+  const double slot = n ? plot_w / static_cast<double>(n) : plot_w;
+  const double bar = std::min(slot * 0.6, 90.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = kLeft + slot * (static_cast<double>(i) + 0.5) - bar / 2;
+    double base = 0;
+    for (std::size_t k = 0; k < c.series.size(); ++k) {
+      const double v = i < c.series[k].values.size() ? c.series[k].values[i] : 0;
+      if (v <= 0) continue;
+      svg += fmt::format(
+          "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\">"
+          "<title>{}: {:.4g}</title></rect>\n",
+          x, y(base + v), bar, y(base) - y(base + v), kColors[k % 10], escape(c.series[k].name),
+          v);
+      base += v;
+    }
+    svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n",
+                       x + bar / 2, kTop + plot_h + 20, escape(c.categories[i]));
+    if (!c.percent) {
+      svg += fmt::format(
+          "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\" font-size=\"11\" "
+          "fill=\"#333\">{:.3g}</text>\n",
+          x + bar / 2, y(totals[i]) - 5, totals[i]);
+    }
+  }
+  // Reference line.
+  if (c.reference) {
+    svg += fmt::format(
+        "<line x1=\"{0}\" x2=\"{1}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" stroke=\"#d62728\" "
+        "stroke-width=\"2\" stroke-dasharray=\"6 4\"/>\n"
+        "<text x=\"{1}\" y=\"{3:.1f}\" text-anchor=\"end\" fill=\"#d62728\">{4}</text>\n",
+        kLeft, kLeft + plot_w, y(*c.reference), y(*c.reference) - 6, escape(c.reference_label));
+  }
+  // Legend, top entry = top of the stack.
+  double ly = kTop;
+  for (std::size_t k = c.series.size(); k-- > 0;) {
+    svg += fmt::format(
+        "<rect x=\"{0}\" y=\"{1:.1f}\" width=\"14\" height=\"14\" fill=\"{2}\"/>\n"
+        "<text x=\"{3}\" y=\"{4:.1f}\">{5}</text>\n",
+        kWidth - kRight + 20, ly, kColors[k % 10], kWidth - kRight + 40, ly + 12,
+        escape(c.series[k].name));
+    ly += 22;
+  }
+  return svg + "</svg>\n";
+}
+
+StackedBarChart memory_chart(const std::string& model, const std::vector<std::string>& labels,
+                             const std::vector<MemoryCounts>& counts, const Gpu& gpu) {
+  StackedBarChart c;
+  c.title = fmt::format("{}: training memory per GPU", model);
+  c.subtitle = "stacked: what the peak holds; dashed: the GPU's memory";
+  c.x_label = "run";
+  c.y_label = "GiB per GPU";
+  c.categories = labels;
+  const double gib = 1024.0 * 1024 * 1024;
+  auto series = [&](const char* name, Count MemoryCounts::*field) {
+    ChartSeries s{name, {}};
+    for (const MemoryCounts& m : counts) s.values.push_back(to_double(m.*field) / gib);
+    if (std::any_of(s.values.begin(), s.values.end(), [](double v) { return v > 0; })) {
+      c.series.push_back(s);
+    }
+  };
+  series("weights", &MemoryCounts::weights);
+  series("master weights", &MemoryCounts::master_weights);
+  series("optimizer states", &MemoryCounts::optimizer);
+  series("gradients", &MemoryCounts::gradients_at_peak);
+  series("autocast weight copies", &MemoryCounts::autocast_weight_copies);
+  series("activations", &MemoryCounts::activations);
+  series("transient", &MemoryCounts::loss_transient);
+  series("overhead", &MemoryCounts::overhead);
+  c.reference = to_double(gpu.memory_bytes) / gib;
+  c.reference_label = fmt::format("{} ({:.0f} GiB)", gpu.name, *c.reference);
+  return c;
+}
+
+StackedBarChart flops_share_chart(const Graph& g, const std::vector<FlopCounts>& runs) {
+  StackedBarChart c;
+  c.title = fmt::format("{}: where a training step's FLOPs go", g.spec.name);
+  c.subtitle = fmt::format("share of forward + backward FLOPs, batch {}, attention FLOPs {}",
+                           runs.front().workload.batch, to_string(runs.front().options.attention));
+  c.x_label = "sequence length";
+  c.y_label = "% of step FLOPs";
+  c.percent = true;
+  const char* names[] = {"attention scores", "attention projections", "MLP / experts",
+                         "lm_head and loss", "norms, RoPE, adds"};
+  std::vector<ChartSeries> series;
+  for (const char* name : names) series.push_back({name, {}});
+  for (const FlopCounts& f : runs) {
+    double parts[5] = {0, 0, 0, 0, 0};
+    for (const Block& b : g.blocks) {
+      for (const Op& op : b.ops) {
+        const OpFlops of = op_flops(op, f.workload.batch, f.workload.seq, f.options.attention);
+        const double v = to_double(of.forward() + of.backward()) * static_cast<double>(b.repeat);
+        const int k = op.kind == OpKind::kAttention                                  ? 0
+                      : op.kind == OpKind::kLinear && (op.group == "attention" ||
+                                                       op.group == "indexer")      ? 1
+                      : op.group == "mlp" || op.group == "experts" ||
+                              op.group == "shared_experts" || op.group == "router" ? 2
+                      : b.name == "lm_head"                                        ? 3
+                                                                                   : 4;
+        parts[k] += v;
+      }
+    }
+    const double total = parts[0] + parts[1] + parts[2] + parts[3] + parts[4];
+    for (int k = 0; k < 5; ++k) series[static_cast<std::size_t>(k)].values.push_back(100 * parts[k] / total);
+    c.categories.push_back(fmt::format("{}", f.workload.seq));
+  }
+  c.series = series;
+  return c;
+}
+
+}  // namespace tsize

@@ -1,0 +1,65 @@
+#include "tsize/chart.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "test_util.hpp"
+
+namespace tsize {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(MemoryChart, StacksAddUpToThePeaks) {
+  const Graph g = build_graph(load_preset("gpt2"));
+  MemoryOptions o;
+  o.precision = Precision::kAmpBf16;
+  std::vector<MemoryCounts> counts;
+  for (const std::int64_t b : {1, 8}) {
+    Workload w;
+    w.batch = b;
+    counts.push_back(count_memory(g, resolve_workload(g.spec, w), o));
+  }
+  const StackedBarChart c = memory_chart("gpt2", {"b=1", "b=8"}, counts, find_gpu("RTX-4090"));
+  for (std::size_t i = 0; i < 2; ++i) {
+    double total = 0;
+    for (const ChartSeries& s : c.series) total += s.values[i];
+    EXPECT_NEAR(total, to_double(counts[i].peak) / (1 << 30), 1e-9);
+  }
+  EXPECT_DOUBLE_EQ(*c.reference, 24.0);  // RTX 4090: 24 GiB
+  const std::string svg = render_svg(c);
+  EXPECT_THAT(svg, HasSubstr("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+  EXPECT_THAT(svg, HasSubstr("RTX-4090 (24 GiB)"));
+  EXPECT_THAT(svg, HasSubstr(">activations</text>"));
+  EXPECT_THAT(svg, Not(HasSubstr(">master weights</text>")));  // autocast has no master copy
+  EXPECT_THAT(svg, HasSubstr("</svg>"));
+}
+
+TEST(FlopsChart, SharesSumToOneHundredAndAttentionGrowsWithContext) {
+  const Graph g = build_graph(load_preset("gpt2"));
+  std::vector<FlopCounts> runs;
+  for (const std::int64_t s : {128, 1024}) {
+    Workload w;
+    w.seq = s;
+    runs.push_back(count_flops(g, resolve_workload(g.spec, w), {}));
+  }
+  const StackedBarChart c = flops_share_chart(g, runs);
+  for (std::size_t i = 0; i < 2; ++i) {
+    double total = 0;
+    for (const ChartSeries& s : c.series) total += s.values[i];
+    EXPECT_NEAR(total, 100.0, 1e-9);
+  }
+  EXPECT_LT(c.series[0].values[0], c.series[0].values[1]);  // attention scores: s² vs s
+}
+
+TEST(RenderSvg, EscapesText) {
+  StackedBarChart c;
+  c.title = "a < b & \"c\"";
+  c.categories = {"x"};
+  c.series = {{"s", {1.0}}};
+  EXPECT_THAT(render_svg(c), HasSubstr("a &lt; b &amp; &quot;c&quot;"));
+}
+
+}  // namespace
+}  // namespace tsize
