@@ -7,14 +7,14 @@
 
 namespace tsize {
 
-std::string render_table(const Report& report, ByteUnits units);
+std::string render_table(const Report& report, const RenderOptions& options);
 std::string render_json(const Report& report, bool nest_sections);
 std::string render_csv(const Report& report);
 std::string render_markdown(const Report& report, ByteUnits units);
 
 std::string render(const Report& report, const RenderOptions& o) {
   switch (o.format) {
-    case Format::kTable: return render_table(report, o.units);
+    case Format::kTable: return render_table(report, o);
     case Format::kJson: return render_json(report, o.nest_sections);
     case Format::kCsv: return render_csv(report);
     case Format::kMarkdown: return render_markdown(report, o.units);

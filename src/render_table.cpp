@@ -24,7 +24,23 @@ std::size_t width(const std::string& s) {
   return n;
 }
 
-std::string layout(const std::vector<Line>& lines, std::size_t n_values) {
+// The first `n` code points of s.
+std::string prefix(const std::string& s, std::size_t n) {
+  std::size_t i = 0, seen = 0;
+  for (; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
+      if (seen == n) break;
+      ++seen;
+    }
+  }
+  return s.substr(0, i);
+}
+
+constexpr const char* kBold = "\x1b[1m";
+constexpr const char* kDim = "\x1b[2m";
+constexpr const char* kReset = "\x1b[0m";
+
+std::string layout(const std::vector<Line>& lines, std::size_t n_values, const RenderOptions& o) {
   std::size_t wn = 0, ws = 0;
   std::vector<std::size_t> wv(n_values, 0);
   for (const Line& l : lines) {
@@ -35,20 +51,31 @@ std::string layout(const std::vector<Line>& lines, std::size_t n_values) {
     }
   }
   std::string out;
+  bool first = true;
   for (const Line& l : lines) {
     std::string line = fmt::format("{:<{}}", l.name, wn);
     for (std::size_t i = 0; i < n_values; ++i) {
       line += fmt::format("  {:>{}}", i < l.values.size() ? l.values[i] : "", wv[i]);
     }
-    line += fmt::format("  {:<{}}  {}", l.share, ws, l.note);
+    line += fmt::format("  {:<{}}  ", l.share, ws);
+    std::string note = l.note;
+    if (o.width > 0 && width(line) + width(note) > o.width) {  // fit the note, or drop it
+      const std::size_t room = o.width > width(line) ? o.width - width(line) : 0;
+      note = room > 4 ? prefix(note, room - 1) + "…" : "";
+    }
+    if (o.color && !note.empty()) note = kDim + note + kReset;
+    line += note;
     while (!line.empty() && line.back() == ' ') line.pop_back();
+    if (o.color && first) line = kBold + line + kReset;
+    first = false;
     out += line;
     out += '\n';
   }
   return out;
 }
 
-std::string section_table(const Section& s, ByteUnits units) {
+std::string section_table(const Section& s, const RenderOptions& o) {
+  const ByteUnits units = o.units;
   const bool every = s.share_column < 0 && s.show_share;  // a share after every value column
   const std::size_t n = s.columns.size() * (every ? 2 : 1);
   std::vector<Line> lines;
@@ -91,16 +118,18 @@ std::string section_table(const Section& s, ByteUnits units) {
     if (every && n > 1) std::swap(values[n - 1], values[n - 2]);  // under the last value
     lines.push_back({f.label, values, "", note});
   }
-  std::string out = layout(lines, std::max<std::size_t>(n, 1));
-  for (const std::string& a : s.assumptions) out += "  · " + a + "\n";
+  std::string out = layout(lines, std::max<std::size_t>(n, 1), o);
+  for (const std::string& a : s.assumptions) {
+    out += o.color ? std::string(kDim) + "  · " + a + kReset + "\n" : "  · " + a + "\n";
+  }
   return out;
 }
 
 }  // namespace
 
-std::string render_table(const Report& report, ByteUnits units) {
+std::string render_table(const Report& report, const RenderOptions& o) {
   std::string out = detail::heading(report) + "\n";
-  for (const Section& s : report.sections) out += "\n" + section_table(s, units);
+  for (const Section& s : report.sections) out += "\n" + section_table(s, o);
   return out;
 }
 

@@ -17,6 +17,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 struct CliRun {
   int status = -1;
@@ -368,6 +369,12 @@ TEST(Cli, ReadmeExamplesAreRealOutput) {
     ++checked;
   }
   EXPECT_GE(checked, 5);
+}
+
+TEST(Cli, PipesGetPlainOutputAndNoColorIsAccepted) {
+  EXPECT_THAT(tsize_cli("params gpt2").out, Not(HasSubstr("\x1b[")));
+  const CliRun r = tsize_cli("--no-color params gpt2 --format json");
+  EXPECT_EQ(r.status, 0) << r.err;
 }
 
 TEST(Cli, HelpAndVersionSucceed) {

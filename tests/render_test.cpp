@@ -87,6 +87,18 @@ TEST(RenderTable, ShowsPerLayerFiguresInsideRepeatedBlocks) {
   EXPECT_THAT(render(params_report("gpt2"), si), HasSubstr("497.76 MB"));
 }
 
+TEST(RenderTable, FitsNotesToTheTerminalAndColorsOnlyWhenAsked) {
+  const Report r = params_report("llama-3-8b");
+  EXPECT_THAT(render(r, {}), Not(HasSubstr("\x1b[")));  // plain by default: files, pipes
+  RenderOptions tty;
+  tty.color = true;
+  tty.width = 80;
+  const std::string t = render(r, tty);
+  EXPECT_THAT(t, HasSubstr("\x1b[1mParameters"));
+  EXPECT_THAT(t, HasSubstr("(without token/position em…"));  // cut at column 80
+  EXPECT_THAT(t, Not(HasSubstr("embeddings and lm_head)")));
+}
+
 TEST(Units, HumanFormats) {
   EXPECT_EQ(human_count(950), "950");
   EXPECT_EQ(human_count(1'557'611'200), "1.56 B");

@@ -14,6 +14,10 @@ enum class Format { kTable, kJson, kCsv, kMarkdown };
 struct RenderOptions {
   Format format = Format::kTable;
   ByteUnits units = ByteUnits::kBinary;
+  // Tables only: ANSI bold titles and dim notes (a terminal), and a line width to fit notes
+  // into (0: no limit). Never set for files or pipes, so output there is plain.
+  bool color = false;
+  std::size_t width = 0;
   // JSON: nest each section under its key ({"params": {...}}), as `tsize report` does. Off: the
   // first section's fields go at the top level (`tsize params`), any others under their keys.
   bool nest_sections = false;

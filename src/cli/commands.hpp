@@ -96,9 +96,19 @@ FlopOptions flop_options(const WorkloadOptions& o);
 ModelSpec resolve_model(const ModelOptions& o);
 RenderOptions render_options(const OutputOptions& o);
 
+// Where the output goes: a terminal gets color and tables fitted to its width.
+struct Terminal {
+  bool is_tty = false;
+  std::size_t columns = 0;
+};
+
 // Runs the command line `args` (without the program name): the output goes to `out`, a
 // message to `err`. Returns the exit status: 0, 1 bad input, 2 bad usage, 70 internal error.
-int run(std::vector<std::string> args, std::string& out, std::string& err);
+int run(std::vector<std::string> args, std::string& out, std::string& err,
+        const Terminal& terminal = {});
+
+// The terminal's settings, as the command line's options apply them (set by run()).
+const Terminal& terminal();
 
 // Each registers its subcommand; the callback writes the command's output to `out`.
 void add_models_command(CLI::App& app, std::string& out);

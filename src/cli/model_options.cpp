@@ -263,6 +263,8 @@ std::vector<int> zero_stages(const MemoryFlags& m) {
 
 RenderOptions render_options(const OutputOptions& o) {
   RenderOptions r;
+  r.color = terminal().is_tty;
+  r.width = terminal().is_tty ? terminal().columns : 0;
   r.format = parse_format(o.format);
   r.units = parse_units(o.units);
   return r;

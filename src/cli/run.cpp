@@ -9,11 +9,20 @@
 
 namespace tsize::cli {
 
-int run(std::vector<std::string> args, std::string& out, std::string& err) {
+namespace {
+Terminal g_terminal;  // this run's terminal, after --no-color
+}  // namespace
+
+const Terminal& terminal() { return g_terminal; }
+
+int run(std::vector<std::string> args, std::string& out, std::string& err, const Terminal& term) {
+  g_terminal = term;
   CLI::App app{"tsize: parameters, FLOPs, memory, time and cost of transformer models"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "tsize 0.1.0");
   app.footer("Run `tsize COMMAND --help` for a command's options and examples.");
+  app.add_flag_callback("--no-color", [] { g_terminal.is_tty = false; },
+                        "plain output even on a terminal (also: NO_COLOR)");
   std::string result;
   add_models_command(app, result);
   add_params_command(app, result);
