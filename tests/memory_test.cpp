@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <map>
+
 #include "../src/activations.hpp"
 #include "test_util.hpp"
 #include "tsize/overrides.hpp"
@@ -48,6 +51,63 @@ TEST(SavedActivations, MatchPyTorchOnEveryNanoGptRecord) {
     if (r.contains("saved_bytes_by_category") && r["saved_bytes_by_category"].contains("param_cast")) {
       EXPECT_EQ(m.autocast_weight_copies,
                 r["saved_bytes_by_category"]["param_cast"].get<std::uint64_t>()) << what;
+    }
+  }
+}
+
+// The records' saved_breakdown, line by line: their (module, grad_fn, slot) lines summed per
+// nanoGPT module equal tsize's bytes of the op that module is, for every record.
+TEST(SavedActivations, MatchPyTorchPerModuleOnEveryNanoGptRecord) {
+  // nanoGPT module → tsize op path (the attention module's own lines are the attention core;
+  // dropout modules are charged where tsize charges their mask).
+  const std::vector<std::pair<std::string, std::string>> modules = {
+      {"transformer.wte", "embedding/token"},
+      {"transformer.drop", "embedding/token"},
+      {"transformer.wpe", "embedding/position"},
+      {"transformer.h.*.ln_1", "layers/norms/attn_norm"},
+      {"transformer.h.*.attn.c_attn", "layers/attention/qkv_proj"},
+      {"transformer.h.*.attn.c_proj", "layers/attention/o_proj"},
+      {"transformer.h.*.attn.attn_dropout", "layers/attention/core"},
+      {"transformer.h.*.attn.resid_dropout", "layers/residual/attn_add"},
+      {"transformer.h.*.attn", "layers/attention/core"},
+      {"transformer.h.*.ln_2", "layers/norms/mlp_norm"},
+      {"transformer.h.*.mlp.c_fc", "layers/mlp/up_proj"},
+      {"transformer.h.*.mlp.gelu", "layers/mlp/act"},
+      {"transformer.h.*.mlp.c_proj", "layers/mlp/down_proj"},
+      {"transformer.h.*.mlp.dropout", "layers/residual/mlp_add"},
+      {"transformer.ln_f", "final norm/norm"},
+      {"lm_head", "lm_head/lm_head"},
+      {"<GPT.forward>", "lm_head/cross_entropy"},
+  };
+  for (const auto& r : test::nanogpt_records()) {
+    const Graph g = build_graph(test::nanogpt_spec(r["config"]));
+    MemoryOptions o;
+    o.device = Device::kCpu;
+    o.precision = r["dtype"] == "float32" ? Precision::kFp32 : Precision::kAmpBf16;
+    o.dropout = r["dropout"].get<double>();
+    const Workload w = resolve_workload(g.spec, workload(r["batch"], r["seq"]));
+    const detail::SavedTensors saved = detail::saved_for_backward(g, w, o);
+    std::map<std::string, Count> ours, theirs;
+    for (const Block& b : g.blocks) {
+      for (const Op& op : b.ops) {
+        const std::string path = b.name + "/" + op.name;
+        ours[path] += saved.per_op.at(&op) * static_cast<std::uint64_t>(b.repeat);
+      }
+    }
+    for (const auto& line : r["saved_breakdown"]) {
+      const std::string module = line["module"];
+      const auto it = std::find_if(modules.begin(), modules.end(),
+                                   [&](const auto& m) { return m.first == module; });
+      ASSERT_NE(it, modules.end()) << module;
+      std::string path = it->second;
+      path = path.substr(0, path.find('/')) + path.substr(path.rfind('/'));  // block/op
+      theirs[path] += line["bytes"].get<std::uint64_t>();
+    }
+    EXPECT_GE(theirs.size(), 12u);  // every module of the model has its line
+    for (const auto& [path, bytes] : theirs) {
+      EXPECT_EQ(ours[path], bytes) << path << " in " << r["config"]["name"] << " b=" << r["batch"]
+                                   << " s=" << r["seq"] << " " << r["dtype"] << " dropout "
+                                   << r["dropout"];
     }
   }
 }
