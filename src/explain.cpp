@@ -120,4 +120,53 @@ Section explain_memory(const Graph& g, const Workload& w, const MemoryOptions& o
   return s;
 }
 
+Section explain_utilization(const FlopCounts& f, const Cluster& c, const Utilization& u) {
+  Section s;
+  s.key = "explain_mfu";
+  s.title = "Explain: utilization";
+  const double peak = to_double(peak_flops(c));
+  s.facts = {
+      Fact::of_real("tokens_per_s", "tokens per second", u.tokens_per_s, Unit::kPerSecond,
+                    fmt::format("GPUs · b · g · s / t = {} · {} · {} · {} / {}", c.gpus,
+                                f.workload.batch, f.workload.grad_accum, f.workload.seq,
+                                u.step_time_s)),
+      Fact::of_real("achieved_flops_per_s", "achieved FLOP/s per GPU", u.achieved_flops_per_s,
+                    Unit::kFlopsPerSecond,
+                    fmt::format("model FLOPs / t = {} / {}", to_string(f.model), u.step_time_s)),
+      Fact::of_real("mfu", "MFU", u.mfu, Unit::kRatio,
+                    fmt::format("achieved / peak = {:.6g} / {:.6g} ({} {} dense, gpus/gpus.json)",
+                                u.achieved_flops_per_s, peak, c.gpu.name, to_string(c.dtype))),
+      Fact::of_real("hfu", "HFU", u.hfu, Unit::kRatio,
+                    fmt::format("hardware FLOPs / t / peak = {} / {} / {:.6g}",
+                                to_string(f.hardware), u.step_time_s, peak)),
+  };
+  return s;
+}
+
+Section explain_training(const FlopCounts& f, const Cluster& c, const TrainingRun& r) {
+  Section s;
+  s.key = "explain_train";
+  s.title = "Explain: training run";
+  const double peak = to_double(peak_flops(c));
+  s.facts = {
+      {"model_flops", "model FLOPs", r.model_flops, Unit::kFlops,
+       fmt::format("model FLOPs per step · D / tokens per step = {} · {} / {}",
+                   to_string(f.model), to_string(r.tokens), to_string(f.tokens))},
+      {"flops_6nd", "6·N·D", r.flops_6nd, Unit::kFlops,
+       fmt::format("6 · {} · {}", to_string(r.flops_6nd / 6 / (r.tokens ? r.tokens : 1)),
+                   to_string(r.tokens))},
+      Fact::of_real("seconds", "wall time", r.seconds, Unit::kSeconds,
+                    fmt::format("model FLOPs / (GPUs · peak · MFU) = {} / ({} · {:.6g} · {})",
+                                to_string(r.model_flops), c.gpus, peak, r.mfu)),
+      Fact::of_real("gpu_hours", "GPU-hours", r.gpu_hours, Unit::kCount,
+                    fmt::format("seconds · GPUs / 3600 = {:.1f} · {} / 3600", r.seconds, c.gpus)),
+  };
+  if (r.cost) {
+    s.facts.push_back(Fact::of_real("cost", "cost", *r.cost, Unit::kMoney,
+                                    fmt::format("GPU-hours · price = {:.1f} · {:.4g}", r.gpu_hours,
+                                                *r.cost / r.gpu_hours)));
+  }
+  return s;
+}
+
 }  // namespace tsize

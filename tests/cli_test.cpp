@@ -336,6 +336,31 @@ TEST(Cli, ChartsAreWrittenAndBadPathsAreErrors) {
   EXPECT_THAT(bad.out, IsEmpty());
 }
 
+TEST(Cli, RangesSweepInPowersOfTwo) {
+  const auto j = nlohmann::json::parse(tsize_cli("flops gpt2 --seq 128..1Ki --format json").out);
+  for (const char* key : {"flops_s128", "flops_s256", "flops_s512", "flops_s1024"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  const auto m = nlohmann::json::parse(tsize_cli("memory gpt2 --batch 1..4 --format json").out);
+  EXPECT_TRUE(m.contains("memory_b4_s1024"));
+  const CliRun backwards = tsize_cli("flops gpt2 --seq 1Ki..128");
+  EXPECT_EQ(backwards.status, 1);
+  EXPECT_THAT(backwards.err, HasSubstr("the range ends below its start"));
+}
+
+TEST(Cli, TrainSweepsTheGpuCountAndExplains) {
+  const CliRun r = tsize_cli("train gpt2-xl --tokens 300B --gpus 8,16 --mfu 0.4 --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_NEAR(j[0]["seconds"].get<double>(), 2 * j[1]["seconds"].get<double>(), 1e-6);
+  EXPECT_NEAR(j[0]["gpu_hours"].get<double>(), j[1]["gpu_hours"].get<double>(), 1e-6);
+  const CliRun explain = tsize_cli("train gpt2-xl --tokens 300B --gpus 8 --mfu 0.4 --explain");
+  EXPECT_THAT(explain.out, HasSubstr("model FLOPs / (GPUs · peak · MFU)"));
+  const CliRun mfu = tsize_cli("mfu gpt2 --step-time 1 --explain");
+  EXPECT_THAT(mfu.out, HasSubstr("achieved / peak"));
+}
+
 TEST(CliErrors, BadUsageExitsTwo) {
   for (const char* args : {"", "params gpt2 --no-such-flag", "frobnicate",
                            "params gpt2 --format yaml", "params gpt2 --mlp swish",

@@ -4,6 +4,7 @@
 #include "tsize/graph.hpp"
 #include "tsize/memory.hpp"
 #include "tsize/report.hpp"
+#include "tsize/timing.hpp"
 #include "tsize/workload.hpp"
 
 namespace tsize {
@@ -16,5 +17,11 @@ Section explain_flops(const Graph& graph, const Workload& w, const FlopOptions& 
 
 // One fact per op that saves tensors: bytes and which tensors, one instance of its block.
 Section explain_memory(const Graph& graph, const Workload& w, const MemoryOptions& options);
+
+// Utilization: each figure with its formula and the values put into it.
+Section explain_utilization(const FlopCounts& flops, const Cluster& cluster, const Utilization& u);
+
+// A training run: each figure with its formula and the values put into it.
+Section explain_training(const FlopCounts& flops, const Cluster& cluster, const TrainingRun& run);
 
 }  // namespace tsize

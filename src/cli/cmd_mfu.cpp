@@ -1,6 +1,7 @@
 // tsize mfu MODEL --step-time S — utilization of a measured training step.
 #include "commands.hpp"
 #include "tsize/error.hpp"
+#include "tsize/explain.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/report.hpp"
 
@@ -17,6 +18,7 @@ void add_mfu_command(CLI::App& app, std::string& out) {
   add_workload_options(cmd, *workload);
   add_gpu_options(cmd, *gpu);
   add_output_options(cmd, *output);
+  add_explain_flag(cmd, *output);
   cmd->add_option("--step-time", *step_time, "seconds per optimizer step (measured)")
       ->required()
       ->group("Workload");
@@ -34,6 +36,7 @@ void add_mfu_command(CLI::App& app, std::string& out) {
     const Utilization u = measure_utilization(graph, count_params(graph), f, c, *step_time);
     Report r = report_heading(graph.spec);
     r.sections.push_back(utilization_section(f, c, u));
+    if (output->explain) r.sections.push_back(explain_utilization(f, c, u));
     out = render(r, ro);
   });
 }

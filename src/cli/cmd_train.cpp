@@ -1,8 +1,11 @@
 // tsize train MODEL --tokens D — time and cost of a training run.
+#include <fmt/format.h>
+
 #include <optional>
 
 #include "commands.hpp"
 #include "tsize/error.hpp"
+#include "tsize/explain.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/report.hpp"
 #include "tsize/units.hpp"
@@ -30,6 +33,7 @@ void add_train_command(CLI::App& app, std::string& out) {
   add_workload_options(cmd, *workload);
   add_gpu_options(cmd, *gpu);
   add_output_options(cmd, *output);
+  add_explain_flag(cmd, *output);
   cmd->add_option("--tokens", t->tokens, "training tokens, e.g. 300B (default: 20 per parameter)")
       ->group("Run");
   t->mfu_flag = cmd->add_option("--mfu", t->mfu, "assumed model FLOPs utilization, e.g. 0.4")
@@ -53,17 +57,43 @@ void add_train_command(CLI::App& app, std::string& out) {
     if (w.size() != 1) throw Error("tsize train takes one --seq value");
     const FlopCounts f = count_flops(graph, w.front(), flop_options(*workload));
     const ParamCounts p = count_params(graph);
-    const Cluster c = resolve_cluster(*gpu);
     const Count tokens =
         t->tokens.empty() ? mul(20, p.total) : parse_human_count(t->tokens, "--tokens");
     const auto opt = [](CLI::Option* flag, double v) {
       return flag->count() > 0 ? std::optional<double>(v) : std::nullopt;
     };
+    const std::vector<std::int64_t> counts = size_list(gpu->gpus, "--gpus");
+    if (counts.size() > 1) {  // a sweep over the GPU count: one row each
+      ListTable table;
+      table.headers = {"gpus", "wall time", "GPU-hours", "cost", "MFU"};
+      table.keys = {"gpus", "seconds", "gpu_hours", "cost", "mfu"};
+      table.numeric = {true, true, true, true, true};
+      for (const std::int64_t n : counts) {
+        GpuOptions one = *gpu;
+        one.gpus = std::to_string(n);
+        const TrainingRun run =
+            plan_training(p, f, resolve_cluster(one), tokens, opt(t->mfu_flag, t->mfu),
+                          opt(t->step_flag, t->step_time), opt(t->price_flag, t->price));
+        table.rows.push_back({std::to_string(n), human_seconds(run.seconds),
+                              fmt::format("{:.0f}", run.gpu_hours),
+                              run.cost ? fmt::format("${:.0f}", *run.cost) : "-",
+                              fmt::format("{:.1f} %", 100 * run.mfu)});
+        table.data_rows.push_back({std::to_string(n), fmt::format("{}", run.seconds),
+                                   fmt::format("{}", run.gpu_hours),
+                                   run.cost ? fmt::format("{}", *run.cost) : "",
+                                   fmt::format("{}", run.mfu)});
+      }
+      if (ro.format == Format::kJson || ro.format == Format::kCsv) table.headers = table.keys;
+      out = render_list(table, ro.format);
+      return;
+    }
+    const Cluster c = resolve_cluster(*gpu);
     const TrainingRun run = plan_training(p, f, c, tokens, opt(t->mfu_flag, t->mfu),
                                           opt(t->step_flag, t->step_time),
                                           opt(t->price_flag, t->price));
     Report r = report_heading(graph.spec);
     r.sections.push_back(training_section(f, c, run, t->mfu_flag->count() > 0));
+    if (output->explain) r.sections.push_back(explain_training(f, c, run));
     if (!t->budget_flops.empty()) {
       const Count budget = parse_human_count(t->budget_flops, "--budget-flops");
       r.sections.push_back(compute_optimal_section(budget, compute_optimal(budget)));

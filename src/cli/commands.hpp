@@ -67,6 +67,8 @@ void add_model_options(CLI::App* cmd, ModelOptions& o);
 
 // A size flag's value ("4096", "16k", "32Ki"), at most 2^30. Throws Error naming the flag.
 std::int64_t parse_size(const std::string& text, const char* flag);
+// A list of sizes: "1,2,4", or "1..64" (powers of two), at most 64 values.
+std::vector<std::int64_t> size_list(const std::string& text, const char* flag);
 void add_output_options(CLI::App* cmd, OutputOptions& o);
 // --explain: each line's formula, the values put into it and its source.
 void add_explain_flag(CLI::App* cmd, OutputOptions& o);

@@ -118,9 +118,7 @@ void add_workload_options(CLI::App* cmd, WorkloadOptions& o, bool attention_flop
       ->group("Workload");
 }
 
-namespace {
-
-// "1,2,4" → {1, 2, 4}; "" → {}.
+// "1,2,4" → {1, 2, 4}; "1..64" → powers of two from 1 to 64; "" → {}.
 std::vector<std::int64_t> size_list(const std::string& text, const char* flag) {
   std::vector<std::int64_t> out;
   if (text.empty()) return out;
@@ -129,15 +127,22 @@ std::vector<std::int64_t> size_list(const std::string& text, const char* flag) {
     const std::size_t comma = std::min(text.find(',', start), text.size());
     const std::string item = text.substr(start, comma - start);
     if (item.empty()) throw Error(fmt::format("{} {}: empty value in the list", flag, text));
-    const std::int64_t v = *size_flag(item, flag);
-    if (v == 0) throw Error(fmt::format("{} 0 must be a positive integer", flag));
-    out.push_back(v);
+    const std::size_t dots = item.find("..");
+    if (dots != std::string::npos) {  // a range in powers of two: 1k..128k
+      const std::int64_t lo = parse_size(item.substr(0, dots), flag);
+      const std::int64_t hi = parse_size(item.substr(dots + 2), flag);
+      if (hi < lo) throw Error(fmt::format("{} {}: the range ends below its start", flag, item));
+      for (std::int64_t v = lo; v <= hi; v *= 2) out.push_back(v);
+    } else {
+      const std::int64_t v = *size_flag(item, flag);
+      if (v == 0) throw Error(fmt::format("{} 0 must be a positive integer", flag));
+      out.push_back(v);
+    }
+    if (out.size() > 64) throw Error(fmt::format("{} {}: more than 64 values", flag, text));
     start = comma + 1;
   }
   return out;
 }
-
-}  // namespace
 
 std::vector<Workload> resolve_workloads(const ModelSpec& spec, const WorkloadOptions& o) {
   const std::vector<std::int64_t> batches = size_list(o.batch, "--batch");
@@ -200,8 +205,9 @@ Cluster resolve_cluster(const GpuOptions& o) {
     c.gpu = find_gpu(o.gpu);
   }
   c.dtype = parse_dtype(o.dtype);
-  c.gpus = *size_flag(o.gpus, "--gpus");
-  if (c.gpus == 0) throw Error("--gpus 0: expected a positive integer");
+  const std::vector<std::int64_t> gpus = size_list(o.gpus, "--gpus");
+  if (gpus.size() != 1) throw Error("--gpus " + o.gpus + ": one GPU count here (tsize train sweeps lists)");
+  c.gpus = gpus.front();
   return c;
 }
 
@@ -240,7 +246,7 @@ MemoryOptions memory_options(const MemoryFlags& m, const WorkloadOptions& w, con
   o.dropout = m.dropout;
   o.zero_stage = zero_stages(m).front();
   o.recompute = parse_recompute(w.recompute);
-  o.gpus = *size_flag(g.gpus, "--gpus");
+  o.gpus = size_list(g.gpus, "--gpus").front();
   std::string bytes = m.overhead;  // "512MiB", "1GB", "0"
   if (!bytes.empty() && bytes.back() == 'B') bytes.pop_back();
   o.overhead_bytes = parse_human_count(bytes, "--overhead");
