@@ -42,6 +42,14 @@ CliRun tsize_cli(const std::string& args) {
   return r;
 }
 
+// Bad input: exit status 1, `message` on stderr, nothing on stdout.
+void expect_bad_input(const std::string& args, const std::string& message) {
+  const CliRun r = tsize_cli(args);
+  EXPECT_EQ(r.status, 1) << args << ": " << r.err;
+  EXPECT_THAT(r.out, IsEmpty()) << args;
+  EXPECT_THAT(r.err, HasSubstr(message)) << args;
+}
+
 TEST(Cli, ParamsTableIsTheGoldenOutput) {
   const CliRun r = tsize_cli("params gpt2-xl");
   EXPECT_EQ(r.status, 0) << r.err;
@@ -107,14 +115,8 @@ TEST(CliErrors, BadConfigFileNamesFileLineAndColumn) {
 }
 
 TEST(CliErrors, InvalidShapesFromFlagsAreBadInput) {
-  const CliRun r = tsize_cli("params gpt2 --heads 7");
-  EXPECT_EQ(r.status, 1);
-  EXPECT_THAT(r.out, IsEmpty());
-  EXPECT_THAT(r.err, HasSubstr("--heads 7 does not divide --d-model 768"));
-  const CliRun zero = tsize_cli("params gpt2 --layers 0");
-  EXPECT_EQ(zero.status, 1);
-  EXPECT_THAT(zero.err, HasSubstr("n_layers=0 must be a positive integer"));
-  EXPECT_THAT(zero.out, IsEmpty());
+  expect_bad_input("params gpt2 --heads 7", "--heads 7 does not divide --d-model 768");
+  expect_bad_input("params gpt2 --layers 0", "n_layers=0 must be a positive integer");
 }
 
 TEST(CliErrors, BadNumbersNameTheFlag) {
@@ -125,10 +127,7 @@ TEST(CliErrors, BadNumbersNameTheFlag) {
            {"flops gpt2 --batch 0", "--batch 0 must be a positive integer"},
            {"flops gpt2 --seq 512,,1024", "--seq 512,,1024: empty value in the list"},
            {"params gpt2 --d-model 2Gi", "--d-model 2Gi: exceeds the largest supported size"}}) {
-    const CliRun r = tsize_cli(args);
-    EXPECT_EQ(r.status, 1) << args << ": " << r.err;
-    EXPECT_THAT(r.out, IsEmpty()) << args;
-    EXPECT_THAT(r.err, HasSubstr(message)) << args;
+    expect_bad_input(args, message);
   }
 }
 
@@ -250,10 +249,7 @@ TEST(CliErrors, BadMemoryOptions) {
            {"memory gpt2 --batch 1,2 --seq 64,128", "cannot both be lists"},
            {"memory gpt2 --gpu H10", "did you mean"},
            {"memory gpt2 --overhead 1.5KiB", "--overhead 1.5Ki: not a whole number"}}) {
-    const CliRun r = tsize_cli(args);
-    EXPECT_EQ(r.status, 1) << args << ": " << r.err;
-    EXPECT_THAT(r.out, IsEmpty()) << args;
-    EXPECT_THAT(r.err, HasSubstr(message)) << args;
+    expect_bad_input(args, message);
   }
   const CliRun usage = tsize_cli("memory gpt2 --optimizer adagrad");
   EXPECT_EQ(usage.status, 2);

@@ -28,10 +28,7 @@ void add_mfu_command(CLI::App& app, std::string& out) {
       "  tsize mfu llama-3-8b --seq 8192 --batch 1 --step-time 1.9 --gpus 8 --format json");
   cmd->callback([&out, model, workload, gpu, output, step_time] {
     const RenderOptions ro = render_options(*output);
-    const Graph graph = build_graph(resolve_model(*model));
-    const std::vector<Workload> w = resolve_workloads(graph.spec, *workload);
-    if (w.size() != 1) throw Error("tsize mfu takes one --seq value");
-    const FlopCounts f = count_flops(graph, w.front(), flop_options(*workload));
+    const auto [graph, f] = single_step(*model, *workload, "mfu");
     const Cluster c = resolve_cluster(*gpu);
     const Utilization u = measure_utilization(graph, count_params(graph), f, c, *step_time);
     Report r = report_heading(graph.spec);

@@ -52,10 +52,7 @@ void add_train_command(CLI::App& app, std::string& out) {
       "  tsize train gpt2 --budget-flops 1e21 --mfu 0.3");
   cmd->callback([&out, model, workload, gpu, output, t] {
     const RenderOptions ro = render_options(*output);
-    const Graph graph = build_graph(resolve_model(*model));
-    const std::vector<Workload> w = resolve_workloads(graph.spec, *workload);
-    if (w.size() != 1) throw Error("tsize train takes one --seq value");
-    const FlopCounts f = count_flops(graph, w.front(), flop_options(*workload));
+    const auto [graph, f] = single_step(*model, *workload, "train");
     const ParamCounts p = count_params(graph);
     const Count tokens =
         t->tokens.empty() ? mul(20, p.total) : parse_human_count(t->tokens, "--tokens");

@@ -10,6 +10,8 @@
 #include "tsize/model.hpp"
 #include "tsize/overrides.hpp"
 #include "tsize/render.hpp"
+#include "tsize/flops.hpp"
+#include "tsize/graph.hpp"
 #include "tsize/memory.hpp"
 #include "tsize/timing.hpp"
 #include "tsize/workload.hpp"
@@ -89,6 +91,14 @@ MemoryOptions memory_options(const MemoryFlags& m, const WorkloadOptions& w, con
 // The stages of --zero ("0,1,2,3").
 std::vector<int> zero_stages(const MemoryFlags& m);
 Cluster resolve_cluster(const GpuOptions& o);
+
+// The model and the FLOPs of one step, for commands that take a single workload. Throws Error
+// naming `command` when --seq or --batch is a list.
+struct SingleStep {
+  Graph graph;
+  FlopCounts flops;
+};
+SingleStep single_step(const ModelOptions& m, const WorkloadOptions& w, const char* command);
 
 // One workload per --seq or --batch value (at most one of them a list), resolved against spec.
 std::vector<Workload> resolve_workloads(const ModelSpec& spec, const WorkloadOptions& o);

@@ -173,6 +173,16 @@ std::vector<Workload> resolve_workloads(const ModelSpec& spec, const WorkloadOpt
   return out;
 }
 
+SingleStep single_step(const ModelOptions& m, const WorkloadOptions& w, const char* command) {
+  Graph graph = build_graph(resolve_model(m));
+  const std::vector<Workload> runs = resolve_workloads(graph.spec, w);
+  if (runs.size() != 1) {
+    throw Error(fmt::format("tsize {} takes one --seq and one --batch value", command));
+  }
+  FlopCounts flops = count_flops(graph, runs.front(), flop_options(w));
+  return {std::move(graph), std::move(flops)};
+}
+
 FlopOptions flop_options(const WorkloadOptions& o) {
   FlopOptions f;
   f.attention = parse_attention_flops(o.attention_flops);
