@@ -1,4 +1,5 @@
 # tsize — build entry points. Every target installs missing Debian packages first (make deps).
+MAKEFLAGS += --no-print-directory
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= 2

@@ -62,7 +62,8 @@ void BM_CountMemory(benchmark::State& state) {
 BENCHMARK(BM_CountMemory)->DenseRange(0, 2);
 
 void BM_RenderParamsTable(benchmark::State& state) {
-  const tsize::Report report = tsize::full_report(tsize::build_graph(tsize::load_preset("gpt2-xl")));
+  const tsize::Report report =
+      tsize::full_report(tsize::build_graph(tsize::load_preset("gpt2-xl")));
   for (auto _ : state) benchmark::DoNotOptimize(tsize::render(report, {}));
 }
 BENCHMARK(BM_RenderParamsTable);

@@ -29,13 +29,15 @@ struct Dtypes {
 
 Dtypes dtypes(const MemoryOptions& o) {
   switch (o.precision) {
-    case Precision::kFp32: return {4, 4, 4, 4, false, 4, false};
+    case Precision::kFp32:
+      return {4, 4, 4, 4, false, 4, false};
     case Precision::kAmpBf16:
     case Precision::kAmpFp16:
       // CUDA autocast runs softmax in fp32; CPU autocast in bf16 (pytorch-nanogpt.json README).
       return o.device == Device::kCuda ? Dtypes{2, 4, 4, 4, true, 4, true}
                                        : Dtypes{2, 4, 4, 2, false, 4, true};
-    default: return {2, 2, 2, 2, false, 2, false};  // bf16 weights: everything bf16
+    default:
+      return {2, 2, 2, 2, false, 2, false};  // bf16 weights: everything bf16
   }
 }
 
@@ -73,14 +75,22 @@ class BlockWalk {
   Count visit(const Op& op) {
     what_.clear();
     switch (op.kind) {
-      case OpKind::kNorm: return norm(op);
-      case OpKind::kLinear: return linear(op);
-      case OpKind::kRotary: return rotary(op);
-      case OpKind::kAttention: return op.attention.softmax ? attention(op) : indexer_scores(op);
-      case OpKind::kActivation: return activation(op);
-      case OpKind::kResidual: return residual();
-      case OpKind::kBias: return 0;
-      default: return 0;
+      case OpKind::kNorm:
+        return norm(op);
+      case OpKind::kLinear:
+        return linear(op);
+      case OpKind::kRotary:
+        return rotary(op);
+      case OpKind::kAttention:
+        return op.attention.softmax ? attention(op) : indexer_scores(op);
+      case OpKind::kActivation:
+        return activation(op);
+      case OpKind::kResidual:
+        return residual();
+      case OpKind::kBias:
+        return 0;
+      default:
+        return 0;
     }
   }
 
@@ -97,11 +107,11 @@ class BlockWalk {
   Count norm(const Op& op) {
     const Count w = u(op.out);
     if (op.group == "attention" || op.group == "indexer") {  // q/k norms, MLA's latent norms
-      const int input = op.name == "q_norm" ? q_ : op.name == "k_norm" && op.group == "attention"
-                                                       ? k_
-                                           : op.name == "q_a_norm" ? q_a_
-                                           : op.name == "kv_a_norm" ? kv_a_
-                                                                   : index_k_;
+      const int input = op.name == "q_norm"                              ? q_
+                        : op.name == "k_norm" && op.group == "attention" ? k_
+                        : op.name == "q_a_norm"                          ? q_a_
+                        : op.name == "kv_a_norm"                         ? kv_a_
+                                                                         : index_k_;
       const Count rows = n_ * u(op.per_token);
       const Count saved = keep(input, "input") + keep_new(stats(op, rows), "statistics");
       const int out = st_.make(t_.compute * rows * w);
@@ -212,7 +222,8 @@ class BlockWalk {
       // the dropout mask is regenerated from the saved RNG state (seed and offset, int64).
       saved += keep(q_, "q") + keep(k_, "k") + keep(v_, "v");
       attn_out_ = st_.make(t_.compute * n_ * u(a.heads * a.v_dim));
-      saved += keep(attn_out_, "output") + keep_new(b_ * u(a.heads) * seq_ * 4, "log-sum-exp (fp32)") +
+      saved += keep(attn_out_, "output") +
+               keep_new(b_ * u(a.heads) * seq_ * 4, "log-sum-exp (fp32)") +
                keep_new(16, "RNG seed and offset");
       return saved;
     }
@@ -222,7 +233,7 @@ class BlockWalk {
     const Count probs = b_ * u(a.heads) * seq_ * seq_;
     saved += keep(q_, "q");
     saved += gqa ? keep_new(t_.compute * n_ * u(a.heads * a.qk_dim), "k expanded to every head")
-               : keep(k_, "k");
+                 : keep(k_, "k");
     // Selective recomputation (Korthikanti et al. 2022 §5) keeps only q, k, v and recomputes
     // the scores, softmax and dropout in backward.
     if (o_.recompute != Recompute::kSelective) {
@@ -237,7 +248,7 @@ class BlockWalk {
       }
     }
     saved += gqa ? keep_new(t_.compute * n_ * u(a.heads * a.v_dim), "v expanded to every head")
-               : keep(v_, "v");
+                 : keep(v_, "v");
     attn_out_ = st_.make(t_.compute * n_ * u(a.heads * a.v_dim));  // transpose(1, 2).contiguous()
     return saved;
   }
@@ -245,7 +256,8 @@ class BlockWalk {
   Count indexer_scores(const Op&) {
     // DeepSeek's indexer kernel computes scores, ReLU and the weighted head sum fused; its
     // inputs are what backward needs.
-    return keep(index_q_, "indexer q") + keep(index_k_, "indexer k") + keep(index_w_, "head weights");
+    return keep(index_q_, "indexer q") + keep(index_k_, "indexer k") +
+           keep(index_w_, "head weights");
   }
 
   Count activation(const Op& op) {
@@ -333,14 +345,19 @@ Count outside_op(const ModelSpec& s, const Op& op, const Workload& w, const Memo
 // What an op outside the layers saves, in words (for --explain).
 std::string outside_what(const Op& op, const MemoryOptions& o) {
   switch (op.kind) {
-    case OpKind::kEmbedding: return o.dropout > 0 ? "indices (int64), dropout mask" : "indices (int64)";
-    case OpKind::kNorm: return "input, statistics (fp32)";
-    case OpKind::kLinear: return "input";
-    case OpKind::kPooler: return "tanh output";
+    case OpKind::kEmbedding:
+      return o.dropout > 0 ? "indices (int64), dropout mask" : "indices (int64)";
+    case OpKind::kNorm:
+      return "input, statistics (fp32)";
+    case OpKind::kLinear:
+      return "input";
+    case OpKind::kPooler:
+      return "tanh output";
     case OpKind::kLoss:
       return o.loss == LossImpl::kEager ? "log-probabilities (fp32), targets (int64), weight"
                                         : "logits, log-sum-exp (fp32), targets (int64)";
-    default: return "";
+    default:
+      return "";
   }
 }
 

@@ -13,10 +13,10 @@
 namespace tsize::detail {
 
 struct SavedTensors {
-  std::map<const Op*, Count> per_op;  // one instance of the op's block
+  std::map<const Op*, Count> per_op;      // one instance of the op's block
   std::map<const Op*, std::string> what;  // the tensors behind per_op, for --explain (layers)
-  std::vector<Count> per_layer;       // one instance of each layer block, in block order
-  Count total = 0;                    // the whole model, every instance
+  std::vector<Count> per_layer;           // one instance of each layer block, in block order
+  Count total = 0;                        // the whole model, every instance
 };
 
 // What a step saves for backward without recomputation (or with selective recomputation when

@@ -17,11 +17,20 @@ std::string escape(const std::string& s) {
   std::string out;
   for (const char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -40,7 +49,8 @@ double nice_step(double top) {
 
 std::string tick_label(double v, bool percent) {
   if (percent) return fmt::format("{:g} %", v);
-  return std::fabs(v) >= 100 || v == std::floor(v) ? fmt::format("{:g}", v) : fmt::format("{:.2g}", v);
+  return std::fabs(v) >= 100 || v == std::floor(v) ? fmt::format("{:g}", v)
+                                                   : fmt::format("{:.2g}", v);
 }
 
 }  // namespace
@@ -91,8 +101,7 @@ std::string render_svg(const StackedBarChart& c) {
       svg += fmt::format(
           "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\">"
           "<title>{}: {:.4g}</title></rect>\n",
-          x, y(base + v), bar, y(base) - y(base + v), kColors[k % 10], escape(c.series[k].name),
-          v);
+          x, y(base + v), bar, y(base) - y(base + v), kColors[k % 10], escape(c.series[k].name), v);
       base += v;
     }
     svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n",
@@ -172,18 +181,20 @@ StackedBarChart flops_share_chart(const Graph& g, const std::vector<FlopCounts>&
       for (const Op& op : b.ops) {
         const OpFlops of = op_flops(op, f.workload.batch, f.workload.seq, f.options.attention);
         const double v = to_double(of.forward() + of.backward()) * static_cast<double>(b.repeat);
-        const int k = op.kind == OpKind::kAttention                                  ? 0
-                      : op.kind == OpKind::kLinear && (op.group == "attention" ||
-                                                       op.group == "indexer")      ? 1
-                      : op.group == "mlp" || op.group == "experts" ||
-                              op.group == "shared_experts" || op.group == "router" ? 2
-                      : b.name == "lm_head"                                        ? 3
-                                                                                   : 4;
+        const int k =
+            op.kind == OpKind::kAttention                                                      ? 0
+            : op.kind == OpKind::kLinear && (op.group == "attention" || op.group == "indexer") ? 1
+            : op.group == "mlp" || op.group == "experts" || op.group == "shared_experts" ||
+                    op.group == "router"
+                ? 2
+            : b.name == "lm_head" ? 3
+                                  : 4;
         parts[k] += v;
       }
     }
     const double total = parts[0] + parts[1] + parts[2] + parts[3] + parts[4];
-    for (int k = 0; k < 5; ++k) series[static_cast<std::size_t>(k)].values.push_back(100 * parts[k] / total);
+    for (int k = 0; k < 5; ++k)
+      series[static_cast<std::size_t>(k)].values.push_back(100 * parts[k] / total);
     c.categories.push_back(fmt::format("{}", f.workload.seq));
   }
   c.series = series;

@@ -15,7 +15,8 @@ namespace tsize {
 std::vector<Comparison> compare_models(const std::vector<ModelSpec>& models, CompareSetup& setup) {
   if (setup.workload.seq == 0) {
     setup.workload.seq = models.front().max_positions;
-    for (const ModelSpec& m : models) setup.workload.seq = std::min(setup.workload.seq, m.max_positions);
+    for (const ModelSpec& m : models)
+      setup.workload.seq = std::min(setup.workload.seq, m.max_positions);
   }
   std::vector<Comparison> out;
   for (const ModelSpec& spec : models) {
@@ -45,8 +46,8 @@ std::string render_comparison(const std::vector<Comparison>& rows, const Compare
   const std::string gpu = s.cluster.gpu.name;
   if (o.format == Format::kJson || o.format == Format::kCsv) {
     ListTable t;
-    t.keys = {"model", "family", "params", "active", "flops_per_token", "peak_bytes",
-              "max_batch", "tokens", "train_seconds"};
+    t.keys = {"model",      "family",    "params", "active",       "flops_per_token",
+              "peak_bytes", "max_batch", "tokens", "train_seconds"};
     t.headers = t.keys;
     t.numeric = {false, false, true, true, true, true, true, true, true};
     for (const Comparison& c : rows) {
@@ -72,7 +73,8 @@ std::string render_comparison(const std::vector<Comparison>& rows, const Compare
   line("parameters", [](const Comparison& c) { return human_count(c.params); });
   line("active per token", [](const Comparison& c) { return human_count(c.active); });
   line("FLOPs per token", [](const Comparison& c) { return human_flops(c.flops_per_token); });
-  line("peak memory per GPU", [&](const Comparison& c) { return human_bytes(c.peak_bytes, o.units); });
+  line("peak memory per GPU",
+       [&](const Comparison& c) { return human_bytes(c.peak_bytes, o.units); });
   line(fmt::format("max micro-batch on {}", gpu),
        [](const Comparison& c) { return fmt::format("{}", c.max_batch); });
   line("training tokens", [](const Comparison& c) { return human_count(c.tokens); });
@@ -86,7 +88,8 @@ std::string render_comparison(const std::vector<Comparison>& rows, const Compare
         "ZeRO {}; time: MFU {:.2f} on {} × {} ({}), tokens {}\n",
         s.workload.batch, s.workload.seq, to_string(s.memory.precision),
         s.memory.attention == AttentionImpl::kFlash ? "flash" : "eager",
-        to_string(s.memory.optimizer), s.memory.zero_stage, s.mfu, s.cluster.gpus, gpu, to_string(s.cluster.dtype),
+        to_string(s.memory.optimizer), s.memory.zero_stage, s.mfu, s.cluster.gpus, gpu,
+        to_string(s.cluster.dtype),
         s.tokens > 0 ? human_count(s.tokens) : "20 per parameter (each model's own)");
   }
   return out;

@@ -41,8 +41,8 @@ std::optional<std::int64_t> ConfigReader::maybe_integer(std::initializer_list<co
     return std::nullopt;
   }
   if (n > kMaxDimension) {
-    problem(fmt::format("{}={}: exceeds the largest supported size 2^30 = {}", key, n,
-                        kMaxDimension));
+    problem(
+        fmt::format("{}={}: exceeds the largest supported size 2^30 = {}", key, n, kMaxDimension));
     return std::nullopt;
   }
   return n;

@@ -18,14 +18,15 @@ std::string params_formula(const Op& op) {
     case OpKind::kEmbedding:
       return fmt::format("rows·width = {}·{}  [nn.Embedding]", op.in, op.out);
     case OpKind::kLinear:
-      return op.bias ? fmt::format("{}(in·out + out) = {}({}·{} + {})  [nn.Linear]", copies,
-                                   copies, op.in, op.out, op.out)
+      return op.bias ? fmt::format("{}(in·out + out) = {}({}·{} + {})  [nn.Linear]", copies, copies,
+                                   op.in, op.out, op.out)
                      : fmt::format("{}in·out = {}{}·{}  [nn.Linear, no bias]", copies, copies,
                                    op.in, op.out);
     case OpKind::kNorm:
-      return op.bias ? fmt::format("γ + β = 2·{}  [LayerNorm]", op.out)
-                     : fmt::format("γ = {}  [{}]", op.out,
-                                   op.norm == NormKind::kRMSNorm ? "RMSNorm" : "LayerNorm, no bias");
+      return op.bias
+                 ? fmt::format("γ + β = 2·{}  [LayerNorm]", op.out)
+                 : fmt::format("γ = {}  [{}]", op.out,
+                               op.norm == NormKind::kRMSNorm ? "RMSNorm" : "LayerNorm, no bias");
     case OpKind::kBias:
       return fmt::format("{} values  [DeepSeek-V3 §2.1.2, not trained by gradients]", op.out);
     default:
@@ -37,18 +38,19 @@ std::string flops_formula(const Op& op, const Workload& w, AttentionFlops mode) 
   const std::int64_t n = op.first_token_only ? w.batch : w.batch * w.seq;
   switch (op.kind) {
     case OpKind::kLinear:
-      return fmt::format("2·N·{}in·out = 2·{}·{}{}·{}{}; backward 2×  [2·m·n·k]", 
+      return fmt::format("2·N·{}in·out = 2·{}·{}{}·{}{}; backward 2×  [2·m·n·k]",
                          op.active_copies > 1 ? "k·" : "", n,
                          op.active_copies > 1 ? fmt::format("{}·", op.active_copies) : "", op.in,
                          op.out, op.bias ? " (+ bias add N·out)" : "");
     case OpKind::kAttention: {
       const AttentionShape& a = op.attention;
-      return fmt::format("2·b·a·P·(d_qk + d_v) = 2·{}·{}·{}·({} + {}), P = {} pairs per head "
-                         "({}); + {} per score pointwise",
-                         w.batch, a.heads, to_string(attention_pairs(a, w.seq, mode)), a.qk_dim,
-                         a.v_dim, to_string(attention_pairs(a, w.seq, mode)),
-                         mode == AttentionFlops::kFull || !a.causal ? "s²" : "unmasked",
-                         a.softmax ? kSoftmaxFlops : kIndexerScoreFlops);
+      return fmt::format(
+          "2·b·a·P·(d_qk + d_v) = 2·{}·{}·{}·({} + {}), P = {} pairs per head "
+          "({}); + {} per score pointwise",
+          w.batch, a.heads, to_string(attention_pairs(a, w.seq, mode)), a.qk_dim, a.v_dim,
+          to_string(attention_pairs(a, w.seq, mode)),
+          mode == AttentionFlops::kFull || !a.causal ? "s²" : "unmasked",
+          a.softmax ? kSoftmaxFlops : kIndexerScoreFlops);
     }
     case OpKind::kEmbedding:
       return "a lookup: no arithmetic";
@@ -85,15 +87,15 @@ Section explain_params(const Graph& g) {
 Section explain_flops(const Graph& g, const Workload& w, const FlopOptions& o) {
   Section s;
   s.key = "explain_flops";
-  s.title = fmt::format("Explain: forward FLOPs of each op (one instance, b {}, s {})", w.batch,
-                        w.seq);
+  s.title =
+      fmt::format("Explain: forward FLOPs of each op (one instance, b {}, s {})", w.batch, w.seq);
   s.unit = Unit::kFlops;
   for (const Block& b : g.blocks) {
     for (const Op& op : b.ops) {
       const OpFlops f = op_flops(op, w.batch, w.seq, o.attention);
       if (f.forward() == 0) continue;
-      s.facts.push_back({path(b, op), path(b, op), f.forward(), Unit::kFlops,
-                         flops_formula(op, w, o.attention)});
+      s.facts.push_back(
+          {path(b, op), path(b, op), f.forward(), Unit::kFlops, flops_formula(op, w, o.attention)});
     }
   }
   return s;
@@ -111,9 +113,9 @@ Section explain_memory(const Graph& g, const Workload& w, const MemoryOptions& o
       const auto it = saved.per_op.find(&op);
       if (it == saved.per_op.end() || it->second == 0) continue;
       const auto what = saved.what.find(&op);
-      s.facts.push_back({path(b, op), path(b, op), it->second, Unit::kBytes,
-                         what != saved.what.end() ? what->second
-                                                  : "indices, statistics or the loss's tensors"});
+      s.facts.push_back(
+          {path(b, op), path(b, op), it->second, Unit::kBytes,
+           what != saved.what.end() ? what->second : "indices, statistics or the loss's tensors"});
     }
   }
   s.assumptions = {"each storage is charged to the first op that saves it, in forward order"};
@@ -126,10 +128,10 @@ Section explain_utilization(const FlopCounts& f, const Cluster& c, const Utiliza
   s.title = "Explain: utilization";
   const double peak = to_double(peak_flops(c));
   s.facts = {
-      Fact::of_real("tokens_per_s", "tokens per second", u.tokens_per_s, Unit::kPerSecond,
-                    fmt::format("GPUs · b · g · s / t = {} · {} · {} · {} / {}", c.gpus,
-                                f.workload.batch, f.workload.grad_accum, f.workload.seq,
-                                u.step_time_s)),
+      Fact::of_real(
+          "tokens_per_s", "tokens per second", u.tokens_per_s, Unit::kPerSecond,
+          fmt::format("GPUs · b · g · s / t = {} · {} · {} · {} / {}", c.gpus, f.workload.batch,
+                      f.workload.grad_accum, f.workload.seq, u.step_time_s)),
       Fact::of_real("achieved_flops_per_s", "achieved FLOP/s per GPU", u.achieved_flops_per_s,
                     Unit::kFlopsPerSecond,
                     fmt::format("model FLOPs / t = {} / {}", to_string(f.model), u.step_time_s)),
@@ -150,8 +152,8 @@ Section explain_training(const FlopCounts& f, const Cluster& c, const TrainingRu
   const double peak = to_double(peak_flops(c));
   s.facts = {
       {"model_flops", "model FLOPs", r.model_flops, Unit::kFlops,
-       fmt::format("model FLOPs per step · D / tokens per step = {} · {} / {}",
-                   to_string(f.model), to_string(r.tokens), to_string(f.tokens))},
+       fmt::format("model FLOPs per step · D / tokens per step = {} · {} / {}", to_string(f.model),
+                   to_string(r.tokens), to_string(f.tokens))},
       {"flops_6nd", "6·N·D", r.flops_6nd, Unit::kFlops,
        fmt::format("6 · {} · {}", to_string(r.flops_6nd / 6 / (r.tokens ? r.tokens : 1)),
                    to_string(r.tokens))},
@@ -162,9 +164,9 @@ Section explain_training(const FlopCounts& f, const Cluster& c, const TrainingRu
                     fmt::format("seconds · GPUs / 3600 = {:.1f} · {} / 3600", r.seconds, c.gpus)),
   };
   if (r.cost) {
-    s.facts.push_back(Fact::of_real("cost", "cost", *r.cost, Unit::kMoney,
-                                    fmt::format("GPU-hours · price = {:.1f} · {:.4g}", r.gpu_hours,
-                                                *r.cost / r.gpu_hours)));
+    s.facts.push_back(Fact::of_real(
+        "cost", "cost", *r.cost, Unit::kMoney,
+        fmt::format("GPU-hours · price = {:.1f} · {:.4g}", r.gpu_hours, *r.cost / r.gpu_hours)));
   }
   return s;
 }

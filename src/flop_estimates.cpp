@@ -25,8 +25,8 @@ Count matmul_params(const Graph& g, const ParamCounts& p) {
 
 // Per-layer attention width as PaLM's H·Q, averaged over q·k and p·v: (d_qk + d_v) / 2 · H.
 Count attention_width_x2(const ModelSpec& s) {
-  if (s.mla) return u(s.n_heads) * u(s.mla->qk_nope_head_dim + s.mla->qk_rope_head_dim +
-                                     s.mla->v_head_dim);
+  if (s.mla)
+    return u(s.n_heads) * u(s.mla->qk_nope_head_dim + s.mla->qk_rope_head_dim + s.mla->v_head_dim);
   return u(s.n_heads) * u(2 * s.d_head);
 }
 
@@ -64,8 +64,8 @@ std::vector<FlopEstimate> flop_estimates(const Graph& g, const ParamCounts& p,
                  full ? "Narayanan et al. 2021" : "Korthikanti et al. 2022", megatron,
                  full ? f.hardware : f.model, full ? "hardware FLOPs" : "model FLOPs"});
   // Seed 004: 2·s·V·h + L·(16·s·h² + 4·s²·h) forward matmul FLOPs per sequence.
-  const Count seed004 = add(mul(mul(2, seq), V * h), mul(L, add(mul(16, seq * h * h),
-                                                                mul(4, seq * seq * h))));
+  const Count seed004 =
+      add(mul(mul(2, seq), V * h), mul(L, add(mul(16, seq * h * h), mul(4, seq * seq * h))));
   out.push_back({"approx_seed004", "2·s·V·h + L·(16·s·h² + 4·s²·h), forward", "seed 004",
                  mul(seed004, B, "seed 004 FLOPs"), f.forward_matmul, "forward matmul FLOPs"});
   return out;

@@ -12,10 +12,18 @@ Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 int activation_flops(const Op& op) {
   int f = 0;
   switch (op.activation) {
-    case Activation::kGelu: f = kGeluFlops; break;
-    case Activation::kGeluTanh: f = kGeluTanhFlops; break;
-    case Activation::kSilu: f = kSiluFlops; break;
-    case Activation::kRelu: f = kReluFlops; break;
+    case Activation::kGelu:
+      f = kGeluFlops;
+      break;
+    case Activation::kGeluTanh:
+      f = kGeluTanhFlops;
+      break;
+    case Activation::kSilu:
+      f = kSiluFlops;
+      break;
+    case Activation::kRelu:
+      f = kReluFlops;
+      break;
   }
   return op.gated ? f + kGateFlops : f;
 }
@@ -70,8 +78,8 @@ OpFlops op_flops(const Op& op, std::int64_t batch, std::int64_t seq, AttentionFl
       return {};  // a lookup and a scatter of gradients: memory traffic, no arithmetic counted
     case OpKind::kNorm: {
       const int per = op.norm == NormKind::kRMSNorm ? kRmsNormFlops
-                      : op.bias                      ? kLayerNormFlops
-                                                     : kLayerNormFlops - 1;
+                      : op.bias                     ? kLayerNormFlops
+                                                    : kLayerNormFlops - 1;
       return pointwise(mul(mul(tokens, u(op.per_token)), u(op.out)), per);
     }
     case OpKind::kRotary: {  // q heads and k heads, rotated part of each

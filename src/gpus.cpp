@@ -76,7 +76,8 @@ const Gpu& find_gpu(const std::string& name) {
 
 Gpu custom_gpu(double peak_tflops, double memory_gb) {
   if (!(peak_tflops > 0) || !std::isfinite(peak_tflops) || peak_tflops > 1e9) {
-    throw Error(fmt::format("--peak-tflops {}: expected a positive number of TFLOP/s", peak_tflops));
+    throw Error(
+        fmt::format("--peak-tflops {}: expected a positive number of TFLOP/s", peak_tflops));
   }
   if (!(memory_gb > 0) || !std::isfinite(memory_gb) || memory_gb > 1e9) {
     throw Error(fmt::format("--memory-gb {}: expected a positive number of GB", memory_gb));
@@ -100,11 +101,16 @@ Dtype parse_dtype(const std::string& v) {
 
 const char* to_string(Dtype d) {
   switch (d) {
-    case Dtype::kFp32: return "fp32";
-    case Dtype::kTf32: return "tf32";
-    case Dtype::kBf16: return "bf16";
-    case Dtype::kFp16: return "fp16";
-    case Dtype::kFp8: return "fp8";
+    case Dtype::kFp32:
+      return "fp32";
+    case Dtype::kTf32:
+      return "tf32";
+    case Dtype::kBf16:
+      return "bf16";
+    case Dtype::kFp16:
+      return "fp16";
+    case Dtype::kFp8:
+      return "fp8";
   }
   return "?";
 }

@@ -107,8 +107,8 @@ void append_mla(const ModelSpec& s, bool sliding, std::vector<Op>& ops) {
   } else {
     ops.push_back(linear("attention", "q_proj", h, a * qk, false));
   }
-  ops.push_back(linear("attention", "kv_a_proj", h, m.kv_lora_rank + m.qk_rope_head_dim,
-                       s.qkv_bias));
+  ops.push_back(
+      linear("attention", "kv_a_proj", h, m.kv_lora_rank + m.qk_rope_head_dim, s.qkv_bias));
   ops.push_back(rms_norm("attention", "kv_a_norm", m.kv_lora_rank));
   ops.push_back(linear("attention", "kv_b_proj", m.kv_lora_rank,
                        a * (m.qk_nope_head_dim + m.v_head_dim), false));
@@ -186,7 +186,7 @@ std::vector<Op> layer_ops(const ModelSpec& s, bool moe, bool sliding) {
   std::vector<Op> ops;
   const std::int64_t h = s.d_model;
   const bool post_norm = s.structure == Structure::kEncoder;  // BERT: norm after the residual
-  const bool sandwich = s.norms_per_layer == 4;                // Gemma-2: pre and post norms
+  const bool sandwich = s.norms_per_layer == 4;               // Gemma-2: pre and post norms
   auto attention = [&] { s.mla ? append_mla(s, sliding, ops) : append_mha(s, sliding, ops); };
   auto mlp = [&] { moe ? append_moe(s, ops) : append_mlp(s, "mlp", s.d_ff, s.mlp_bias, ops); };
   auto residual = [&](std::string name) {
@@ -259,10 +259,10 @@ void append_layer_blocks(const ModelSpec& s, std::vector<Block>& blocks) {
   for (std::int64_t i = 0; i < s.n_layers; ++i) {
     kinds[is_moe_layer(s, i)][is_sliding_layer(s, i)].push_back(i);
   }
-  const bool mixed_mlp = kinds[0][0].size() + kinds[0][1].size() > 0 &&
-                         kinds[1][0].size() + kinds[1][1].size() > 0;
-  const bool mixed_attention = kinds[0][0].size() + kinds[1][0].size() > 0 &&
-                               kinds[0][1].size() + kinds[1][1].size() > 0;
+  const bool mixed_mlp =
+      kinds[0][0].size() + kinds[0][1].size() > 0 && kinds[1][0].size() + kinds[1][1].size() > 0;
+  const bool mixed_attention =
+      kinds[0][0].size() + kinds[1][0].size() > 0 && kinds[0][1].size() + kinds[1][1].size() > 0;
   std::vector<std::pair<std::int64_t, Block>> stack;  // keyed by first layer: forward order
   for (int moe = 0; moe < 2; ++moe) {
     for (int sliding = 0; sliding < 2; ++sliding) {
@@ -271,9 +271,8 @@ void append_layer_blocks(const ModelSpec& s, std::vector<Block>& blocks) {
       std::string name = "layers";
       if (mixed_attention) name = (sliding ? "sliding " : "global ") + name;
       if (mixed_mlp) name = (moe ? "moe " : "dense ") + name;
-      stack.emplace_back(layers.front(),
-                         Block{name, static_cast<std::int64_t>(layers.size()),
-                               layer_ranges(layers), layer_ops(s, moe, sliding)});
+      stack.emplace_back(layers.front(), Block{name, static_cast<std::int64_t>(layers.size()),
+                                               layer_ranges(layers), layer_ops(s, moe, sliding)});
     }
   }
   std::sort(stack.begin(), stack.end(),

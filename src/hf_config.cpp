@@ -36,8 +36,8 @@ nlohmann::json parse_json(std::string_view text, const std::string& source) {
     std::string detail = e.what();
     const auto colon = detail.find(": ", detail.find("parse error"));
     if (colon != std::string::npos) detail = detail.substr(colon + 2);
-    throw Error(fmt::format("{}: malformed JSON at line {}, column {}: {}", source, line, column,
-                            detail));
+    throw Error(
+        fmt::format("{}: malformed JSON at line {}, column {}: {}", source, line, column, detail));
   } catch (const nlohmann::json::exception& e) {  // e.g. out_of_range: a number like 1e999
     std::string detail = e.what();
     const auto bracket = detail.find("] ");
@@ -62,8 +62,8 @@ ModelSpec parse_hf_config(std::string_view json_text, const std::string& source)
   detail::ConfigReader reader(root, source);
   const auto type = root.find("model_type");
   if (type == root.end() || !type->is_string()) {
-    throw Error(fmt::format("{}: missing string key model_type (expected one of {})", source,
-                            type_list()));
+    throw Error(
+        fmt::format("{}: missing string key model_type (expected one of {})", source, type_list()));
   }
   const std::string model_type = type->get<std::string>();
   for (const auto& family : detail::families()) {

@@ -22,7 +22,8 @@ struct Defaults {
 
 Activation parse_activation(ConfigReader& c, const char* fallback) {
   std::string key;
-  const nlohmann::json* v = c.find({"hidden_activation", "hidden_act", "activation_function"}, &key);
+  const nlohmann::json* v =
+      c.find({"hidden_activation", "hidden_act", "activation_function"}, &key);
   const std::string name = v && v->is_string() ? v->get<std::string>() : fallback;
   if (v && !v->is_string()) c.problem(fmt::format("{}={}: expected a string", key, v->dump()));
   if (name == "gelu" || name == "gelu_python") return Activation::kGelu;
@@ -32,9 +33,10 @@ Activation parse_activation(ConfigReader& c, const char* fallback) {
   }
   if (name == "relu") return Activation::kRelu;
   if (name == "silu" || name == "swish") return Activation::kSilu;
-  c.problem(fmt::format("{}=\"{}\": unsupported activation (expected gelu, gelu_new, "
-                        "gelu_pytorch_tanh, relu or silu)",
-                        key, name));
+  c.problem(
+      fmt::format("{}=\"{}\": unsupported activation (expected gelu, gelu_new, "
+                  "gelu_pytorch_tanh, relu or silu)",
+                  key, name));
   return Activation::kGelu;
 }
 
@@ -59,7 +61,8 @@ void read_heads(ConfigReader& c, ModelSpec& s, const Defaults& d,
   s.d_head = explicit_head_dim ? c.integer({"head_dim"}, d.head_dim) : d.head_dim;
   if (!explicit_head_dim && d.head_dim == 0) {
     if (s.n_heads > 0 && s.d_model % s.n_heads != 0) {
-      std::string heads_key, hidden_key;  // the spelling the file uses: n_head or num_attention_heads
+      std::string heads_key,
+          hidden_key;  // the spelling the file uses: n_head or num_attention_heads
       c.find(heads_keys, &heads_key);
       c.find(hidden_keys, &hidden_key);
       c.problem(fmt::format("{}={} does not divide {}={} (and head_dim is not given)", heads_key,
@@ -76,8 +79,8 @@ void read_heads(ConfigReader& c, ModelSpec& s, const Defaults& d,
 // Router sizes must agree; named by their config keys.
 void check_moe(ConfigReader& c, const MoeSpec& m, const char* experts_key) {
   if (m.experts_per_token > m.n_routed_experts) {
-    c.problem(fmt::format("num_experts_per_tok={} exceeds {}={}", m.experts_per_token,
-                          experts_key, m.n_routed_experts));
+    c.problem(fmt::format("num_experts_per_tok={} exceeds {}={}", m.experts_per_token, experts_key,
+                          m.n_routed_experts));
   }
 }
 
@@ -160,7 +163,7 @@ ModelSpec gpt_neox(ConfigReader& c) {
   s.activation = parse_activation(c, "gelu");
   s.fused_qkv = true;  // query_key_value
   s.qkv_bias = s.o_bias = c.boolean("attention_bias", true);
-  s.mlp_bias = true;   // dense_h_to_4h and dense_4h_to_h always have biases
+  s.mlp_bias = true;  // dense_h_to_4h and dense_4h_to_h always have biases
   s.tied_embeddings = c.boolean("tie_word_embeddings", false);
   return s;
 }
@@ -229,15 +232,14 @@ ModelSpec qwen3(ConfigReader& c) {
 }
 
 ModelSpec gemma(ConfigReader& c) {
-  ModelSpec s = llama_like(
-      c, {256000, 3072, 24576, 28, 16, 16, 256, 8192, true, "gelu_pytorch_tanh"});
+  ModelSpec s =
+      llama_like(c, {256000, 3072, 24576, 28, 16, 16, 256, 8192, true, "gelu_pytorch_tanh"});
   s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
   return s;
 }
 
 ModelSpec gemma2(ConfigReader& c) {
-  ModelSpec s =
-      llama_like(c, {256000, 2304, 9216, 26, 8, 4, 256, 8192, true, "gelu_pytorch_tanh"});
+  ModelSpec s = llama_like(c, {256000, 2304, 9216, 26, 8, 4, 256, 8192, true, "gelu_pytorch_tanh"});
   s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
   s.norms_per_layer = 4;  // input, post_attention, pre_feedforward, post_feedforward
   // modeling_gemma2.py: is_sliding = not bool(layer_idx % 2), window 4096 by default.
@@ -276,7 +278,7 @@ ModelSpec deepseek(ConfigReader& c, const Defaults& d, const DeepSeekDefaults& d
   a.v_head_dim = c.integer({"v_head_dim"}, 128);
   s.mla = a;
   s.d_head = a.qk_nope_head_dim + a.qk_rope_head_dim;
-  s.n_kv_heads = s.n_heads;  // MLA shapes ignore num_key_value_heads
+  s.n_kv_heads = s.n_heads;              // MLA shapes ignore num_key_value_heads
   if (!c.is_null("n_routed_experts")) {  // null: a dense model (DeepSeek's own code)
     MoeSpec m;
     m.n_routed_experts = c.integer({"n_routed_experts", "num_local_experts"}, dd.routed_experts);
@@ -322,11 +324,21 @@ ModelSpec deepseek_v32(ConfigReader& c) {
 
 const std::vector<Family>& families() {
   static const std::vector<Family> kFamilies = {
-      {"bert", bert},           {"deepseek_v2", deepseek_v2}, {"deepseek_v3", deepseek_v3},
-      {"deepseek_v32", deepseek_v32}, {"gemma", gemma},       {"gemma2", gemma2},
-      {"gpt2", gpt2},           {"gpt_neox", gpt_neox},       {"llama", llama},
-      {"mistral", mistral},     {"mixtral", mixtral},         {"phi3", phi3},
-      {"qwen2", qwen2},         {"qwen2_moe", qwen2_moe},     {"qwen3", qwen3},
+      {"bert", bert},
+      {"deepseek_v2", deepseek_v2},
+      {"deepseek_v3", deepseek_v3},
+      {"deepseek_v32", deepseek_v32},
+      {"gemma", gemma},
+      {"gemma2", gemma2},
+      {"gpt2", gpt2},
+      {"gpt_neox", gpt_neox},
+      {"llama", llama},
+      {"mistral", mistral},
+      {"mixtral", mixtral},
+      {"phi3", phi3},
+      {"qwen2", qwen2},
+      {"qwen2_moe", qwen2_moe},
+      {"qwen3", qwen3},
   };
   return kFamilies;
 }

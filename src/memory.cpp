@@ -27,9 +27,10 @@ void validate_options(const MemoryOptions& o) {
   }
   if (o.gpus <= 0) problems += fmt::format("\n  --gpus {}: expected a positive integer", o.gpus);
   if (o.zero_stage > 0 && o.gpus == 1) {
-    problems += fmt::format("\n  --zero {} shards states over data-parallel GPUs: give --gpus N "
-                            "with N >= 2",
-                            o.zero_stage);
+    problems += fmt::format(
+        "\n  --zero {} shards states over data-parallel GPUs: give --gpus N "
+        "with N >= 2",
+        o.zero_stage);
   }
   if (!problems.empty()) throw Error("not a valid memory setup:" + problems);
 }
@@ -86,21 +87,39 @@ StateBytes state_bytes_per_param(const MemoryOptions& o) {
   switch (o.precision) {
     case Precision::kFp32:
     case Precision::kAmpBf16:
-    case Precision::kAmpFp16: b = {4, 4, 0, 0}; break;
-    case Precision::kMixedBf16: b = {2, 2, 4, 0}; break;
-    case Precision::kMixedBf16Fp32Grads: b = {2, 4, 4, 0}; break;
-    case Precision::kBf16: b = {2, 2, 0, 0}; break;
+    case Precision::kAmpFp16:
+      b = {4, 4, 0, 0};
+      break;
+    case Precision::kMixedBf16:
+      b = {2, 2, 4, 0};
+      break;
+    case Precision::kMixedBf16Fp32Grads:
+      b = {2, 4, 4, 0};
+      break;
+    case Precision::kBf16:
+      b = {2, 2, 0, 0};
+      break;
   }
   const double state = o.precision == Precision::kBf16 ? 2 : 4;
   switch (o.optimizer) {
     case Optimizer::kAdamW:
-    case Optimizer::kAdam: b.optimizer = 2 * state; break;  // m and v
-    case Optimizer::kSgd: b.optimizer = 0; break;
+    case Optimizer::kAdam:
+      b.optimizer = 2 * state;
+      break;  // m and v
+    case Optimizer::kSgd:
+      b.optimizer = 0;
+      break;
     case Optimizer::kSgdMomentum:
-    case Optimizer::kLion: b.optimizer = state; break;       // one momentum
+    case Optimizer::kLion:
+      b.optimizer = state;
+      break;  // one momentum
     // bitsandbytes 8-bit Adam: two 1-byte states and an fp32 absmax per 2048-value block each.
-    case Optimizer::kAdam8bit: b.optimizer = 2 + 2 * 4.0 / 2048; break;
-    case Optimizer::kAdafactor: b.optimizer = 0; break;      // factored: counted from shapes
+    case Optimizer::kAdam8bit:
+      b.optimizer = 2 + 2 * 4.0 / 2048;
+      break;
+    case Optimizer::kAdafactor:
+      b.optimizer = 0;
+      break;  // factored: counted from shapes
   }
   return b;
 }
@@ -153,11 +172,10 @@ MemoryCounts count_memory(const Graph& g, const Workload& w, const MemoryOptions
   }
   // Gradients alive then: all of them under accumulation, else the first one backward
   // produces (the lm_head / tied embedding, V·h).
-  const Count first_grad = g.spec.structure == Structure::kDecoder
-                               ? shard(scaled(mul(u(g.spec.vocab), u(g.spec.d_model)),
-                                              per.gradients),
-                                       z2, o.gpus)
-                               : 0;
+  const Count first_grad =
+      g.spec.structure == Structure::kDecoder
+          ? shard(scaled(mul(u(g.spec.vocab), u(g.spec.d_model)), per.gradients), z2, o.gpus)
+          : 0;
   m.gradients_at_peak = w.grad_accum > 1 ? all_gradients : first_grad;
   m.overhead = o.overhead_bytes;
 
@@ -167,10 +185,10 @@ MemoryCounts count_memory(const Graph& g, const Workload& w, const MemoryOptions
   const Count at_end = add(resident, all_gradients);
   // Backward of the first layer under full recomputation: every gradient, the layer inputs
   // kept as checkpoints, and one layer re-materialized (the loss and head are freed by then).
-  const Count at_layer = o.recompute == Recompute::kFull
-                             ? add(add(at_end, m.autocast_weight_copies),
-                                   add(checkpoints, largest_layer))
-                             : 0;
+  const Count at_layer =
+      o.recompute == Recompute::kFull
+          ? add(add(at_end, m.autocast_weight_copies), add(checkpoints, largest_layer))
+          : 0;
   m.peak = std::max({at_loss, at_end, at_layer});
   m.peak_phase = m.peak == at_loss    ? "start of backward, at the loss gradient"
                  : m.peak == at_layer ? "backward of a recomputed layer"
@@ -180,11 +198,12 @@ MemoryCounts count_memory(const Graph& g, const Workload& w, const MemoryOptions
   if (m.peak == at_end) m.loss_transient = 0;
 
   // The tree is the peak's composition; activations by op.
-  Breakdown acts = detail::op_tree(g, [&](const Block&, const Op& op) -> std::optional<detail::OpRow> {
-    const auto it = saved.per_op.find(&op);
-    if (it == saved.per_op.end() || it->second == 0) return std::nullopt;
-    return detail::OpRow{{it->second}, ""};
-  });
+  Breakdown acts =
+      detail::op_tree(g, [&](const Block&, const Op& op) -> std::optional<detail::OpRow> {
+        const auto it = saved.per_op.find(&op);
+        if (it == saved.per_op.end() || it->second == 0) return std::nullopt;
+        return detail::OpRow{{it->second}, ""};
+      });
   acts.name = "activations";
   if (o.recompute == Recompute::kFull) {
     acts.children.clear();  // checkpoints: the layer inputs and what lies outside the layers
@@ -194,12 +213,14 @@ MemoryCounts count_memory(const Graph& g, const Workload& w, const MemoryOptions
   const bool at_peak_loss = m.peak == at_loss;
   m.breakdown = Breakdown{"peak", {}, 1, m.peak_phase, {}};
   auto child = [&](std::string name, Count v, std::string note = "") {
-    if (v > 0) m.breakdown.children.push_back(Breakdown{std::move(name), {v}, 1, std::move(note), {}});
+    if (v > 0)
+      m.breakdown.children.push_back(Breakdown{std::move(name), {v}, 1, std::move(note), {}});
   };
   child("weights", m.weights);
   child("master weights", m.master_weights, "fp32 copy for the optimizer");
   child("optimizer states", m.optimizer, to_string(o.optimizer));
-  child("gradients", m.gradients_at_peak, at_peak_loss && w.grad_accum == 1 ? "first gradient (lm_head)" : "");
+  child("gradients", m.gradients_at_peak,
+        at_peak_loss && w.grad_accum == 1 ? "first gradient (lm_head)" : "");
   if (m.peak != at_end) {
     child("autocast weight copies", m.autocast_weight_copies);
     if (m.activations > 0) m.breakdown.children.push_back(acts);
@@ -211,9 +232,9 @@ MemoryCounts count_memory(const Graph& g, const Workload& w, const MemoryOptions
 }
 
 Precision parse_precision(const std::string& v) {
-  for (const Precision p : {Precision::kFp32, Precision::kAmpBf16, Precision::kAmpFp16,
-                            Precision::kMixedBf16, Precision::kMixedBf16Fp32Grads,
-                            Precision::kBf16}) {
+  for (const Precision p :
+       {Precision::kFp32, Precision::kAmpBf16, Precision::kAmpFp16, Precision::kMixedBf16,
+        Precision::kMixedBf16Fp32Grads, Precision::kBf16}) {
     if (v == to_string(p)) return p;
   }
   throw Error("--precision " + v +
@@ -221,9 +242,9 @@ Precision parse_precision(const std::string& v) {
 }
 
 Optimizer parse_optimizer(const std::string& v) {
-  for (const Optimizer p : {Optimizer::kAdamW, Optimizer::kAdam, Optimizer::kSgd,
-                            Optimizer::kSgdMomentum, Optimizer::kAdafactor, Optimizer::kLion,
-                            Optimizer::kAdam8bit}) {
+  for (const Optimizer p :
+       {Optimizer::kAdamW, Optimizer::kAdam, Optimizer::kSgd, Optimizer::kSgdMomentum,
+        Optimizer::kAdafactor, Optimizer::kLion, Optimizer::kAdam8bit}) {
     if (v == to_string(p)) return p;
   }
   throw Error("--optimizer " + v +
@@ -232,25 +253,38 @@ Optimizer parse_optimizer(const std::string& v) {
 
 const char* to_string(Precision v) {
   switch (v) {
-    case Precision::kFp32: return "fp32";
-    case Precision::kAmpBf16: return "amp-bf16";
-    case Precision::kAmpFp16: return "amp-fp16";
-    case Precision::kMixedBf16: return "mixed-bf16";
-    case Precision::kMixedBf16Fp32Grads: return "mixed-bf16-fp32-grads";
-    case Precision::kBf16: return "bf16";
+    case Precision::kFp32:
+      return "fp32";
+    case Precision::kAmpBf16:
+      return "amp-bf16";
+    case Precision::kAmpFp16:
+      return "amp-fp16";
+    case Precision::kMixedBf16:
+      return "mixed-bf16";
+    case Precision::kMixedBf16Fp32Grads:
+      return "mixed-bf16-fp32-grads";
+    case Precision::kBf16:
+      return "bf16";
   }
   return "?";
 }
 
 const char* to_string(Optimizer v) {
   switch (v) {
-    case Optimizer::kAdamW: return "adamw";
-    case Optimizer::kAdam: return "adam";
-    case Optimizer::kSgd: return "sgd";
-    case Optimizer::kSgdMomentum: return "sgd-momentum";
-    case Optimizer::kAdafactor: return "adafactor";
-    case Optimizer::kLion: return "lion";
-    case Optimizer::kAdam8bit: return "adam-8bit";
+    case Optimizer::kAdamW:
+      return "adamw";
+    case Optimizer::kAdam:
+      return "adam";
+    case Optimizer::kSgd:
+      return "sgd";
+    case Optimizer::kSgdMomentum:
+      return "sgd-momentum";
+    case Optimizer::kAdafactor:
+      return "adafactor";
+    case Optimizer::kLion:
+      return "lion";
+    case Optimizer::kAdam8bit:
+      return "adam-8bit";
   }
   return "?";
 }

@@ -78,8 +78,7 @@ void validate_moe(const MoeSpec& m, std::int64_t n_layers, Problems& p) {
                       m.n_routed_experts));
   }
   if (m.first_dense_layers > n_layers && n_layers > 0) {
-    p.add(fmt::format("first_dense_layers={} exceeds n_layers={}", m.first_dense_layers,
-                      n_layers));
+    p.add(fmt::format("first_dense_layers={} exceeds n_layers={}", m.first_dense_layers, n_layers));
   }
 }
 
@@ -102,14 +101,16 @@ void validate(const ModelSpec& s) {
     p.positive("index_head_dim", s.indexer->head_dim);
     p.positive("index_topk", s.indexer->top_k);
     if (!s.mla || s.mla->q_lora_rank == 0) {
-      p.add("the sparse-attention indexer needs MLA with q_lora_rank > 0 (its queries read the "
-            "compressed query)");
+      p.add(
+          "the sparse-attention indexer needs MLA with q_lora_rank > 0 (its queries read the "
+          "compressed query)");
     }
   }
   if (s.norms_per_layer != 2 && s.norms_per_layer != 4) {
     p.add(fmt::format("norms_per_layer={} must be 2 or 4", s.norms_per_layer));
   }
-  if (s.structure == Structure::kEncoder && s.moe) p.add("encoder models with MoE are not supported");
+  if (s.structure == Structure::kEncoder && s.moe)
+    p.add("encoder models with MoE are not supported");
   p.non_negative("mtp_layers", s.mtp_layers);
   p.non_negative("sliding_window", s.sliding_window);
   p.positive("sliding_window_period", s.sliding_window_period);
@@ -134,19 +135,26 @@ const char* to_string(NormKind v) { return v == NormKind::kRMSNorm ? "RMSNorm" :
 
 const char* to_string(PositionKind v) {
   switch (v) {
-    case PositionKind::kLearned: return "learned positions";
-    case PositionKind::kRotary: return "RoPE";
-    case PositionKind::kNone: return "no positions";
+    case PositionKind::kLearned:
+      return "learned positions";
+    case PositionKind::kRotary:
+      return "RoPE";
+    case PositionKind::kNone:
+      return "no positions";
   }
   return "?";
 }
 
 const char* to_string(Activation v) {
   switch (v) {
-    case Activation::kGelu: return "GELU";
-    case Activation::kGeluTanh: return "GELU-tanh";
-    case Activation::kRelu: return "ReLU";
-    case Activation::kSilu: return "SiLU";
+    case Activation::kGelu:
+      return "GELU";
+    case Activation::kGeluTanh:
+      return "GELU-tanh";
+    case Activation::kRelu:
+      return "ReLU";
+    case Activation::kSilu:
+      return "SiLU";
   }
   return "?";
 }
@@ -167,9 +175,9 @@ std::string attention_words(const ModelSpec& s) {
 }
 
 std::string mlp_words(const ModelSpec& s) {
-  std::string act = s.mlp == MlpKind::kPlain ? to_string(s.activation)
+  std::string act = s.mlp == MlpKind::kPlain            ? to_string(s.activation)
                     : s.activation == Activation::kSilu ? "SwiGLU"
-                                                         : "GeGLU";
+                                                        : "GeGLU";
   if (!s.moe) return fmt::format("d_ff {} {}", s.d_ff, act);
   const MoeSpec& m = *s.moe;
   std::string out = fmt::format("MoE {} experts (top-{}", m.n_routed_experts, m.experts_per_token);
@@ -189,8 +197,7 @@ std::string describe(const ModelSpec& s) {
     out += fmt::format(", {}", to_string(s.positions));
   }
   if (s.sliding_window > 0) {
-    out += s.sliding_window_period == 1
-               ? fmt::format(", sliding window {}", s.sliding_window)
+    out += s.sliding_window_period == 1 ? fmt::format(", sliding window {}", s.sliding_window)
            : s.sliding_window_period == 2
                ? fmt::format(", sliding window {} on alternate layers", s.sliding_window)
                : fmt::format(", sliding window {} on one layer in {}", s.sliding_window,

@@ -37,8 +37,8 @@ std::string render_model_list(const std::vector<ModelSummary>& models, const Ren
   t.numeric = {false, false, true, true, false};
   for (const auto& m : models) {
     t.rows.push_back({m.name, m.family, params_words(m), m.description});
-    t.data_rows.push_back({m.name, m.family, to_string(m.params), to_string(m.active),
-                           m.description});
+    t.data_rows.push_back(
+        {m.name, m.family, to_string(m.params), to_string(m.active), m.description});
   }
   if (o.format == Format::kJson || o.format == Format::kCsv) {
     t.headers = t.keys;  // the data columns

@@ -16,10 +16,22 @@ namespace {
 void apply_mlp(ModelSpec& s, MlpChoice c) {
   s.fused_gate_up = false;
   switch (c) {
-    case MlpChoice::kGelu: s.mlp = MlpKind::kPlain; s.activation = Activation::kGelu; break;
-    case MlpChoice::kRelu: s.mlp = MlpKind::kPlain; s.activation = Activation::kRelu; break;
-    case MlpChoice::kSwiglu: s.mlp = MlpKind::kGated; s.activation = Activation::kSilu; break;
-    case MlpChoice::kGeglu: s.mlp = MlpKind::kGated; s.activation = Activation::kGelu; break;
+    case MlpChoice::kGelu:
+      s.mlp = MlpKind::kPlain;
+      s.activation = Activation::kGelu;
+      break;
+    case MlpChoice::kRelu:
+      s.mlp = MlpKind::kPlain;
+      s.activation = Activation::kRelu;
+      break;
+    case MlpChoice::kSwiglu:
+      s.mlp = MlpKind::kGated;
+      s.activation = Activation::kSilu;
+      break;
+    case MlpChoice::kGeglu:
+      s.mlp = MlpKind::kGated;
+      s.activation = Activation::kGelu;
+      break;
   }
 }
 

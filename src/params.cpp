@@ -21,11 +21,12 @@ Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 ParamCounts count_params(const Graph& graph) {
   ParamCounts r = count_param_totals(graph);
   // Weightless ops have no row in a parameter table; a tied head keeps one, at 0.
-  r.breakdown = detail::op_tree(graph, [](const Block&, const Op& op) -> std::optional<detail::OpRow> {
-    const Count n = mul(params_per_copy(op), u(op.copies));
-    if (n == 0 && !op.tied) return std::nullopt;
-    return detail::OpRow{{n}, op_note(op)};
-  });
+  r.breakdown =
+      detail::op_tree(graph, [](const Block&, const Op& op) -> std::optional<detail::OpRow> {
+        const Count n = mul(params_per_copy(op), u(op.copies));
+        if (n == 0 && !op.tied) return std::nullopt;
+        return detail::OpRow{{n}, op_note(op)};
+      });
   return r;
 }
 

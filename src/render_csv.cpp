@@ -83,14 +83,18 @@ std::string markdown_tree(const Section& s) {
     for (std::size_t i = 0; i < r.each.size(); ++i) {
       out += " " + with_commas(r.each[i]) + " |";
       if (every) {
-        out += " " + (r.per_instance ? std::string("per layer")
-                                     : percent(r.values[i], s.breakdown.value(i))) + " |";
+        out += " " +
+               (r.per_instance ? std::string("per layer")
+                               : percent(r.values[i], s.breakdown.value(i))) +
+               " |";
       }
     }
     if (!every) {
       const Count v = share_col < r.values.size() ? r.values[share_col] : Count{0};
-      out += " " + (r.per_instance ? std::string("per layer")
-                                   : percent(v, s.breakdown.value(share_col))) + " |";
+      out +=
+          " " +
+          (r.per_instance ? std::string("per layer") : percent(v, s.breakdown.value(share_col))) +
+          " |";
     }
     out += " " + md_cell(r.note) + " |\n";
   }

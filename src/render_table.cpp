@@ -84,8 +84,10 @@ std::string section_table(const Section& s, const RenderOptions& o) {
     header.values.push_back(c);
     if (every) header.values.push_back("share");
   }
-  if (!s.columns.empty()) lines.push_back(header);
-  else lines.push_back({s.title, {}, "", ""});
+  if (!s.columns.empty())
+    lines.push_back(header);
+  else
+    lines.push_back({s.title, {}, "", ""});
   const auto share_col = static_cast<std::size_t>(std::max(s.share_column, 0));
   for (const detail::Row& r : detail::flatten(s.breakdown)) {
     Line l;

@@ -39,8 +39,9 @@ Section params_section(const ModelSpec& spec, const ParamCounts& c) {
         spec.mtp_layers));
   }
   if (c.trainable != c.total) {
-    s.assumptions.push_back("trainable excludes the router's score-correction bias, which "
-                            "DeepSeek-V3 updates by its balancing rule, not by gradients");
+    s.assumptions.push_back(
+        "trainable excludes the router's score-correction bias, which "
+        "DeepSeek-V3 updates by its balancing rule, not by gradients");
   }
   return s;
 }
@@ -65,20 +66,21 @@ Report full_report(const Graph& graph, const Workload& w) {
   memory.precision = Precision::kAmpBf16;
   memory.attention = AttentionImpl::kFlash;
   Section mem = memory_section(graph, resolved, memory, count_memory(graph, resolved, memory));
-  mem.assumptions.push_back("report defaults: amp-bf16, flash attention, AdamW, no ZeRO; "
-                            "`tsize memory` takes your own and shows what fits where");
+  mem.assumptions.push_back(
+      "report defaults: amp-bf16, flash attention, AdamW, no ZeRO; "
+      "`tsize memory` takes your own and shows what fits where");
   r.sections.push_back(mem);
   // Time: a stated default cluster and MFU, over the compute-optimal token count.
   Cluster cluster;
   cluster.gpu = find_gpu(kReportGpu);
   cluster.gpus = kReportGpus;
-  const TrainingRun run = plan_training(params, flops, cluster, mul(20, params.total),
-                                        kReportMfu, std::nullopt, std::nullopt);
+  const TrainingRun run = plan_training(params, flops, cluster, mul(20, params.total), kReportMfu,
+                                        std::nullopt, std::nullopt);
   Section time = training_section(flops, cluster, run, true);
-  time.assumptions.push_back(fmt::format(
-      "report defaults: {} × {}, bf16, MFU {:.2f} assumed, tokens = 20 · parameters; "
-      "`tsize train` takes your own",
-      kReportGpus, kReportGpu, kReportMfu));
+  time.assumptions.push_back(
+      fmt::format("report defaults: {} × {}, bf16, MFU {:.2f} assumed, tokens = 20 · parameters; "
+                  "`tsize train` takes your own",
+                  kReportGpus, kReportGpu, kReportMfu));
   r.sections.push_back(time);
   return r;
 }

@@ -24,8 +24,8 @@ std::string attention_words(AttentionFlops mode) {
 Section flops_section(const Graph& graph, const ParamCounts& params, const FlopCounts& f) {
   Section s;
   s.key = "flops";
-  s.title = fmt::format("FLOPs (batch {}, seq {}, grad-accum {})", f.workload.batch,
-                        f.workload.seq, f.workload.grad_accum);
+  s.title = fmt::format("FLOPs (batch {}, seq {}, grad-accum {})", f.workload.batch, f.workload.seq,
+                        f.workload.grad_accum);
   s.unit = Unit::kFlops;
   s.columns = {"forward", "backward", "step"};
   s.share_column = 2;
@@ -60,8 +60,9 @@ Section flops_section(const Graph& graph, const ParamCounts& params, const FlopC
       "conventions (docs/formulas.md), backward 2 × forward; embedding lookups count 0",
   };
   if (params.active != params.total) {
-    s.assumptions.push_back("MoE: each token runs through its k routed experts and the shared "
-                            "ones; approximations use active parameters");
+    s.assumptions.push_back(
+        "MoE: each token runs through its k routed experts and the shared "
+        "ones; approximations use active parameters");
   }
   return s;
 }
@@ -92,8 +93,8 @@ Section flops_sweep_section(const std::vector<FlopCounts>& runs) {
   merge(s.breakdown, roots);
   for (const FlopCounts& r : runs) {
     s.facts.push_back({fmt::format("per_token_s{}", r.workload.seq),
-                       fmt::format("per token at s={}", r.workload.seq),
-                       divide(r.model, r.tokens), Unit::kFlops, "model FLOPs, rounded"});
+                       fmt::format("per token at s={}", r.workload.seq), divide(r.model, r.tokens),
+                       Unit::kFlops, "model FLOPs, rounded"});
   }
   s.assumptions = {attention_words(runs.front().options.attention)};
   return s;

@@ -11,12 +11,12 @@ namespace {
 std::vector<std::string> memory_assumptions(const MemoryOptions& o, const MemoryCounts& m) {
   const StateBytes b = state_bytes_per_param(o);
   std::vector<std::string> a = {
-      fmt::format("--precision {}: weights {:g} B, gradients {:g} B, master {:g} B, {} states "
-                  "{:.4g} B per parameter{}",
-                  to_string(o.precision), b.weights, b.gradients, b.master,
-                  to_string(o.optimizer), b.optimizer,
-                  o.optimizer == Optimizer::kAdafactor ? " (factored: rows + columns per matrix)"
-                                                       : ""),
+      fmt::format(
+          "--precision {}: weights {:g} B, gradients {:g} B, master {:g} B, {} states "
+          "{:.4g} B per parameter{}",
+          to_string(o.precision), b.weights, b.gradients, b.master, to_string(o.optimizer),
+          b.optimizer,
+          o.optimizer == Optimizer::kAdafactor ? " (factored: rows + columns per matrix)" : ""),
       fmt::format("--attention {}, --device {}, --loss {}, --dropout {:g}, --recompute {}",
                   o.attention == AttentionImpl::kFlash ? "flash" : "eager",
                   o.device == Device::kCpu ? "cpu" : "cuda",
@@ -32,9 +32,10 @@ std::vector<std::string> memory_assumptions(const MemoryOptions& o, const Memory
                             o.zero_stage >= 3 ? " and weights" : ""));
   }
   if (o.overhead_bytes == 0) {
-    a.push_back("no framework overhead added (--overhead): the peak is what the allocator "
-                "hands out (torch.cuda.max_memory_allocated); nvidia-smi also shows the CUDA "
-                "context");
+    a.push_back(
+        "no framework overhead added (--overhead): the peak is what the allocator "
+        "hands out (torch.cuda.max_memory_allocated); nvidia-smi also shows the CUDA "
+        "context");
   }
   return a;
 }
@@ -55,8 +56,8 @@ Section memory_section(const Graph& g, const Workload& w, const MemoryOptions& o
                        const MemoryCounts& m) {
   Section s;
   s.key = "memory";
-  s.title = fmt::format("Training memory per GPU (batch {}, seq {}, grad-accum {})", w.batch,
-                        w.seq, w.grad_accum);
+  s.title = fmt::format("Training memory per GPU (batch {}, seq {}, grad-accum {})", w.batch, w.seq,
+                        w.grad_accum);
   s.unit = Unit::kBytes;
   s.columns = {"bytes"};
   s.breakdown = m.breakdown;
@@ -69,8 +70,8 @@ Section memory_section(const Graph& g, const Workload& w, const MemoryOptions& o
       {"gradients", "gradients", m.gradients, Unit::kBytes, "all of them"},
       {"master_weights", "master weights", m.master_weights, Unit::kBytes, ""},
       {"optimizer", "optimizer states", m.optimizer, Unit::kBytes, ""},
-      {"autocast_weight_copies", "autocast weight copies", m.autocast_weight_copies,
-       Unit::kBytes, ""},
+      {"autocast_weight_copies", "autocast weight copies", m.autocast_weight_copies, Unit::kBytes,
+       ""},
       {"activations", "activations", m.activations, Unit::kBytes, "saved for backward"},
       {"loss_transient", "transient at the peak", m.loss_transient, Unit::kBytes, ""},
       {"gradients_at_peak", "gradients at the peak", m.gradients_at_peak, Unit::kBytes, ""},
@@ -80,8 +81,8 @@ Section memory_section(const Graph& g, const Workload& w, const MemoryOptions& o
   // The closed form assumes no recomputation: compare it with the exact count without it.
   MemoryOptions plain = o;
   plain.recompute = Recompute::kNone;
-  const Count exact = o.recompute == Recompute::kNone ? m.activations
-                                                      : count_memory(g, w, plain).activations;
+  const Count exact =
+      o.recompute == Recompute::kNone ? m.activations : count_memory(g, w, plain).activations;
   const Count closed = korthikanti_activations(g.spec, w);
   s.facts.push_back({"approx_korthikanti", "L·s·b·h·(34 + 5·a·s/h)", closed, Unit::kBytes,
                      fmt::format("{:+.2f} % vs exact activations without recomputation; "
@@ -122,8 +123,8 @@ Section memory_sweep_section(const std::vector<std::string>& labels,
   for (std::size_t i = 0; i < labels.size(); ++i) {
     std::string key = "peak_" + labels[i];
     for (char& c : key) c = c == ' ' || c == '=' ? '_' : c;
-    s.facts.push_back({key, "peak at " + labels[i], counts[i].peak, Unit::kBytes,
-                       counts[i].peak_phase});
+    s.facts.push_back(
+        {key, "peak at " + labels[i], counts[i].peak, Unit::kBytes, counts[i].peak_phase});
   }
   return s;
 }
@@ -161,16 +162,19 @@ Section fit_section(const Graph& g, const Workload& w, const MemoryOptions& o,
     const std::int64_t best = max_micro_batch(g, w, o, gpu.memory_bytes);
     const double share = to_double(peak) / to_double(gpu.memory_bytes);
     s.breakdown.children.push_back(Breakdown{
-        gpu.name, {static_cast<std::uint64_t>(best)}, 1,
+        gpu.name,
+        {static_cast<std::uint64_t>(best)},
+        1,
         fmt::format("{}: {} at batch {} ({:.0f} % of memory)",
                     human_bytes(gpu.memory_bytes, ByteUnits::kBinary),
                     peak <= gpu.memory_bytes ? "fits" : "does not fit", w.batch, 100 * share),
         {}});
   }
-  s.assumptions = {"max_batch: the largest micro-batch whose peak fits the GPU's memory; 0: not "
-                   "even one sequence",
-                   "memory as the vendor states it (GiB); the CUDA context and fragmentation "
-                   "take some of it (--overhead)"};
+  s.assumptions = {
+      "max_batch: the largest micro-batch whose peak fits the GPU's memory; 0: not "
+      "even one sequence",
+      "memory as the vendor states it (GiB); the CUDA context and fragmentation "
+      "take some of it (--overhead)"};
   return s;
 }
 
@@ -180,8 +184,8 @@ Section checkpoint_section(const ParamCounts& p, Dtype dtype, bool with_optimize
   s.key = "checkpoint";
   s.title = "Checkpoint size";
   const Count dtype_bytes = dtype == Dtype::kFp32 || dtype == Dtype::kTf32 ? 4
-                            : dtype == Dtype::kFp8                        ? 1
-                                                                          : 2;
+                            : dtype == Dtype::kFp8                         ? 1
+                                                                           : 2;
   const Count weights = mul(p.total, dtype_bytes, "checkpoint bytes");
   Count total = weights;
   s.facts.push_back({"weights", fmt::format("weights ({})", to_string(dtype)), weights,
@@ -211,8 +215,9 @@ Section checkpoint_section(const ParamCounts& p, Dtype dtype, bool with_optimize
                                         ? "far from the estimate: is it this model and dtype?"
                                         : "the rest is metadata and serialization"));
   }
-  s.assumptions = {"torch.save / safetensors store each tensor's bytes plus a small header; "
-                   "tied matrices are stored once"};
+  s.assumptions = {
+      "torch.save / safetensors store each tensor's bytes plus a small header; "
+      "tied matrices are stored once"};
   return s;
 }
 

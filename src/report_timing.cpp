@@ -47,8 +47,8 @@ Section training_section(const FlopCounts& f, const Cluster& c, const TrainingRu
   Section s;
   s.key = "train";
   s.title = fmt::format("Training on {} tokens", human_count(r.tokens));
-  const double deviation = (to_double(r.flops_6nd) - to_double(r.model_flops)) /
-                           to_double(r.model_flops) * 100;
+  const double deviation =
+      (to_double(r.flops_6nd) - to_double(r.model_flops)) / to_double(r.model_flops) * 100;
   s.facts = {
       {"tokens", "tokens", r.tokens, Unit::kCount, ""},
       {"model_flops", "model FLOPs", r.model_flops, Unit::kFlops,
@@ -84,8 +84,9 @@ Section compute_optimal_section(Count budget, const ComputeOptimal& o) {
       {"optimal_params", "parameters", o.params, Unit::kCount, "N = √(C / 120)"},
       {"optimal_tokens", "tokens", o.tokens, Unit::kCount, "D = 20·N"},
   };
-  s.assumptions = {"C = 6·N·D and D ≈ 20·N: Hoffmann et al. 2022 (arXiv:2203.15556), the "
-                   "usual reading of their Table 3"};
+  s.assumptions = {
+      "C = 6·N·D and D ≈ 20·N: Hoffmann et al. 2022 (arXiv:2203.15556), the "
+      "usual reading of their Table 3"};
   return s;
 }
 

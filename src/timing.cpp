@@ -19,7 +19,8 @@ Count estimate(const Graph& g, const ParamCounts& p, const FlopCounts& f, const 
 }
 
 void check_positive(double v, const char* flag) {
-  if (!(v > 0) || !std::isfinite(v)) throw Error(fmt::format("{} {}: expected a positive number", flag, v));
+  if (!(v > 0) || !std::isfinite(v))
+    throw Error(fmt::format("{} {}: expected a positive number", flag, v));
 }
 
 }  // namespace
@@ -52,9 +53,10 @@ Utilization measure_utilization(const Graph& g, const ParamCounts& p, const Flop
         "inconsistent inputs: MFU would be {:.1f} % (HFU {:.1f} %) of {}'s dense {} peak "
         "{:.1f} TFLOP/s; no step can exceed 100 %. Likely causes:",
         100 * u.mfu, 100 * u.hfu, c.gpu.name, to_string(c.dtype), peak / 1e12);
-    msg += fmt::format("\n  - --batch {} and --grad-accum {} are per GPU; if they are the "
-                       "global batch of a multi-GPU step, divide them by the GPU count",
-                       f.workload.batch, f.workload.grad_accum);
+    msg += fmt::format(
+        "\n  - --batch {} and --grad-accum {} are per GPU; if they are the "
+        "global batch of a multi-GPU step, divide them by the GPU count",
+        f.workload.batch, f.workload.grad_accum);
     msg += fmt::format("\n  - the step ran on at least {} GPUs at once, not --gpus {}",
                        static_cast<long long>(std::ceil(u.hfu)), c.gpus);
     msg += fmt::format("\n  - --step-time {} s is not the time of one whole optimizer step",
@@ -65,9 +67,8 @@ Utilization measure_utilization(const Graph& g, const ParamCounts& p, const Flop
   return u;
 }
 
-TrainingRun plan_training(const ParamCounts& p, const FlopCounts& f, const Cluster& c,
-                          Count tokens, std::optional<double> mfu,
-                          std::optional<double> step_time_s,
+TrainingRun plan_training(const ParamCounts& p, const FlopCounts& f, const Cluster& c, Count tokens,
+                          std::optional<double> mfu, std::optional<double> step_time_s,
                           std::optional<double> price_per_gpu_hour) {
   if (tokens == 0) throw Error("--tokens 0: expected a positive number of training tokens");
   if (mfu.has_value() == step_time_s.has_value()) {
@@ -84,7 +85,8 @@ TrainingRun plan_training(const ParamCounts& p, const FlopCounts& f, const Clust
   const double gpus = static_cast<double>(c.gpus);
   const double peak = to_double(peak_flops(c));
   if (mfu) {
-    if (!(*mfu > 0 && *mfu <= 1)) throw Error(fmt::format("--mfu {}: expected a value in (0, 1]", *mfu));
+    if (!(*mfu > 0 && *mfu <= 1))
+      throw Error(fmt::format("--mfu {}: expected a value in (0, 1]", *mfu));
     r.mfu = *mfu;
     r.seconds = to_double(r.model_flops) / (gpus * peak * *mfu);
     r.seconds_6nd = to_double(r.flops_6nd) / (gpus * peak * *mfu);
@@ -94,9 +96,10 @@ TrainingRun plan_training(const ParamCounts& p, const FlopCounts& f, const Clust
     r.seconds = to_double(tokens) / tokens_per_s;
     r.mfu = to_double(f.model) / *step_time_s / peak;
     if (r.mfu > 1.0) {
-      throw Error(fmt::format("inconsistent inputs: the measured step implies MFU {:.1f} % "
-                              "(see `tsize mfu` for the likely causes)",
-                              100 * r.mfu));
+      throw Error(
+          fmt::format("inconsistent inputs: the measured step implies MFU {:.1f} % "
+                      "(see `tsize mfu` for the likely causes)",
+                      100 * r.mfu));
     }
   }
   r.gpu_hours = r.seconds * gpus / 3600.0;

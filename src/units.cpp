@@ -64,8 +64,8 @@ std::string human_rate(double v, const std::string& suffix) {
     v /= 1000;
     ++i;
   }
-  const std::string unit = suffix == "/s" ? std::string(kPrefix[i]) + "/s"
-                                          : std::string(kPrefix[i]) + suffix;
+  const std::string unit =
+      suffix == "/s" ? std::string(kPrefix[i]) + "/s" : std::string(kPrefix[i]) + suffix;
   return fmt::format("{:.2f} {}", v, unit);
 }
 
@@ -77,8 +77,8 @@ std::string human_flops(Count v) {
 
 Count parse_human_count(const std::string& text, const std::string& what) {
   auto fail = [&](const char* why) -> Count {
-    throw Error(fmt::format("{} {}: {} (examples: 1024, 2k, 32Ki, 300B, 1.5T, 3e11)", what, text,
-                            why));
+    throw Error(
+        fmt::format("{} {}: {} (examples: 1024, 2k, 32Ki, 300B, 1.5T, 3e11)", what, text, why));
   };
   // Split digits[.digits][e±digits] from the suffix.
   std::size_t i = 0;
@@ -89,7 +89,8 @@ Count parse_human_count(const std::string& text, const std::string& what) {
   if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
     ++i;
     if (i < text.size() && (text[i] == '+' || text[i] == '-')) exponent += text[i++];
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) exponent += text[i++];
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])))
+      exponent += text[i++];
     if (exponent.empty() || exponent == "+" || exponent == "-") return fail("bad exponent");
     if (exponent.size() > 4) return fail("exponent out of range");
   }
@@ -102,9 +103,9 @@ Count parse_human_count(const std::string& text, const std::string& what) {
     const char* name;
     unsigned base, power;
   };
-  static constexpr Scale kScales[] = {{"", 10, 0},   {"k", 10, 3},   {"K", 10, 3},  {"M", 10, 6},
-                                      {"B", 10, 9},  {"G", 10, 9},   {"T", 10, 12}, {"Ki", 2, 10},
-                                      {"Mi", 2, 20}, {"Gi", 2, 30},  {"Ti", 2, 40}};
+  static constexpr Scale kScales[] = {{"", 10, 0},   {"k", 10, 3},  {"K", 10, 3},  {"M", 10, 6},
+                                      {"B", 10, 9},  {"G", 10, 9},  {"T", 10, 12}, {"Ki", 2, 10},
+                                      {"Mi", 2, 20}, {"Gi", 2, 30}, {"Ti", 2, 40}};
   const Scale* scale = nullptr;
   for (const Scale& s : kScales) {
     if (suffix == s.name) scale = &s;

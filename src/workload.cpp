@@ -19,10 +19,10 @@ Workload resolve_workload(const ModelSpec& spec, Workload w) {
   positive("--seq", w.seq);
   positive("--grad-accum", w.grad_accum);
   if (w.seq > spec.max_positions) {
-    problems += fmt::format("\n  --seq {} exceeds the context of {} ({} positions; raise it with "
-                            "--context)",
-                            w.seq, spec.name.empty() ? "the model" : spec.name,
-                            spec.max_positions);
+    problems += fmt::format(
+        "\n  --seq {} exceeds the context of {} ({} positions; raise it with "
+        "--context)",
+        w.seq, spec.name.empty() ? "the model" : spec.name, spec.max_positions);
   }
   if (!problems.empty()) throw Error("not a valid workload:" + problems);
   return w;
@@ -45,9 +45,12 @@ const char* to_string(AttentionFlops v) { return v == AttentionFlops::kFull ? "f
 
 const char* to_string(Recompute v) {
   switch (v) {
-    case Recompute::kNone: return "none";
-    case Recompute::kSelective: return "selective";
-    case Recompute::kFull: return "full";
+    case Recompute::kNone:
+      return "none";
+    case Recompute::kSelective:
+      return "selective";
+    case Recompute::kFull:
+      return "full";
   }
   return "?";
 }

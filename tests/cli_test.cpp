@@ -1,14 +1,14 @@
 // End-to-end: the real binary, its output to the byte, its errors and exit codes.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sys/wait.h>
+#include <nlohmann/json.hpp>
 
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <filesystem>
+#include <fstream>
 
 #include "test_util.hpp"
 
@@ -30,8 +30,8 @@ CliRun tsize_cli(const std::string& args) {
   const std::string tag = std::to_string(::getpid()) + "_" +
                           ::testing::UnitTest::GetInstance()->current_test_info()->name();
   const auto out = dir / ("tsize_out_" + tag), err = dir / ("tsize_err_" + tag);
-  const std::string cmd = std::string(TSIZE_BINARY) + " " + args + " >" + out.string() + " 2>" +
-                          err.string();
+  const std::string cmd =
+      std::string(TSIZE_BINARY) + " " + args + " >" + out.string() + " 2>" + err.string();
   const int raw = std::system(cmd.c_str());
   CliRun r;
   r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
@@ -75,8 +75,8 @@ TEST(Cli, ParamsJsonContract) {
 }
 
 TEST(Cli, ConfigPathAndFlagsWork) {
-  const CliRun path = tsize_cli("params " + test::data_path("hf-configs/Qwen__Qwen2.5-7B.json") +
-                             " --format csv");
+  const CliRun path =
+      tsize_cli("params " + test::data_path("hf-configs/Qwen__Qwen2.5-7B.json") + " --format csv");
   ASSERT_EQ(path.status, 0) << path.err;
   EXPECT_THAT(path.out, HasSubstr("params,fact,total,,7615616512,"));
   const CliRun flags = tsize_cli("params --layers 12 --d-model 768 --heads 12 --format json");
@@ -205,8 +205,8 @@ TEST(Cli, MemoryJsonContract) {
       "memory gpt2 --batch 4 --precision amp-bf16 --attention flash --gpu H100-SXM --format json");
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
-  for (const char* key : {"weights", "gradients", "optimizer", "activations",
-                          "autocast_weight_copies", "peak"}) {
+  for (const char* key :
+       {"weights", "gradients", "optimizer", "activations", "autocast_weight_copies", "peak"}) {
     EXPECT_TRUE(j[key].is_number_unsigned()) << key;
   }
   EXPECT_EQ(j["weights"], 4u * 124'439'808u);
@@ -285,12 +285,13 @@ TEST(Cli, ExplainShowsFormulasWithValues) {
   ASSERT_EQ(flops.status, 0) << flops.err;
   // seed 001's attention/kqv line: 2·1024·1600·4800 = 15,728,640,000 (+ 4,915,200 bias adds).
   EXPECT_THAT(flops.out, HasSubstr("15,733,555,200"));
-  EXPECT_THAT(flops.out, HasSubstr("2·N·in·out = 2·1024·1600·4800 (+ bias add N·out); backward 2×"));
+  EXPECT_THAT(flops.out,
+              HasSubstr("2·N·in·out = 2·1024·1600·4800 (+ bias add N·out); backward 2×"));
   const CliRun memory = tsize_cli("memory gpt2 --explain --format json");
   ASSERT_EQ(memory.status, 0) << memory.err;
   const auto j = nlohmann::json::parse(memory.out);
-  EXPECT_EQ(j["explain_memory"]["layers/attention/core"], 50'331'648u + 3u * 3'145'728u + 8u +
-                                                              1'048'576u);  // q,k,v storage,
+  EXPECT_EQ(j["explain_memory"]["layers/attention/core"],
+            50'331'648u + 3u * 3'145'728u + 8u + 1'048'576u);  // q,k,v storage,
   // scale, mask, probabilities: 4·b·a·s² = 50,331,648; c_attn output 4·s·3h = 9,437,184.
 }
 
@@ -358,9 +359,9 @@ TEST(Cli, TrainSweepsTheGpuCountAndExplains) {
 }
 
 TEST(CliErrors, BadUsageExitsTwo) {
-  for (const char* args : {"", "params gpt2 --no-such-flag", "frobnicate",
-                           "params gpt2 --format yaml", "params gpt2 --mlp swish",
-                           "flops gpt2 --attention-flops half"}) {
+  for (const char* args :
+       {"", "params gpt2 --no-such-flag", "frobnicate", "params gpt2 --format yaml",
+        "params gpt2 --mlp swish", "flops gpt2 --attention-flops half"}) {
     const CliRun r = tsize_cli(args);
     EXPECT_EQ(r.status, 2) << args << ": " << r.err;
     EXPECT_THAT(r.out, IsEmpty()) << args;
@@ -385,8 +386,8 @@ TEST(Cli, ReadmeExamplesAreRealOutput) {
     ASSERT_NE(end, std::string::npos) << args;
     const std::string expected = readme.substr(body + header.size(), end - body - header.size());
     const CliRun r = tsize_cli(args);
-    EXPECT_EQ(r.out + r.err, expected) << "README block is stale for `tsize " << args
-                                       << "`: run scripts/update_readme.py";
+    EXPECT_EQ(r.out + r.err, expected)
+        << "README block is stale for `tsize " << args << "`: run scripts/update_readme.py";
     ++checked;
   }
   EXPECT_GE(checked, 5);

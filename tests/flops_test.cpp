@@ -42,8 +42,8 @@ TEST(CountFlops, MatchesFlopCounterModeOnEveryNanoGptRecord) {
     const Graph g = build_graph(test::nanogpt_spec(c));
     const std::int64_t b = r["batch"], s = r["seq"];
     const FlopCounts f = flops_of(g, b, s);
-    const std::string what = c["name"].get<std::string>() + " b=" + std::to_string(b) +
-                             " s=" + std::to_string(s);
+    const std::string what =
+        c["name"].get<std::string>() + " b=" + std::to_string(b) + " s=" + std::to_string(s);
     EXPECT_EQ(f.forward_matmul, r["fwd_matmul_flops"].get<std::uint64_t>()) << what;
     EXPECT_EQ(f.backward_matmul, r["bwd_matmul_flops"].get<std::uint64_t>()) << what;
     // By aten op: addmm = the layers' Linears (with bias), bmm = attention core, mm = lm_head.
@@ -117,11 +117,11 @@ TEST(AttentionPairs, FullCausalWindowAndTopK) {
   EXPECT_EQ(attention_pairs(a, 4, AttentionFlops::kFull), 16);
   EXPECT_EQ(attention_pairs(a, 4, AttentionFlops::kCausal), 10);  // 1 + 2 + 3 + 4
   a.window = 2;
-  EXPECT_EQ(attention_pairs(a, 4, AttentionFlops::kCausal), 7);   // 1 + 2 + 2 + 2
+  EXPECT_EQ(attention_pairs(a, 4, AttentionFlops::kCausal), 7);  // 1 + 2 + 2 + 2
   a.window = 0;
   a.top_k = 3;
-  EXPECT_EQ(attention_pairs(a, 4, AttentionFlops::kCausal), 9);   // 1 + 2 + 3 + 3
-  a.causal = false;  // an encoder sees every key
+  EXPECT_EQ(attention_pairs(a, 4, AttentionFlops::kCausal), 9);  // 1 + 2 + 3 + 3
+  a.causal = false;                                              // an encoder sees every key
   EXPECT_EQ(attention_pairs(a, 4, AttentionFlops::kCausal), 16);
 }
 
@@ -241,7 +241,8 @@ TEST(FlopEstimates, Seed004ClosedFormUndercountsItsOwnFfn) {
   // exact forward matmul count is 2cvh + l(32ch² + 4c²h) (the embedding lookup costs nothing).
   const Graph g = build_graph(load_preset("gpt2-xl-swiglu"));
   const Count c = 1024, v = 50257, h = 1600, l = 48;
-  EXPECT_EQ(flops_of(g, 1, 1024).forward_matmul, 2 * c * v * h + l * (32 * c * h * h + 4 * c * c * h));
+  EXPECT_EQ(flops_of(g, 1, 1024).forward_matmul,
+            2 * c * v * h + l * (32 * c * h * h + 4 * c * c * h));
 }
 
 }  // namespace

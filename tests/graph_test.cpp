@@ -32,9 +32,9 @@ TEST(BuildGraph, IdenticalLayersAreOneBlock) {
 TEST(BuildGraph, LlamaLayerInForwardOrder) {
   const Graph g = build_graph(load_preset("llama-3-8b"));
   const std::vector<std::string> expected = {
-      "norms/attn_norm", "attention/q_proj",  "attention/k_proj", "attention/v_proj",
-      "attention/rope",  "attention/core",    "attention/o_proj", "residual/attn_add",
-      "norms/mlp_norm",  "mlp/gate_proj",     "mlp/up_proj",      "mlp/act",
+      "norms/attn_norm", "attention/q_proj", "attention/k_proj", "attention/v_proj",
+      "attention/rope",  "attention/core",   "attention/o_proj", "residual/attn_add",
+      "norms/mlp_norm",  "mlp/gate_proj",    "mlp/up_proj",      "mlp/act",
       "mlp/down_proj",   "residual/mlp_add"};
   EXPECT_EQ(op_names(block(g, "layers")), expected);
 }

@@ -9,10 +9,10 @@
 namespace tsize {
 namespace {
 
+using test::count_json;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
-using test::count_json;
 
 TEST(HfConfig, MissingKeysTakeTransformersDefaults) {
   // GPT2Config() is GPT-2 small: 124,439,808 parameters.
@@ -33,16 +33,17 @@ TEST(HfConfig, DeepSeekV3DefaultsAreTheReleasedModel) {
 
 TEST(HfConfig, Gpt2IgnoresAHeadDimKeyAsTransformersDoes) {
   EXPECT_EQ(count_json(R"({"model_type": "gpt2", "head_dim": 32})").total, 124'439'808);
-  EXPECT_THAT([] { parse_hf_config(R"({"model_type": "gpt2", "add_cross_attention": true})", "c"); },
-              ThrowsMessage<Error>(HasSubstr("add_cross_attention=true")));
+  EXPECT_THAT(
+      [] { parse_hf_config(R"({"model_type": "gpt2", "add_cross_attention": true})", "c"); },
+      ThrowsMessage<Error>(HasSubstr("add_cross_attention=true")));
 }
 
 TEST(HfConfig, NullKvHeadsMeansAttentionHeads) {
   // MistralConfig: absent → its default 8; null → num_attention_heads.
   EXPECT_EQ(parse_hf_config(R"({"model_type": "mistral"})", "t").n_kv_heads, 8);
-  EXPECT_EQ(parse_hf_config(R"({"model_type": "mistral", "num_key_value_heads": null})", "t")
-                .n_kv_heads,
-            32);
+  EXPECT_EQ(
+      parse_hf_config(R"({"model_type": "mistral", "num_key_value_heads": null})", "t").n_kv_heads,
+      32);
 }
 
 TEST(HfConfig, Qwen3HeadDimDefaultsTo128NotHiddenOverHeads) {
@@ -105,8 +106,9 @@ TEST(HfConfigErrors, MalformedJsonNamesLineAndColumn) {
 
 TEST(HfConfigErrors, NumbersBeyondDoubleAreMalformedJson) {
   // Found by fuzz_config: nlohmann throws out_of_range, not parse_error, for 81e432.
-  EXPECT_THAT([] { parse_hf_config(R"({"model_type": "llama", "x": 81e432})", "c.json"); },
-              ThrowsMessage<Error>(HasSubstr("c.json: malformed JSON: number overflow parsing '81e432'")));
+  EXPECT_THAT(
+      [] { parse_hf_config(R"({"model_type": "llama", "x": 81e432})", "c.json"); },
+      ThrowsMessage<Error>(HasSubstr("c.json: malformed JSON: number overflow parsing '81e432'")));
   EXPECT_NO_THROW(parse_hf_config(R"({"model_type": "llama", "_tsize": {"description": 5}})", "c"));
 }
 
@@ -115,8 +117,8 @@ TEST(HfConfigErrors, MissingOrUnknownModelTypeListsTheSupportedOnes) {
               ThrowsMessage<Error>(AllOf(HasSubstr("c.json: missing string key model_type"),
                                          HasSubstr("deepseek_v3"), HasSubstr("qwen2_moe"))));
   EXPECT_THAT([] { parse_hf_config(R"({"model_type": "t5"})", "c.json"); },
-              ThrowsMessage<Error>(AllOf(HasSubstr("model_type \"t5\" is not supported"),
-                                         HasSubstr("gpt_neox"))));
+              ThrowsMessage<Error>(
+                  AllOf(HasSubstr("model_type \"t5\" is not supported"), HasSubstr("gpt_neox"))));
   EXPECT_THAT([] { parse_hf_config("[1, 2]", "c.json"); },
               ThrowsMessage<Error>(HasSubstr("expected a JSON object")));
 }
@@ -129,8 +131,9 @@ TEST(HfConfigErrors, MistypedKeysNameKeyValueAndExpectation) {
   EXPECT_THAT(
       [] { parse_hf_config(R"({"model_type": "llama", "tie_word_embeddings": "no"})", "c"); },
       ThrowsMessage<Error>(HasSubstr("tie_word_embeddings=\"no\": expected true or false")));
-  EXPECT_THAT([] { parse_hf_config(R"({"model_type": "gpt2", "activation_function": "tanh"})", "c"); },
-              ThrowsMessage<Error>(HasSubstr("activation_function=\"tanh\": unsupported")));
+  EXPECT_THAT(
+      [] { parse_hf_config(R"({"model_type": "gpt2", "activation_function": "tanh"})", "c"); },
+      ThrowsMessage<Error>(HasSubstr("activation_function=\"tanh\": unsupported")));
 }
 
 TEST(HfConfigErrors, ImpossibleShapes) {
@@ -143,18 +146,19 @@ TEST(HfConfigErrors, ImpossibleShapes) {
         parse_hf_config(R"({"model_type": "gpt2", "n_embd": 1601, "n_head": 25})", "config.json");
       },
       ThrowsMessage<Error>(HasSubstr("config.json: n_head=25 does not divide n_embd=1601")));
-  EXPECT_THAT(
-      [] { parse_hf_config(R"({"model_type": "llama", "num_key_value_heads": 5})", "c"); },
-      ThrowsMessage<Error>(HasSubstr("num_key_value_heads=5 does not divide num_attention_heads=32")));
+  EXPECT_THAT([] { parse_hf_config(R"({"model_type": "llama", "num_key_value_heads": 5})", "c"); },
+              ThrowsMessage<Error>(
+                  HasSubstr("num_key_value_heads=5 does not divide num_attention_heads=32")));
   EXPECT_THAT(
       [] { parse_hf_config(R"({"model_type": "mixtral", "num_experts_per_tok": 9})", "c"); },
       ThrowsMessage<Error>(HasSubstr("num_experts_per_tok=9 exceeds num_local_experts=8")));
   EXPECT_THAT(
-      [] { parse_hf_config(R"({"model_type": "llama", "hidden_size": 99999999999999999999})", "c"); },
+      [] {
+        parse_hf_config(R"({"model_type": "llama", "hidden_size": 99999999999999999999})", "c");
+      },
       ThrowsMessage<Error>(HasSubstr("hidden_size")));
-  EXPECT_THAT(
-      [] { parse_hf_config(R"({"model_type": "llama", "vocab_size": 2000000000})", "c"); },
-      ThrowsMessage<Error>(HasSubstr("exceeds the largest supported size")));
+  EXPECT_THAT([] { parse_hf_config(R"({"model_type": "llama", "vocab_size": 2000000000})", "c"); },
+              ThrowsMessage<Error>(HasSubstr("exceeds the largest supported size")));
 }
 
 TEST(HfConfigErrors, EveryProblemIsListedAtOnce) {

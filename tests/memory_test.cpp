@@ -48,9 +48,11 @@ TEST(SavedActivations, MatchPyTorchOnEveryNanoGptRecord) {
     const detail::SavedTensors saved = detail::saved_for_backward(g, w, o);
     ASSERT_EQ(saved.per_layer.size(), 1u);
     EXPECT_EQ(saved.per_layer[0], r["saved_bytes_per_layer"][0].get<std::uint64_t>()) << what;
-    if (r.contains("saved_bytes_by_category") && r["saved_bytes_by_category"].contains("param_cast")) {
+    if (r.contains("saved_bytes_by_category") &&
+        r["saved_bytes_by_category"].contains("param_cast")) {
       EXPECT_EQ(m.autocast_weight_copies,
-                r["saved_bytes_by_category"]["param_cast"].get<std::uint64_t>()) << what;
+                r["saved_bytes_by_category"]["param_cast"].get<std::uint64_t>())
+          << what;
     }
   }
 }
@@ -105,9 +107,9 @@ TEST(SavedActivations, MatchPyTorchPerModuleOnEveryNanoGptRecord) {
     }
     EXPECT_GE(theirs.size(), 12u);  // every module of the model has its line
     for (const auto& [path, bytes] : theirs) {
-      EXPECT_EQ(ours[path], bytes) << path << " in " << r["config"]["name"] << " b=" << r["batch"]
-                                   << " s=" << r["seq"] << " " << r["dtype"] << " dropout "
-                                   << r["dropout"];
+      EXPECT_EQ(ours[path], bytes)
+          << path << " in " << r["config"]["name"] << " b=" << r["batch"] << " s=" << r["seq"]
+          << " " << r["dtype"] << " dropout " << r["dropout"];
     }
   }
 }
@@ -216,10 +218,11 @@ TEST(PeakMemory, PredictsSeed001MeasuredPeaksWithinTenPercent) {
   o.precision = Precision::kAmpBf16;
   o.attention = AttentionImpl::kFlash;
   o.loss = LossImpl::kFused;
-  const std::pair<std::int64_t, double> measured[] = {{1, 2269},  {2, 2870},   {4, 3918},
-                                                      {8, 6012},  {16, 10206}, {32, 18595}};
+  const std::pair<std::int64_t, double> measured[] = {{1, 2269}, {2, 2870},   {4, 3918},
+                                                      {8, 6012}, {16, 10206}, {32, 18595}};
   for (const auto& [batch, mib] : measured) {
-    const double predicted = to_double(memory_of("gpt2", workload(batch, 1024), o).peak) / (1 << 20);
+    const double predicted =
+        to_double(memory_of("gpt2", workload(batch, 1024), o).peak) / (1 << 20);
     EXPECT_NEAR(predicted / mib, 1.0, 0.10) << "batch " << batch << ": " << predicted << " MiB";
   }
 }

@@ -33,11 +33,11 @@ TEST(Validate, ListsEveryProblem) {
   s.n_layers = 0;
   s.vocab = -1;
   s.n_kv_heads = 3;
-  EXPECT_THAT([&] { validate(s); },
-              ThrowsMessage<Error>(AllOf(HasSubstr("m: not a valid model"),
-                                         HasSubstr("n_layers=0 must be a positive integer"),
-                                         HasSubstr("vocab=-1"),
-                                         HasSubstr("n_kv_heads=3 does not divide n_heads=4"))));
+  EXPECT_THAT(
+      [&] { validate(s); },
+      ThrowsMessage<Error>(AllOf(
+          HasSubstr("m: not a valid model"), HasSubstr("n_layers=0 must be a positive integer"),
+          HasSubstr("vocab=-1"), HasSubstr("n_kv_heads=3 does not divide n_heads=4"))));
 }
 
 TEST(Validate, RejectsMoeWithMoreActiveThanExperts) {

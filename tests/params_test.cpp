@@ -65,7 +65,8 @@ TEST(CountParams, MatchesNanoGptPyTorchCount) {
     EXPECT_EQ(p.total, r["params"].get<std::uint64_t>()) << c["name"];
     // nanoGPT's get_num_params(non_embedding=True) subtracts only wpe (wte is the tied head);
     // tsize's non-embedding also leaves out wte, so the two differ by exactly V·d.
-    EXPECT_EQ(p.non_embedding + Count{c["vocab_size"].get<std::uint64_t>()} * c["n_embd"].get<std::uint64_t>(),
+    EXPECT_EQ(p.non_embedding +
+                  Count{c["vocab_size"].get<std::uint64_t>()} * c["n_embd"].get<std::uint64_t>(),
               r["params_detail"]["get_num_params_non_embedding_true"].get<std::uint64_t>());
     ++checked;
   }
@@ -87,7 +88,9 @@ TEST(CountParams, Seed004ClosedFormOmitsOnlyTheNorms) {
 
 TEST(CountParams, Gpt3TableSizesFromTheArchitecture) {
   // GPT-2 architecture at context 2048: L·(12d² + 13d) + V·d + 2048·d + 2d.
-  auto gpt3 = [](Count l, Count d) { return l * (12 * d * d + 13 * d) + 50257 * d + 2048 * d + 2 * d; };
+  auto gpt3 = [](Count l, Count d) {
+    return l * (12 * d * d + 13 * d) + 50257 * d + 2048 * d + 2 * d;
+  };
   EXPECT_EQ(count_preset("gpt3-small").total, gpt3(12, 768));
   EXPECT_EQ(count_preset("gpt3-medium").total, gpt3(24, 1024));
   EXPECT_EQ(count_preset("gpt3-xl").total, gpt3(24, 2048));

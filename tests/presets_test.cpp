@@ -8,16 +8,19 @@
 namespace tsize {
 namespace {
 
+using test::count_preset;
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
-using test::count_preset;
 
 TEST(Presets, EveryModelTheIssueNamesIsThere) {
-  for (const char* name :
-       {"gpt2-tiny", "gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "gpt3-small", "gpt3-medium",
-        "gpt3-xl", "gpt3-175b", "bert-base-uncased", "deepseek-v3", "deepseek-v3.2-exp",
-        "gpt2-xl-swiglu", "llama-3-8b", "llama-3.1-70b", "llama-3.1-405b", "mistral-7b",
-        "mixtral-8x7b", "qwen2.5-7b", "gemma-2-9b", "phi-3-mini", "pythia-1b"}) {
+  for (const char* name : {"gpt2-tiny",         "gpt2",        "gpt2-medium",
+                           "gpt2-large",        "gpt2-xl",     "gpt3-small",
+                           "gpt3-medium",       "gpt3-xl",     "gpt3-175b",
+                           "bert-base-uncased", "deepseek-v3", "deepseek-v3.2-exp",
+                           "gpt2-xl-swiglu",    "llama-3-8b",  "llama-3.1-70b",
+                           "llama-3.1-405b",    "mistral-7b",  "mixtral-8x7b",
+                           "qwen2.5-7b",        "gemma-2-9b",  "phi-3-mini",
+                           "pythia-1b"}) {
     EXPECT_NO_THROW(load_preset(name)) << name;
   }
 }
@@ -50,9 +53,7 @@ TEST(Presets, DeepSeekV32AddsOneIndexerPerLayer) {
             count_preset("deepseek-v3").total + 61 * Count{13'959'424});
 }
 
-TEST(Presets, NamesAreCaseInsensitive) {
-  EXPECT_EQ(load_preset("Llama-3-8B").name, "llama-3-8b");
-}
+TEST(Presets, NamesAreCaseInsensitive) { EXPECT_EQ(load_preset("Llama-3-8B").name, "llama-3-8b"); }
 
 TEST(Presets, UnknownNameSuggestsTheNearest) {
   EXPECT_THAT([] { load_preset("lama-3-8b"); },

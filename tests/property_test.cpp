@@ -129,7 +129,8 @@ TEST(Properties, TenTrillionParameterMoeAndTenMillionTokenContext) {
   const Count s2 = Count{10'000'000} * 10'000'000;
   Count core = 0;
   for (const Op& op : g.blocks[1].ops) {
-    if (op.kind == OpKind::kAttention) core = op_flops(op, 1, 10'000'000, AttentionFlops::kFull).forward_matmul;
+    if (op.kind == OpKind::kAttention)
+      core = op_flops(op, 1, 10'000'000, AttentionFlops::kFull).forward_matmul;
   }
   EXPECT_EQ(core, s2 * 32 * 2 * 256);
   EXPECT_GT(f.hardware, Count{1} << 64);

@@ -52,8 +52,9 @@ TEST(RenderJson, ReportNestsSections) {
 }
 
 TEST(ParamsSection, SaysTheMtpModuleIsNotCounted) {
-  EXPECT_THAT(render(params_report("deepseek-v3"), {}),
-              HasSubstr("multi-token-prediction module(s) (num_nextn_predict_layers) are not counted"));
+  EXPECT_THAT(
+      render(params_report("deepseek-v3"), {}),
+      HasSubstr("multi-token-prediction module(s) (num_nextn_predict_layers) are not counted"));
   EXPECT_THAT(render(params_report("gpt2"), {}), Not(HasSubstr("multi-token")));
 }
 
@@ -67,7 +68,8 @@ TEST(RenderJson, EscapesStrings) {
 TEST(RenderCsv, OneRowPerNodeAndFact) {
   const std::string csv = render(params_report("gpt2"), {Format::kCsv});
   EXPECT_THAT(csv, HasSubstr("section,kind,name,column,value,unit,repeat,note\n"));
-  EXPECT_THAT(csv, HasSubstr("params,breakdown,layers/attention/qkv_proj,params,21261312,count,1,\n"));
+  EXPECT_THAT(csv,
+              HasSubstr("params,breakdown,layers/attention/qkv_proj,params,21261312,count,1,\n"));
   EXPECT_THAT(csv, HasSubstr("params,fact,total,,124439808,count,1,\n"));
 }
 
@@ -123,7 +125,8 @@ TEST(Units, ParsesHumanCounts) {
   }
   EXPECT_THAT([] { parse_human_count("1.25k5", "--seq"); },
               ThrowsMessage<Error>(HasSubstr("--seq 1.25k5: unknown suffix")));
-  EXPECT_THAT([] { parse_human_count("1e60", "--seq"); }, ThrowsMessage<Error>(HasSubstr("too large")));
+  EXPECT_THAT([] { parse_human_count("1e60", "--seq"); },
+              ThrowsMessage<Error>(HasSubstr("too large")));
 }
 
 TEST(ParseOptions, BadNamesListTheChoices) {

@@ -48,6 +48,8 @@ inline ParamCounts count_preset(const std::string& name) { return count(load_pre
 inline ParamCounts count_config(const std::string& file) {
   return count(load_hf_config_file(data_path("hf-configs/" + file)));
 }
-inline ParamCounts count_json(const std::string& json) { return count(parse_hf_config(json, "test")); }
+inline ParamCounts count_json(const std::string& json) {
+  return count(parse_hf_config(json, "test"));
+}
 
 }  // namespace tsize::test

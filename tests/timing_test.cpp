@@ -54,9 +54,9 @@ TEST(PlanTraining, ReproducesSeed001TrainingDaysFromItsInputs) {
 TEST(MeasureUtilization, RejectsSeed001sImpossibleMfu) {
   const Graph g = build_graph(load_preset("gpt2-xl"));
   const FlopCounts f = step(g, 20, 5, 1024);
-  EXPECT_THAT([&] { measure_utilization(g, count_params(g), f, on(custom_gpu(756, 80), 1), 0.755); },
-              ThrowsMessage<Error>(AllOf(HasSubstr("MFU would be 185.0 %"),
-                                         HasSubstr("at least 2 GPUs"))));
+  EXPECT_THAT(
+      [&] { measure_utilization(g, count_params(g), f, on(custom_gpu(756, 80), 1), 0.755); },
+      ThrowsMessage<Error>(AllOf(HasSubstr("MFU would be 185.0 %"), HasSubstr("at least 2 GPUs"))));
 }
 
 // nanoGPT's estimate_mfu, derived independently: GPT-2 small, B = 12, G = 40, T = 1024,
@@ -122,8 +122,8 @@ TEST(Gpus, CatalogHasDensePeaksAndFindsByNameCaseInsensitively) {
   EXPECT_EQ(*h100.peak(Dtype::kBf16), 989'400'000'000'000);  // 1,979 "with sparsity" / 2
   EXPECT_EQ(h100.memory_bytes, Count{80} << 30);
   EXPECT_FALSE(find_gpu("A100-40GB").peak(Dtype::kFp8));
-  for (const char* name : {"H100-SXM", "H100-PCIe", "H200", "B200", "A100-40GB", "A100-80GB",
-                           "L4", "RTX-3090", "RTX-4090", "RTX-2070", "MI300X"}) {
+  for (const char* name : {"H100-SXM", "H100-PCIe", "H200", "B200", "A100-40GB", "A100-80GB", "L4",
+                           "RTX-3090", "RTX-4090", "RTX-2070", "MI300X"}) {
     const Gpu& g = find_gpu(name);
     EXPECT_GT(g.memory_bytes, 0) << name;
     EXPECT_GT(g.bandwidth_bytes_per_s, 0) << name;

@@ -22,12 +22,12 @@ struct StackedBarChart {
   std::string title;
   std::string subtitle;
   std::string x_label;
-  std::string y_label;                 // with its unit, e.g. "GiB per GPU"
+  std::string y_label;  // with its unit, e.g. "GiB per GPU"
   std::vector<std::string> categories;
-  std::vector<ChartSeries> series;     // stacked bottom to top
-  std::optional<double> reference;     // a horizontal line, e.g. GPU memory
+  std::vector<ChartSeries> series;  // stacked bottom to top
+  std::optional<double> reference;  // a horizontal line, e.g. GPU memory
   std::string reference_label;
-  bool percent = false;                // y axis 0–100 %
+  bool percent = false;  // y axis 0–100 %
 };
 
 // The chart as a standalone SVG document.

@@ -13,23 +13,23 @@
 namespace tsize {
 
 struct CompareSetup {
-  Workload workload;     // seq 0: the shortest context of the models compared
+  Workload workload;  // seq 0: the shortest context of the models compared
   FlopOptions flops;
   MemoryOptions memory;
-  Cluster cluster;       // training time and what fits
+  Cluster cluster;  // training time and what fits
   double mfu = 0.4;
-  Count tokens = 0;      // 0: each model's compute-optimal 20·N
+  Count tokens = 0;  // 0: each model's compute-optimal 20·N
 };
 
 struct Comparison {
   std::string model, family;
   Count params = 0, active = 0;
-  Count flops_per_token = 0;     // model FLOPs per token at the common seq
-  Count peak_bytes = 0;          // training memory per GPU at the common workload
-  MemoryCounts memory;           // its composition
-  std::int64_t max_batch = 0;    // on the cluster's GPU
+  Count flops_per_token = 0;   // model FLOPs per token at the common seq
+  Count peak_bytes = 0;        // training memory per GPU at the common workload
+  MemoryCounts memory;         // its composition
+  std::int64_t max_batch = 0;  // on the cluster's GPU
   Count tokens = 0;
-  double train_seconds = 0;      // on the cluster at the assumed MFU
+  double train_seconds = 0;  // on the cluster at the assumed MFU
 };
 
 // One Comparison per model; sets setup.workload.seq when it was 0. Throws Error if the common

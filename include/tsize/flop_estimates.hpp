@@ -10,11 +10,11 @@
 namespace tsize {
 
 struct FlopEstimate {
-  std::string key;      // JSON field, e.g. "approx_6n"
-  std::string label;    // "6·N·D (N: all parameters)"
-  std::string source;   // paper or notebook
-  Count value = 0;      // for the same step as the exact count
-  Count exact = 0;      // the exact figure it approximates
+  std::string key;         // JSON field, e.g. "approx_6n"
+  std::string label;       // "6·N·D (N: all parameters)"
+  std::string source;      // paper or notebook
+  Count value = 0;         // for the same step as the exact count
+  Count exact = 0;         // the exact figure it approximates
   std::string exact_name;  // "model FLOPs", "forward matmul FLOPs", ...
 };
 

@@ -47,15 +47,15 @@ Count attention_pairs(const AttentionShape& shape, std::int64_t seq, AttentionFl
 OpFlops op_flops(const Op& op, std::int64_t batch, std::int64_t seq, AttentionFlops mode);
 
 struct FlopCounts {
-  Workload workload;       // resolved: seq set
+  Workload workload;  // resolved: seq set
   FlopOptions options;
-  Count tokens = 0;        // per optimizer step: b · s · grad_accum
-  Count sequences = 0;     // per optimizer step: b · grad_accum
+  Count tokens = 0;     // per optimizer step: b · s · grad_accum
+  Count sequences = 0;  // per optimizer step: b · grad_accum
   // Per optimizer step (all micro-batches):
   Count forward = 0, backward = 0, recompute = 0;
   Count forward_matmul = 0, backward_matmul = 0;
-  Count model = 0;         // forward + backward: what MFU divides by
-  Count hardware = 0;      // model + recompute: what the GPU executes (HFU)
+  Count model = 0;     // forward + backward: what MFU divides by
+  Count hardware = 0;  // model + recompute: what the GPU executes (HFU)
   // Columns "forward", "backward", "step" (forward + backward + recompute of the op).
   Breakdown breakdown;
 };

@@ -16,7 +16,7 @@ inline constexpr std::array<Dtype, 5> kDtypes = {Dtype::kFp32, Dtype::kTf32, Dty
                                                  Dtype::kFp16, Dtype::kFp8};
 
 struct Gpu {
-  std::string name;        // "H100-SXM"
+  std::string name;  // "H100-SXM"
   std::string vendor;
   std::string full_name;   // "NVIDIA H100 SXM5 80GB (HBM3)"
   Count memory_bytes = 0;  // as the vendor's capacity means it (GiB for every card listed)
@@ -24,7 +24,7 @@ struct Gpu {
   std::array<std::optional<Count>, 5> peak_flops;  // dense FLOP/s by Dtype; nullopt: unsupported
   int tdp_watts = 0;
   std::string notes;
-  bool custom = false;     // built from --peak-tflops / --memory-gb
+  bool custom = false;  // built from --peak-tflops / --memory-gb
 
   std::optional<Count> peak(Dtype d) const { return peak_flops[static_cast<std::size_t>(d)]; }
 };

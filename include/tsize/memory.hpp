@@ -44,9 +44,9 @@ struct MemoryOptions {
   Device device = Device::kCuda;
   LossImpl loss = LossImpl::kEager;
   Recompute recompute = Recompute::kNone;
-  double dropout = 0;      // in [0, 1): embeddings, attention probabilities, residual branches
-  int zero_stage = 0;      // 0-3 (3 = FSDP full sharding)
-  std::int64_t gpus = 1;   // data-parallel GPUs that ZeRO shards over
+  double dropout = 0;        // in [0, 1): embeddings, attention probabilities, residual branches
+  int zero_stage = 0;        // 0-3 (3 = FSDP full sharding)
+  std::int64_t gpus = 1;     // data-parallel GPUs that ZeRO shards over
   Count overhead_bytes = 0;  // CUDA context, allocator reserve: added to the peak as stated
 };
 
@@ -54,13 +54,13 @@ struct MemoryCounts {
   // Model states on one GPU (after ZeRO sharding).
   Count weights = 0, gradients = 0, master_weights = 0, optimizer = 0;
   Count autocast_weight_copies = 0;  // bf16/fp16 weight casts held for backward under autocast
-  Count activations = 0;             // saved for backward, one micro-batch (the records' saved_bytes)
-  Count loss_transient = 0;          // logits held by the caller + the loss gradient at the peak
-  Count gradients_at_peak = 0;       // gradients alive at the peak
+  Count activations = 0;        // saved for backward, one micro-batch (the records' saved_bytes)
+  Count loss_transient = 0;     // logits held by the caller + the loss gradient at the peak
+  Count gradients_at_peak = 0;  // gradients alive at the peak
   Count overhead = 0;
   Count peak = 0;
-  std::string peak_phase;            // when the peak occurs
-  Breakdown breakdown;               // activations by op, column "bytes"
+  std::string peak_phase;  // when the peak occurs
+  Breakdown breakdown;     // activations by op, column "bytes"
 };
 
 // REQUIRES: w resolved. Throws Error for impossible options (ZeRO without GPUs, dropout outside

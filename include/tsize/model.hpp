@@ -13,10 +13,10 @@
 
 namespace tsize {
 
-enum class Structure { kDecoder, kEncoder };           // causal LM, or BERT-style encoder
+enum class Structure { kDecoder, kEncoder };  // causal LM, or BERT-style encoder
 enum class NormKind { kLayerNorm, kRMSNorm };
 enum class PositionKind { kLearned, kRotary, kNone };
-enum class MlpKind { kPlain, kGated };                 // up→act→down, or act(gate)·up→down
+enum class MlpKind { kPlain, kGated };  // up→act→down, or act(gate)·up→down
 enum class Activation { kGelu, kGeluTanh, kRelu, kSilu };
 
 // Mixture of experts: which layers route, and the experts' shapes.
@@ -37,10 +37,10 @@ struct MoeSpec {
 
 // Multi-head latent attention (DeepSeek-V2/V3): low-rank queries and a compressed KV cache.
 struct MlaSpec {
-  std::int64_t q_lora_rank = 0;          // 0: queries are one full projection (V2-Lite)
-  std::int64_t kv_lora_rank = 0;         // [d_c]
-  std::int64_t qk_nope_head_dim = 0;     // per-head query/key part without RoPE
-  std::int64_t qk_rope_head_dim = 0;     // per-head RoPE part (key part shared by all heads)
+  std::int64_t q_lora_rank = 0;       // 0: queries are one full projection (V2-Lite)
+  std::int64_t kv_lora_rank = 0;      // [d_c]
+  std::int64_t qk_nope_head_dim = 0;  // per-head query/key part without RoPE
+  std::int64_t qk_rope_head_dim = 0;  // per-head RoPE part (key part shared by all heads)
   std::int64_t v_head_dim = 0;
 };
 
@@ -48,53 +48,53 @@ struct MlaSpec {
 struct IndexerSpec {
   std::int64_t n_heads = 0;
   std::int64_t head_dim = 0;
-  std::int64_t top_k = 0;                // tokens each query attends to
+  std::int64_t top_k = 0;  // tokens each query attends to
 };
 
 struct ModelSpec {
-  std::string name;                      // preset name or config file stem
-  std::string family;                    // HF model_type, e.g. "llama"
-  std::string description;               // one line, from the preset
+  std::string name;         // preset name or config file stem
+  std::string family;       // HF model_type, e.g. "llama"
+  std::string description;  // one line, from the preset
 
   Structure structure = Structure::kDecoder;
-  std::int64_t n_layers = 0;             // [L]
-  std::int64_t d_model = 0;              // [h]
-  std::int64_t n_heads = 0;              // [a]
-  std::int64_t n_kv_heads = 0;           // = n_heads for MHA, 1 for MQA
-  std::int64_t d_head = 0;               // may differ from d_model / n_heads (Gemma)
-  std::int64_t d_ff = 0;                 // dense MLP hidden size
-  std::int64_t vocab = 0;                // [V]
-  std::int64_t max_positions = 0;        // context length the model was built for
-  std::int64_t type_vocab = 0;           // BERT token-type embeddings (0: none)
-  std::int64_t sliding_window = 0;       // keys a query sees in sliding layers (0: no window)
+  std::int64_t n_layers = 0;               // [L]
+  std::int64_t d_model = 0;                // [h]
+  std::int64_t n_heads = 0;                // [a]
+  std::int64_t n_kv_heads = 0;             // = n_heads for MHA, 1 for MQA
+  std::int64_t d_head = 0;                 // may differ from d_model / n_heads (Gemma)
+  std::int64_t d_ff = 0;                   // dense MLP hidden size
+  std::int64_t vocab = 0;                  // [V]
+  std::int64_t max_positions = 0;          // context length the model was built for
+  std::int64_t type_vocab = 0;             // BERT token-type embeddings (0: none)
+  std::int64_t sliding_window = 0;         // keys a query sees in sliding layers (0: no window)
   std::int64_t sliding_window_period = 1;  // layers with i % period == 0 slide (Gemma-2: 2)
 
   PositionKind positions = PositionKind::kLearned;
-  double rotary_fraction = 1.0;          // share of d_head that RoPE rotates (NeoX, Phi)
+  double rotary_fraction = 1.0;  // share of d_head that RoPE rotates (NeoX, Phi)
 
   NormKind norm = NormKind::kLayerNorm;
-  bool norm_bias = true;                 // LayerNorm beta
-  int norms_per_layer = 2;               // Gemma-2: 4 (pre and post, attention and MLP)
-  bool qk_norm = false;                  // Qwen3: RMSNorm over d_head on q and k
-  bool embedding_norm = false;           // BERT: LayerNorm after the embeddings
-  bool final_norm = true;                // decoders end in a norm; BERT does not
-  bool parallel_residual = false;        // GPT-NeoX: attention and MLP read the same input
+  bool norm_bias = true;           // LayerNorm beta
+  int norms_per_layer = 2;         // Gemma-2: 4 (pre and post, attention and MLP)
+  bool qk_norm = false;            // Qwen3: RMSNorm over d_head on q and k
+  bool embedding_norm = false;     // BERT: LayerNorm after the embeddings
+  bool final_norm = true;          // decoders end in a norm; BERT does not
+  bool parallel_residual = false;  // GPT-NeoX: attention and MLP read the same input
 
   MlpKind mlp = MlpKind::kPlain;
   Activation activation = Activation::kGelu;
-  bool fused_qkv = false;                // one Linear for q, k, v (GPT-2, NeoX, Phi-3)
-  bool fused_gate_up = false;            // one Linear for gate and up (Phi-3)
+  bool fused_qkv = false;      // one Linear for q, k, v (GPT-2, NeoX, Phi-3)
+  bool fused_gate_up = false;  // one Linear for gate and up (Phi-3)
 
   bool qkv_bias = false;
   bool o_bias = false;
   bool mlp_bias = false;
-  bool tied_embeddings = false;          // lm_head shares the token embedding
-  bool pooler = false;                   // BERT pooler: Linear(h, h) + tanh
+  bool tied_embeddings = false;  // lm_head shares the token embedding
+  bool pooler = false;           // BERT pooler: Linear(h, h) + tanh
 
   std::optional<MoeSpec> moe;
   std::optional<MlaSpec> mla;
   std::optional<IndexerSpec> indexer;
-  std::int64_t mtp_layers = 0;           // DeepSeek multi-token-prediction modules (not counted)
+  std::int64_t mtp_layers = 0;  // DeepSeek multi-token-prediction modules (not counted)
 };
 
 // The largest size of any one dimension (2^30): keeps every product of two or three sizes

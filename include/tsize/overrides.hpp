@@ -17,8 +17,8 @@ struct ModelOverrides {
   std::optional<MlpChoice> mlp;
   std::optional<NormKind> norm;
   std::optional<PositionKind> positions;
-  std::optional<bool> bias;   // every Linear and LayerNorm bias on or off (nanoGPT's bias=)
-  std::optional<bool> tied;   // lm_head tied to the token embedding
+  std::optional<bool> bias;  // every Linear and LayerNorm bias on or off (nanoGPT's bias=)
+  std::optional<bool> tied;  // lm_head tied to the token embedding
 
   bool empty() const;
 };

@@ -29,11 +29,11 @@ std::string render(const Report& report, const RenderOptions& options);
 // A flat list (the catalogs of `tsize models` and `tsize gpus`): one row per item. In JSON, an
 // array of objects keyed by `keys`; cells of `number_columns` are written as JSON numbers.
 struct ListTable {
-  std::vector<std::string> headers;   // for people: "name", "params"
-  std::vector<std::string> keys;      // for JSON and CSV: "name", "params"
-  std::vector<bool> numeric;          // right-aligned in tables, unquoted in JSON
-  std::vector<std::vector<std::string>> rows;         // table/markdown cells
-  std::vector<std::vector<std::string>> data_rows;    // JSON/CSV cells (exact values)
+  std::vector<std::string> headers;                 // for people: "name", "params"
+  std::vector<std::string> keys;                    // for JSON and CSV: "name", "params"
+  std::vector<bool> numeric;                        // right-aligned in tables, unquoted in JSON
+  std::vector<std::vector<std::string>> rows;       // table/markdown cells
+  std::vector<std::vector<std::string>> data_rows;  // JSON/CSV cells (exact values)
 };
 std::string render_list(const ListTable& table, Format format);
 

@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "tsize/breakdown.hpp"
+#include "tsize/count.hpp"
 #include "tsize/flops.hpp"
 #include "tsize/gpus.hpp"
-#include "tsize/memory.hpp"
-#include "tsize/count.hpp"
 #include "tsize/graph.hpp"
+#include "tsize/memory.hpp"
 #include "tsize/params.hpp"
 #include "tsize/timing.hpp"
 
@@ -22,18 +22,24 @@ namespace tsize {
 
 // Exact units (integers) and measured or derived ones (reals).
 enum class Unit {
-  kCount, kBytes, kFlops,                                  // Count values
-  kSeconds, kRatio, kFlopsPerSecond, kPerSecond, kMoney,   // real values
+  kCount,
+  kBytes,
+  kFlops,  // Count values
+  kSeconds,
+  kRatio,
+  kFlopsPerSecond,
+  kPerSecond,
+  kMoney,  // real values
 };
 
 // One scalar result. `key` is the JSON field name and never changes; `label` is for people.
 // Exact quantities are `value`; times, ratios and rates are `real` (set, with a real unit).
 struct Fact {
-  std::string key;     // "total", "bytes_bf16", "mfu"
-  std::string label;   // "total", "bf16 weights"
+  std::string key;    // "total", "bytes_bf16", "mfu"
+  std::string label;  // "total", "bf16 weights"
   Count value = 0;
   Unit unit = Unit::kCount;
-  std::string note;    // shown beside the value in tables, e.g. "2 B/param"
+  std::string note;  // shown beside the value in tables, e.g. "2 B/param"
   std::optional<double> real;
 
   static Fact of_real(std::string key, std::string label, double v, Unit unit,
@@ -44,11 +50,11 @@ struct Fact {
 };
 
 struct Section {
-  std::string key;     // JSON key of the section in `tsize report`, e.g. "params"
-  std::string title;   // "Parameters"
+  std::string key;                   // JSON key of the section in `tsize report`, e.g. "params"
+  std::string title;                 // "Parameters"
   Unit unit = Unit::kCount;          // unit of the breakdown's values
   std::vector<std::string> columns;  // breakdown value columns = JSON fields, e.g. {"params"}
-  int share_column = 0;  // the column whose share of the root a table shows; -1: every column
+  int share_column = 0;    // the column whose share of the root a table shows; -1: every column
   bool show_share = true;  // false: no share column (a list of alternatives, not parts)
   Breakdown breakdown;
   std::vector<Fact> facts;
@@ -74,8 +80,7 @@ Section flops_section(const Graph& graph, const ParamCounts& params, const FlopC
 Section flops_sweep_section(const std::vector<FlopCounts>& runs);
 
 // Utilization of a measured step: tokens/s, achieved FLOP/s, MFU, HFU, and MFU by 6N and PaLM.
-Section utilization_section(const FlopCounts& flops, const Cluster& cluster,
-                            const Utilization& u);
+Section utilization_section(const FlopCounts& flops, const Cluster& cluster, const Utilization& u);
 
 // A training run: FLOPs (exact and 6ND), wall time, GPU-hours, cost, Chinchilla tokens.
 Section training_section(const FlopCounts& flops, const Cluster& cluster, const TrainingRun& run,

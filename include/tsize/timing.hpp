@@ -40,16 +40,16 @@ Utilization measure_utilization(const Graph& graph, const ParamCounts& params,
 Count peak_flops(const Cluster& cluster);
 
 struct TrainingRun {
-  Count tokens = 0;               // D
-  Count model_flops = 0;          // exact model FLOPs per token at the workload's seq × D
-  Count hardware_flops = 0;       // with recomputation
-  Count flops_6nd = 0;            // 6·N·D, N active parameters (Kaplan)
-  double seconds = 0;             // wall time
+  Count tokens = 0;                   // D
+  Count model_flops = 0;              // exact model FLOPs per token at the workload's seq × D
+  Count hardware_flops = 0;           // with recomputation
+  Count flops_6nd = 0;                // 6·N·D, N active parameters (Kaplan)
+  double seconds = 0;                 // wall time
   std::optional<double> seconds_6nd;  // at an assumed MFU: wall time if the run did 6·N·D FLOPs
   double gpu_hours = 0;
-  std::optional<double> cost;     // with a price per GPU-hour
-  double mfu = 0;                 // assumed or implied by a step time
-  Count chinchilla_tokens = 0;    // ≈ 20 tokens per parameter (Hoffmann et al. 2022)
+  std::optional<double> cost;   // with a price per GPU-hour
+  double mfu = 0;               // assumed or implied by a step time
+  Count chinchilla_tokens = 0;  // ≈ 20 tokens per parameter (Hoffmann et al. 2022)
 };
 
 // A run of `tokens` training tokens, either at an assumed MFU or at the throughput of a

@@ -25,8 +25,9 @@ void add_checkpoint_command(CLI::App& app, std::string& out) {
   cmd->add_option("--optimizer", f->optimizer, "optimizer whose states are stored")
       ->check(CLI::IsMember({"adamw", "adam", "sgd", "sgd-momentum", "lion", "adam-8bit"}));
   cmd->add_option("--compare", f->compare, "an actual checkpoint file to compare with");
-  cmd->footer("Examples:\n  tsize checkpoint gpt2-xl --with-optimizer\n"
-              "  tsize checkpoint gpt2 --with-optimizer --compare out/ckpt.pt");
+  cmd->footer(
+      "Examples:\n  tsize checkpoint gpt2-xl --with-optimizer\n"
+      "  tsize checkpoint gpt2 --with-optimizer --compare out/ckpt.pt");
   cmd->callback([&out, model, output, f] {
     const RenderOptions ro = render_options(*output);
     const Graph graph = build_graph(resolve_model(*model));

@@ -37,7 +37,8 @@ void add_compare_command(CLI::App& app, std::string& out) {
   cmd->add_option("--mfu", f->mfu, "assumed MFU for the training time (default 0.4)")->group("Run");
   cmd->footer(
       "Defaults: batch 1 at the shortest context of the models, amp-bf16, flash attention, "
-      "AdamW, ZeRO-3 over 8 × H100-SXM at MFU 0.4.\nExamples:\n  tsize compare llama-3-8b mistral-7b "
+      "AdamW, ZeRO-3 over 8 × H100-SXM at MFU 0.4.\nExamples:\n  tsize compare llama-3-8b "
+      "mistral-7b "
       "qwen2.5-7b\n  tsize compare gpt2 gpt2-medium gpt2-large --seq 1024 --tokens 300B");
   cmd->callback([&out, f, workload, memory, gpu, output] {
     if (f->models.size() < 2) throw Error("tsize compare needs at least two models");
@@ -61,11 +62,11 @@ void add_compare_command(CLI::App& app, std::string& out) {
       }
       StackedBarChart chart = memory_chart("models compared", names, peaks, setup.cluster.gpu);
       chart.x_label = "model";
-      chart.subtitle = fmt::format("batch {}, seq {}, {} with ZeRO {} over {} GPUs; dashed: the "
-                                   "GPU's memory",
-                                   setup.workload.batch, setup.workload.seq,
-                                   to_string(setup.memory.precision), setup.memory.zero_stage,
-                                   setup.cluster.gpus);
+      chart.subtitle = fmt::format(
+          "batch {}, seq {}, {} with ZeRO {} over {} GPUs; dashed: the "
+          "GPU's memory",
+          setup.workload.batch, setup.workload.seq, to_string(setup.memory.precision),
+          setup.memory.zero_stage, setup.cluster.gpus);
       write_file(output->chart, render_svg(chart));
     }
     out = render_comparison(rows, setup, render_options(*output));

@@ -42,7 +42,8 @@ std::string bash_script(CLI::App& app) {
   }
   std::string models;
   for (const Preset& p : presets()) models += (models.empty() ? "" : " ") + std::string(p.name);
-  return fmt::format(R"(# tsize bash completion. Install: tsize completion bash > /etc/bash_completion.d/tsize
+  return fmt::format(
+      R"(# tsize bash completion. Install: tsize completion bash > /etc/bash_completion.d/tsize
 _tsize() {{
   local cur="${{COMP_WORDS[COMP_CWORD]}}" prev="${{COMP_WORDS[COMP_CWORD-1]}}" opts=""
   if [ "$COMP_CWORD" -eq 1 ]; then
@@ -60,7 +61,7 @@ _tsize() {{
 }}
 complete -o filenames -F _tsize tsize
 )",
-                     commands, per_flag, per_command, models);
+      commands, per_flag, per_command, models);
 }
 
 }  // namespace
@@ -68,9 +69,12 @@ complete -o filenames -F _tsize tsize
 void add_completion_command(CLI::App& app, std::string& out) {
   auto* cmd = app.add_subcommand("completion", "print a shell completion script (bash or zsh)");
   auto shell = std::make_shared<std::string>();  // owned by the callback
-  cmd->add_option("shell", *shell, "bash or zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
-  cmd->footer("Examples:\n  tsize completion bash > ~/.local/share/bash-completion/completions/tsize\n"
-              "  tsize completion zsh > \"${fpath[1]}/_tsize\"");
+  cmd->add_option("shell", *shell, "bash or zsh")
+      ->required()
+      ->check(CLI::IsMember({"bash", "zsh"}));
+  cmd->footer(
+      "Examples:\n  tsize completion bash > ~/.local/share/bash-completion/completions/tsize\n"
+      "  tsize completion zsh > \"${fpath[1]}/_tsize\"");
   cmd->callback([&out, &app, shell] {
     const std::string bash = bash_script(app);
     // zsh runs the bash function through its bashcompinit layer.

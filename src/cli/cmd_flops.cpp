@@ -49,7 +49,8 @@ void add_flops_command(CLI::App& app, std::string& out) {
     } else {
       r.sections.push_back(flops_sweep_section(runs));
     }
-    if (!output->chart.empty()) write_file(output->chart, render_svg(flops_share_chart(graph, runs)));
+    if (!output->chart.empty())
+      write_file(output->chart, render_svg(flops_share_chart(graph, runs)));
     out = render(r, ro);
   });
 }

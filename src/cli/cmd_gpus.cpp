@@ -23,10 +23,11 @@ void add_gpus_command(CLI::App& app, std::string& out) {
   cmd->callback([&out, output] {
     const RenderOptions ro = render_options(*output);
     ListTable t;
-    t.headers = {"name", "memory", "bandwidth", "fp32", "tf32", "bf16", "fp16", "fp8", "TDP",
-                 "GPU"};
-    t.keys = {"name", "memory_bytes", "bandwidth_bytes_per_s", "fp32", "tf32", "bf16", "fp16",
-              "fp8", "tdp_watts", "full_name"};
+    t.headers = {"name", "memory", "bandwidth", "fp32", "tf32",
+                 "bf16", "fp16",   "fp8",       "TDP",  "GPU"};
+    t.keys = {
+        "name",      "memory_bytes", "bandwidth_bytes_per_s", "fp32", "tf32", "bf16", "fp16", "fp8",
+        "tdp_watts", "full_name"};
     t.numeric = {false, true, true, true, true, true, true, true, true, false};
     for (const Gpu& g : gpu_catalog()) {
       std::vector<std::string> row = {g.name, human_bytes(g.memory_bytes, ro.units),

@@ -11,7 +11,8 @@
 namespace tsize::cli {
 
 void add_memory_command(CLI::App& app, std::string& out) {
-  auto* cmd = app.add_subcommand("memory", "training memory per GPU: states, activations, peak, fit");
+  auto* cmd =
+      app.add_subcommand("memory", "training memory per GPU: states, activations, peak, fit");
   auto model = std::make_shared<ModelOptions>();  // owned by the callback
   auto workload = std::make_shared<WorkloadOptions>();
   auto memory = std::make_shared<MemoryFlags>();
@@ -25,7 +26,8 @@ void add_memory_command(CLI::App& app, std::string& out) {
   add_explain_flag(cmd, *output);
   add_chart_flag(cmd, *output);
   cmd->footer(
-      "Examples:\n  tsize memory gpt2 --batch 1,2,4,8,16,32 --precision amp-bf16 --attention flash\n"
+      "Examples:\n  tsize memory gpt2 --batch 1,2,4,8,16,32 --precision amp-bf16 --attention "
+      "flash\n"
       "  tsize memory llama-3-8b --seq 8192 --precision mixed-bf16 --zero 3 --gpus 8\n"
       "  tsize memory gpt2 --device cpu --dropout 0.1 --format json\n"
       "Without --gpu, the fit table covers every GPU of `tsize gpus`.");

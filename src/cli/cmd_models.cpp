@@ -9,7 +9,8 @@ void add_models_command(CLI::App& app, std::string& out) {
   auto opts = std::make_shared<OutputOptions>();  // owned by the callback
   add_output_options(cmd, *opts);
   cmd->footer("Example:\n  tsize models\n  tsize models --format json");
-  cmd->callback([&out, opts] { out = render_model_list(preset_summaries(), render_options(*opts)); });
+  cmd->callback(
+      [&out, opts] { out = render_model_list(preset_summaries(), render_options(*opts)); });
 }
 
 }  // namespace tsize::cli

@@ -1,8 +1,8 @@
 // tsize report MODEL — every section tsize can compute, on one page.
 #include "commands.hpp"
+#include "tsize/error.hpp"
 #include "tsize/explain.hpp"
 #include "tsize/graph.hpp"
-#include "tsize/error.hpp"
 #include "tsize/report.hpp"
 
 namespace tsize::cli {

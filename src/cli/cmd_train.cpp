@@ -14,7 +14,7 @@ namespace tsize::cli {
 namespace {
 
 struct TrainOptions {
-  std::string tokens;       // empty: the compute-optimal 20·N
+  std::string tokens;  // empty: the compute-optimal 20·N
   std::string budget_flops;
   double mfu = 0, step_time = 0, price = 0;
   CLI::Option *mfu_flag = nullptr, *step_flag = nullptr, *price_flag = nullptr;
@@ -36,13 +36,13 @@ void add_train_command(CLI::App& app, std::string& out) {
   add_explain_flag(cmd, *output);
   cmd->add_option("--tokens", t->tokens, "training tokens, e.g. 300B (default: 20 per parameter)")
       ->group("Run");
-  t->mfu_flag = cmd->add_option("--mfu", t->mfu, "assumed model FLOPs utilization, e.g. 0.4")
-                    ->group("Run");
+  t->mfu_flag =
+      cmd->add_option("--mfu", t->mfu, "assumed model FLOPs utilization, e.g. 0.4")->group("Run");
   t->step_flag = cmd->add_option("--step-time", t->step_time,
                                  "measured seconds per step (with --batch/--grad-accum per GPU)")
                      ->group("Run");
-  t->price_flag = cmd->add_option("--price-per-gpu-hour", t->price, "dollars per GPU-hour")
-                      ->group("Run");
+  t->price_flag =
+      cmd->add_option("--price-per-gpu-hour", t->price, "dollars per GPU-hour")->group("Run");
   cmd->add_option("--budget-flops", t->budget_flops,
                   "also show the compute-optimal model for this FLOP budget, e.g. 1e24")
       ->group("Run");
@@ -75,19 +75,18 @@ void add_train_command(CLI::App& app, std::string& out) {
                               fmt::format("{:.0f}", run.gpu_hours),
                               run.cost ? fmt::format("${:.0f}", *run.cost) : "-",
                               fmt::format("{:.1f} %", 100 * run.mfu)});
-        table.data_rows.push_back({std::to_string(n), fmt::format("{}", run.seconds),
-                                   fmt::format("{}", run.gpu_hours),
-                                   run.cost ? fmt::format("{}", *run.cost) : "",
-                                   fmt::format("{}", run.mfu)});
+        table.data_rows.push_back(
+            {std::to_string(n), fmt::format("{}", run.seconds), fmt::format("{}", run.gpu_hours),
+             run.cost ? fmt::format("{}", *run.cost) : "", fmt::format("{}", run.mfu)});
       }
       if (ro.format == Format::kJson || ro.format == Format::kCsv) table.headers = table.keys;
       out = render_list(table, ro.format);
       return;
     }
     const Cluster c = resolve_cluster(*gpu);
-    const TrainingRun run = plan_training(p, f, c, tokens, opt(t->mfu_flag, t->mfu),
-                                          opt(t->step_flag, t->step_time),
-                                          opt(t->price_flag, t->price));
+    const TrainingRun run =
+        plan_training(p, f, c, tokens, opt(t->mfu_flag, t->mfu), opt(t->step_flag, t->step_time),
+                      opt(t->price_flag, t->price));
     Report r = report_heading(graph.spec);
     r.sections.push_back(training_section(f, c, run, t->mfu_flag->count() > 0));
     if (output->explain) r.sections.push_back(explain_training(f, c, run));

@@ -7,12 +7,12 @@
 #include <memory>
 #include <string>
 
-#include "tsize/model.hpp"
-#include "tsize/overrides.hpp"
-#include "tsize/render.hpp"
 #include "tsize/flops.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/memory.hpp"
+#include "tsize/model.hpp"
+#include "tsize/overrides.hpp"
+#include "tsize/render.hpp"
 #include "tsize/timing.hpp"
 #include "tsize/workload.hpp"
 

@@ -191,8 +191,8 @@ FlopOptions flop_options(const WorkloadOptions& o) {
 }
 
 void add_gpu_options(CLI::App* cmd, GpuOptions& o, bool dtype) {
-  o.gpu_flag = cmd->add_option("--gpu", o.gpu, "GPU from `tsize gpus` (default H100-SXM)")
-                   ->group("GPU");
+  o.gpu_flag =
+      cmd->add_option("--gpu", o.gpu, "GPU from `tsize gpus` (default H100-SXM)")->group("GPU");
   cmd->add_option("--gpus", o.gpus, "number of GPUs (default 1)")->group("GPU");
   if (dtype) {
     cmd->add_option("--dtype", o.dtype, "dtype of the peak FLOP/s (default bf16)")
@@ -216,7 +216,8 @@ Cluster resolve_cluster(const GpuOptions& o) {
   }
   c.dtype = parse_dtype(o.dtype);
   const std::vector<std::int64_t> gpus = size_list(o.gpus, "--gpus");
-  if (gpus.size() != 1) throw Error("--gpus " + o.gpus + ": one GPU count here (tsize train sweeps lists)");
+  if (gpus.size() != 1)
+    throw Error("--gpus " + o.gpus + ": one GPU count here (tsize train sweeps lists)");
   c.gpus = gpus.front();
   return c;
 }
@@ -230,8 +231,7 @@ void add_memory_flags(CLI::App* cmd, MemoryFlags& o) {
          {"fp32", "amp-bf16", "amp-fp16", "mixed-bf16", "mixed-bf16-fp32-grads", "bf16"});
   choice("--optimizer", o.optimizer, "optimizer states",
          {"adamw", "adam", "sgd", "sgd-momentum", "adafactor", "lion", "adam-8bit"});
-  choice("--attention", o.attention, "attention kernel: eager or flash (SDPA)",
-         {"eager", "flash"});
+  choice("--attention", o.attention, "attention kernel: eager or flash (SDPA)", {"eager", "flash"});
   choice("--device", o.device, "cuda, or cpu (dropout and autocast save differently)",
          {"cuda", "cpu"});
   choice("--loss", o.loss, "eager cross-entropy (fp32 log-probs) or a fused kernel",

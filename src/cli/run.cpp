@@ -21,8 +21,9 @@ int run(std::vector<std::string> args, std::string& out, std::string& err, const
   app.require_subcommand(1);
   app.set_version_flag("--version", "tsize 0.1.0");
   app.footer("Run `tsize COMMAND --help` for a command's options and examples.");
-  app.add_flag_callback("--no-color", [] { g_terminal.is_tty = false; },
-                        "plain output even on a terminal (also: NO_COLOR)");
+  app.add_flag_callback(
+      "--no-color", [] { g_terminal.is_tty = false; },
+      "plain output even on a terminal (also: NO_COLOR)");
   std::string result;
   add_models_command(app, result);
   add_params_command(app, result);
