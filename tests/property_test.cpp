@@ -6,6 +6,7 @@
 
 #include "test_util.hpp"
 #include "tsize/flops.hpp"
+#include "tsize/memory.hpp"
 #include "tsize/overrides.hpp"
 #include "tsize/render.hpp"
 #include "tsize/report.hpp"
@@ -106,6 +107,43 @@ TEST(Properties, JsonParsesBackAndItsTotalsAreItsTreesSums) {
     EXPECT_EQ(j["params"]["total"], j["params"]["breakdown"]["params"]);
     EXPECT_EQ(j["flops"]["step"], j["flops"]["breakdown"]["step"]);
     EXPECT_EQ(j["flops"]["forward"], j["flops"]["breakdown"]["forward"]);
+  }
+}
+
+TEST(Properties, ZeroShardsSumToTheUnshardedStatesAndActivationsScaleWithBatch) {
+  RandomModel r;
+  for (int i = 0; i < kModels; ++i) {
+    const Graph g = build_graph(spec_from_flags(r.next()));
+    Workload w;
+    w.seq = std::min<std::int64_t>(g.spec.max_positions, r.pick(1, 256));
+    const Workload one = resolve_workload(g.spec, w);
+    MemoryOptions o;
+    o.precision = static_cast<Precision>(r.pick(0, 5));
+    o.attention = AttentionImpl::kFlash;  // no s² mask: activations exactly linear in batch
+    const MemoryCounts base = count_memory(g, one, o);
+    const std::int64_t gpus = r.pick(2, 16);
+    o.zero_stage = 3;
+    o.gpus = gpus;
+    const MemoryCounts z3 = count_memory(g, one, o);
+    const Count n = static_cast<std::uint64_t>(gpus);
+    // Each shard is rounded up: gpus × shard covers the whole state, by less than gpus bytes.
+    for (const auto& [sharded, whole] :
+         {std::pair{z3.weights, base.weights}, std::pair{z3.gradients, base.gradients},
+          std::pair{z3.optimizer, base.optimizer},
+          std::pair{z3.master_weights, base.master_weights}}) {
+      EXPECT_GE(sharded * n, whole);
+      EXPECT_LT(sharded * n, whole + n);
+    }
+    o.zero_stage = 0;
+    o.gpus = 1;
+    w.batch = 3;
+    // Per-step constants: flash's RNG state per layer, the loss weight, and (learned positions)
+    // the position indices arange(s), which do not repeat per sequence.
+    const Count constant =
+        16 * static_cast<std::uint64_t>(g.spec.n_layers) + 4 +
+        (g.spec.positions == PositionKind::kLearned ? 8 * static_cast<std::uint64_t>(one.seq) : 0);
+    EXPECT_EQ(count_memory(g, resolve_workload(g.spec, w), o).activations - constant,
+              3 * (base.activations - constant));
   }
 }
 
