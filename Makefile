@@ -8,7 +8,7 @@ DEMO_MODEL ?= gpt2-xl
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test test-asan demo bench fuzz clean
+.PHONY: all deps build test test-asan demo bench fuzz tidy clean
 
 all: build
 
@@ -51,6 +51,12 @@ fuzz:
 	  -artifact_prefix=$(FUZZ_BUILD)/crash-config- $(FUZZ_BUILD)/corpus/config
 	./$(FUZZ_BUILD)/fuzz_args -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 	  -artifact_prefix=$(FUZZ_BUILD)/crash-args- $(FUZZ_BUILD)/corpus/args
+
+# clang-tidy with the project's .clang-tidy over the library and the CLI.
+tidy: build
+	@for f in $$(git ls-files 'src/*.cpp' 'src/cli/*.cpp'); do \
+	  clang-tidy -p $(BUILD) --quiet --extra-arg=-Wno-unknown-warning-option $$f 2>/dev/null; \
+	done
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

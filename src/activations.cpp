@@ -87,8 +87,6 @@ class BlockWalk {
         return activation(op);
       case OpKind::kResidual:
         return residual();
-      case OpKind::kBias:
-        return 0;
       default:
         return 0;
     }
@@ -144,9 +142,7 @@ class BlockWalk {
     int input = -1;
     if (op.group == "attention" && op.name == "o_proj") {
       input = attn_out_;
-    } else if ((op.group == "mlp" || op.group == "shared_experts") && op.name == "down_proj") {
-      input = mlp_out_;
-    } else if (op.group == "experts" && op.name == "down_proj") {
+    } else if (op.name == "down_proj") {  // mlp, experts, shared_experts: the activation output
       input = mlp_out_;
     } else if (op.group == "experts") {
       if (gathered_ < 0) gathered_ = st_.make(t_.compute * rows * u(op.in));  // index_select

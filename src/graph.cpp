@@ -269,8 +269,8 @@ void append_layer_blocks(const ModelSpec& s, std::vector<Block>& blocks) {
       const std::vector<std::int64_t>& layers = kinds[moe][sliding];
       if (layers.empty()) continue;
       std::string name = "layers";
-      if (mixed_attention) name = (sliding ? "sliding " : "global ") + name;
-      if (mixed_mlp) name = (moe ? "moe " : "dense ") + name;
+      if (mixed_attention) name = std::string(sliding ? "sliding " : "global ").append(name);
+      if (mixed_mlp) name = std::string(moe ? "moe " : "dense ").append(name);
       stack.emplace_back(layers.front(), Block{name, static_cast<std::int64_t>(layers.size()),
                                                layer_ranges(layers), layer_ops(s, moe, sliding)});
     }

@@ -182,13 +182,13 @@ void read_sliding_window(ConfigReader& c, ModelSpec& s, std::int64_t period) {
 }
 
 ModelSpec mistral(ConfigReader& c) {
-  ModelSpec s = llama_like(c, {32000, 4096, 14336, 32, 32, 8, 0, 4096 * 32});  // no bias anywhere
+  ModelSpec s = llama_like(c, {32000, 4096, 14336, 32, 32, 8, 0, 131072});  // no bias anywhere
   read_sliding_window(c, s, 1);
   return s;
 }
 
 ModelSpec mixtral(ConfigReader& c) {
-  ModelSpec s = llama_like(c, {32000, 4096, 14336, 32, 32, 8, 0, 4096 * 32});
+  ModelSpec s = llama_like(c, {32000, 4096, 14336, 32, 32, 8, 0, 131072});
   MoeSpec m;
   m.n_routed_experts = c.integer({"num_local_experts", "num_experts"}, 8);
   m.experts_per_token = c.integer({"num_experts_per_tok"}, 2);

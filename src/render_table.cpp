@@ -63,10 +63,10 @@ std::string layout(const std::vector<Line>& lines, std::size_t n_values, const R
       const std::size_t room = o.width > width(line) ? o.width - width(line) : 0;
       note = room > 4 ? prefix(note, room - 1) + "…" : "";
     }
-    if (o.color && !note.empty()) note = kDim + note + kReset;
+    if (o.color && !note.empty()) note = std::string(kDim).append(note).append(kReset);
     line += note;
     while (!line.empty() && line.back() == ' ') line.pop_back();
-    if (o.color && first) line = kBold + line + kReset;
+    if (o.color && first) line = std::string(kBold).append(line).append(kReset);
     first = false;
     out += line;
     out += '\n';

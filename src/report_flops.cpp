@@ -75,12 +75,13 @@ Section flops_sweep_section(const std::vector<FlopCounts>& runs) {
   s.share_column = -1;
   // Columns side by side: rebuild the tree with one value per run, same shape for every run.
   s.breakdown = runs.front().breakdown;
-  std::function<void(Breakdown&, std::vector<const Breakdown*>)> merge =
-      [&](Breakdown& into, std::vector<const Breakdown*> nodes) {
+  std::function<void(Breakdown&, const std::vector<const Breakdown*>&)> merge =
+      [&](Breakdown& into, const std::vector<const Breakdown*>& nodes) {
         into.values.clear();
         for (const Breakdown* n : nodes) into.values.push_back(n->value(2));
         for (std::size_t i = 0; i < into.children.size(); ++i) {
           std::vector<const Breakdown*> kids;
+          kids.reserve(nodes.size());
           for (const Breakdown* n : nodes) kids.push_back(&n->children[i]);
           merge(into.children[i], kids);
         }

@@ -25,7 +25,7 @@ void add_model_options(CLI::App* cmd, ModelOptions& o) {
   integer("--vocab", o.vocab, "vocabulary size");
   integer("--context", o.context, "maximum positions the model is built for");
   using Choices = std::vector<std::string>;
-  auto choice = [&](const char* flag, std::string& target, const char* help, Choices choices) {
+  auto choice = [&](const char* flag, std::string& target, const char* help, const Choices& choices) {
     cmd->add_option(flag, target, help)->check(CLI::IsMember(choices))->group("Architecture");
   };
   choice("--mlp", o.mlp, "MLP kind", {"gelu", "relu", "swiglu", "geglu"});
@@ -224,7 +224,7 @@ Cluster resolve_cluster(const GpuOptions& o) {
 
 void add_memory_flags(CLI::App* cmd, MemoryFlags& o) {
   auto choice = [&](const char* flag, std::string& target, const char* help,
-                    std::vector<std::string> choices) {
+                    const std::vector<std::string>& choices) {
     cmd->add_option(flag, target, help)->check(CLI::IsMember(choices))->group("Memory");
   };
   choice("--precision", o.precision, "how weights, gradients and activations are stored",
