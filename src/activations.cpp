@@ -102,6 +102,19 @@ class BlockWalk {
     return rows * 4 * (op.norm == NormKind::kLayerNorm ? 2 : 1);
   }
 
+  // What a norm over `rows` rows of its width saves, its input being storage `input` of
+  // `dtype` bytes per element. LayerNorm and fused RMSNorm kernels: the input and statistics.
+  // Eager RMSNorm (transformers' LlamaRMSNorm and its copies): x.to(fp32) (a copy unless x is
+  // fp32), pow saves it, rsqrt its result, and weight · x̂.to(dtype) saves x̂ in x's dtype.
+  Count normalize(const Op& op, int input, Count dtype, Count rows) {
+    const Count elems = rows * u(op.out);
+    if (op.norm != NormKind::kRMSNorm || o_.fused_rmsnorm) {
+      return keep(input, "input") + keep_new(stats(op, rows), "statistics");
+    }
+    return (dtype == 4 ? keep(input, "input (fp32)") : keep_new(4 * elems, "fp32 copy of the input")) +
+           keep_new(4 * rows, "rsqrt") + keep_new(dtype * elems, "normalized input");
+  }
+
   Count norm(const Op& op) {
     const Count w = u(op.out);
     if (op.group == "attention" || op.group == "indexer") {  // q/k norms, MLA's latent norms
@@ -111,7 +124,7 @@ class BlockWalk {
                         : op.name == "kv_a_norm"                         ? kv_a_
                                                                          : index_k_;
       const Count rows = n_ * u(op.per_token);
-      const Count saved = keep(input, "input") + keep_new(stats(op, rows), "statistics");
+      const Count saved = normalize(op, input, t_.compute, rows);
       const int out = st_.make(t_.compute * rows * w);
       if (op.name == "q_norm") q_ = out;
       if (op.name == "k_norm" && op.group == "attention") k_ = out;
@@ -123,7 +136,7 @@ class BlockWalk {
     // A post norm (Gemma-2's sandwich) normalizes the branch output; the others the residual.
     const bool post = op.name.rfind("post_", 0) == 0;
     const int input = post ? branch_ : resid_;
-    const Count saved = keep(input, "input") + keep_new(stats(op, n_), "statistics");
+    const Count saved = normalize(op, input, post ? t_.compute : t_.residual, n_);
     const int out = st_.make(t_.norm_out * n_ * w);
     if (post) {
       branch_ = out;
@@ -321,9 +334,13 @@ Count outside_op(const ModelSpec& s, const Op& op, const Workload& w, const Memo
       }
       return saved;
     }
-    case OpKind::kNorm:  // embedding norm (BERT) or final norm: input and statistics
-      return n * h * (op.group == "embedding" ? t.embedding : t.residual) +
-             n * 4 * (op.norm == NormKind::kLayerNorm ? 2 : 1);
+    case OpKind::kNorm: {  // embedding norm (BERT) or final norm, as BlockWalk::normalize
+      const Count dtype = op.group == "embedding" ? t.embedding : t.residual;
+      if (op.norm == NormKind::kRMSNorm && !o.fused_rmsnorm) {
+        return 4 * n * h + 4 * n + dtype * n * h;
+      }
+      return n * h * dtype + n * 4 * (op.norm == NormKind::kLayerNorm ? 2 : 1);
+    }
     case OpKind::kLinear:  // lm_head: its input in the compute dtype
       return op.first_token_only ? b * h * t.compute : n * h * t.compute;
     case OpKind::kPooler:  // tanh saves its output
@@ -344,7 +361,9 @@ std::string outside_what(const Op& op, const MemoryOptions& o) {
     case OpKind::kEmbedding:
       return o.dropout > 0 ? "indices (int64), dropout mask" : "indices (int64)";
     case OpKind::kNorm:
-      return "input, statistics (fp32)";
+      return op.norm == NormKind::kRMSNorm && !o.fused_rmsnorm
+                 ? "input in fp32, rsqrt, normalized input"
+                 : "input, statistics (fp32)";
     case OpKind::kLinear:
       return "input";
     case OpKind::kPooler:

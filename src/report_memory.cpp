@@ -17,11 +17,12 @@ std::vector<std::string> memory_assumptions(const MemoryOptions& o, const Memory
           to_string(o.precision), b.weights, b.gradients, b.master, to_string(o.optimizer),
           b.optimizer,
           o.optimizer == Optimizer::kAdafactor ? " (factored: rows + columns per matrix)" : ""),
-      fmt::format("--attention {}, --device {}, --loss {}, --dropout {:g}, --recompute {}",
+      fmt::format("--attention {}, --device {}, --loss {}, --rmsnorm {}, --dropout {:g}, "
+                  "--recompute {}",
                   o.attention == AttentionImpl::kFlash ? "flash" : "eager",
                   o.device == Device::kCpu ? "cpu" : "cuda",
-                  o.loss == LossImpl::kFused ? "fused" : "eager", o.dropout,
-                  to_string(o.recompute)),
+                  o.loss == LossImpl::kFused ? "fused" : "eager",
+                  o.fused_rmsnorm ? "fused" : "eager", o.dropout, to_string(o.recompute)),
       fmt::format("peak at the {}", m.peak_phase),
       "gradients are set to None between steps (PyTorch's default): without accumulation only "
       "the first gradient exists when backward starts",

@@ -204,6 +204,19 @@ TEST(Activations, SelectiveRecomputeDropsTheScoresAndFullKeepsLayerInputs) {
   EXPECT_EQ(full.activations, none.activations - 12 * (per_layer - kept));
 }
 
+// transformers' LlamaRMSNorm in eager mode saves its input in fp32 (a copy when the input is
+// bf16), the rsqrt and the normalized input; a fused kernel saves the input and the rsqrt.
+TEST(Activations, EagerRmsNormSavesMoreThanAFusedKernel) {
+  MemoryOptions o;
+  o.precision = Precision::kMixedBf16;  // bf16 residual stream: the fp32 copy is a new tensor
+  const MemoryCounts eager = memory_of("llama-3-8b", workload(1, 1024), o);
+  o.fused_rmsnorm = true;
+  const MemoryCounts fused = memory_of("llama-3-8b", workload(1, 1024), o);
+  // Per RMSNorm over n·h: eager 4·n·h + 4·n + 2·n·h, fused 2·n·h + 4·n; 2 per layer + final.
+  const Count n = 1024, h = 4096;
+  EXPECT_EQ(eager.activations - fused.activations, (2 * 32 + 1) * (4 * n * h));
+}
+
 // Seed 000's method: Korthikanti et al.'s s·b·h·(34 + 5·a·s/h) bytes per layer gives
 // 256.50 GiB for GPT-3 175B at s = 2048, b = 1: 96 · 2048 · 12288 · 114 = 275,414,777,856.
 TEST(Activations, KorthikantiClosedFormForGpt3) {

@@ -43,6 +43,9 @@ struct MemoryOptions {
   AttentionImpl attention = AttentionImpl::kEager;
   Device device = Device::kCuda;
   LossImpl loss = LossImpl::kEager;
+  // RMSNorm as a fused kernel (Liger, Apex, torch.compile: input and rstd saved) rather than
+  // transformers' eager composite (an fp32 copy, rsqrt and the normalized input saved).
+  bool fused_rmsnorm = false;
   Recompute recompute = Recompute::kNone;
   double dropout = 0;        // in [0, 1): embeddings, attention probabilities, residual branches
   int zero_stage = 0;        // 0-3 (3 = FSDP full sharding)

@@ -53,6 +53,7 @@ struct MemoryFlags {
   std::string attention = "eager";
   std::string device = "cuda";
   std::string loss = "eager";
+  std::string rmsnorm = "eager";
   std::string overhead = "0";
   double dropout = 0;
   std::string zero = "0";  // a stage, or a list of stages to compare

@@ -236,6 +236,8 @@ void add_memory_flags(CLI::App* cmd, MemoryFlags& o) {
          {"cuda", "cpu"});
   choice("--loss", o.loss, "eager cross-entropy (fp32 log-probs) or a fused kernel",
          {"eager", "fused"});
+  choice("--rmsnorm", o.rmsnorm, "eager RMSNorm (transformers) or a fused kernel",
+         {"eager", "fused"});
   cmd->add_option("--dropout", o.dropout, "dropout probability (default 0)")->group("Memory");
   cmd->add_option("--zero", o.zero,
                   "ZeRO stage 0-3 over --gpus data-parallel GPUs; a list (0,1,2,3) compares them")
@@ -253,6 +255,7 @@ MemoryOptions memory_options(const MemoryFlags& m, const WorkloadOptions& w, con
   o.attention = m.attention == "flash" ? AttentionImpl::kFlash : AttentionImpl::kEager;
   o.device = m.device == "cpu" ? Device::kCpu : Device::kCuda;
   o.loss = m.loss == "fused" ? LossImpl::kFused : LossImpl::kEager;
+  o.fused_rmsnorm = m.rmsnorm == "fused";
   o.dropout = m.dropout;
   o.zero_stage = zero_stages(m).front();
   o.recompute = parse_recompute(w.recompute);
