@@ -111,7 +111,8 @@ class BlockWalk {
     if (op.norm != NormKind::kRMSNorm || o_.fused_rmsnorm) {
       return keep(input, "input") + keep_new(stats(op, rows), "statistics");
     }
-    return (dtype == 4 ? keep(input, "input (fp32)") : keep_new(4 * elems, "fp32 copy of the input")) +
+    return (dtype == 4 ? keep(input, "input (fp32)")
+                       : keep_new(4 * elems, "fp32 copy of the input")) +
            keep_new(4 * rows, "rsqrt") + keep_new(dtype * elems, "normalized input");
   }
 
@@ -142,7 +143,6 @@ class BlockWalk {
       branch_ = out;
     } else {
       normed_ = out;
-      normed_casts_ = 0;
     }
     if (s_.structure == Structure::kEncoder) resid_ = out;  // BERT: the norm output carries on
     return saved;
@@ -183,7 +183,6 @@ class BlockWalk {
   // The norm output as a Linear input: shared, or (autocast) one cast copy per Linear call.
   int shared_input(Count elements) {
     if (!t_.autocast) return normed_;
-    ++normed_casts_;
     return st_.make(t_.compute * elements);
   }
 
@@ -312,7 +311,7 @@ class BlockWalk {
   const Dtypes t_;
   const Count b_, seq_, n_;
   Storages st_;
-  int resid_ = -1, normed_ = -1, branch_ = -1, normed_casts_ = 0;
+  int resid_ = -1, normed_ = -1, branch_ = -1;
   int q_ = -1, k_ = -1, v_ = -1, attn_out_ = -1;
   int q_a_ = -1, kv_a_ = -1, q_a_normed_ = -1, kv_a_normed_ = -1;
   int index_q_ = -1, index_k_ = -1, index_w_ = -1;

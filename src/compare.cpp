@@ -29,7 +29,7 @@ std::vector<Comparison> compare_models(const std::vector<ModelSpec>& models, Com
     c.family = spec.family;
     c.params = p.total;
     c.active = p.active;
-    c.flops_per_token = (f.model + f.tokens / 2) / f.tokens;
+    c.flops_per_token = f.per_token();
     c.memory = count_memory(g, w, setup.memory);
     c.peak_bytes = c.memory.peak;
     c.max_batch = max_micro_batch(g, w, setup.memory, setup.cluster.gpu.memory_bytes);

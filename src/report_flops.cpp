@@ -8,9 +8,6 @@
 namespace tsize {
 namespace {
 
-// a / b rounded to the nearest integer (per-token figures).
-Count divide(Count a, Count b) { return b == 0 ? 0 : (a + b / 2) / b; }
-
 std::string attention_words(AttentionFlops mode) {
   return mode == AttentionFlops::kFull
              ? "attention scores: all s² (query, key) pairs per head, as eager PyTorch computes "
@@ -46,9 +43,8 @@ Section flops_section(const Graph& graph, const ParamCounts& params, const FlopC
       {"hardware_flops", "hardware FLOPs", f.hardware, Unit::kFlops, "with recompute: HFU's"},
       {"forward_matmul", "forward matmul", f.forward_matmul, Unit::kFlops, "matmuls only"},
       {"backward_matmul", "backward matmul", f.backward_matmul, Unit::kFlops, "matmuls only"},
-      {"per_token", "model FLOPs per token", divide(f.model, f.tokens), Unit::kFlops, "rounded"},
-      {"per_sequence", "model FLOPs per sequence", divide(f.model, f.sequences), Unit::kFlops,
-       "rounded"},
+      {"per_token", "model FLOPs per token", f.per_token(), Unit::kFlops, "rounded"},
+      {"per_sequence", "model FLOPs per sequence", f.per_sequence(), Unit::kFlops, "rounded"},
   };
   for (const FlopEstimate& e : flop_estimates(graph, params, f)) {
     s.facts.push_back({e.key, e.label, e.value, Unit::kFlops, deviation(e) + "; " + e.source});
@@ -94,7 +90,7 @@ Section flops_sweep_section(const std::vector<FlopCounts>& runs) {
   merge(s.breakdown, roots);
   for (const FlopCounts& r : runs) {
     s.facts.push_back({fmt::format("per_token_s{}", r.workload.seq),
-                       fmt::format("per token at s={}", r.workload.seq), divide(r.model, r.tokens),
+                       fmt::format("per token at s={}", r.workload.seq), r.per_token(),
                        Unit::kFlops, "model FLOPs, rounded"});
   }
   s.assumptions = {attention_words(runs.front().options.attention)};

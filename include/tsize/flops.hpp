@@ -58,6 +58,10 @@ struct FlopCounts {
   Count hardware = 0;  // model + recompute: what the GPU executes (HFU)
   // Columns "forward", "backward", "step" (forward + backward + recompute of the op).
   Breakdown breakdown;
+
+  // Model FLOPs per token and per sequence, rounded to the nearest integer.
+  Count per_token() const { return (model + tokens / 2) / tokens; }
+  Count per_sequence() const { return (model + sequences / 2) / sequences; }
 };
 
 // Counts the FLOPs of one optimizer step. REQUIRES: w resolved (resolve_workload).
