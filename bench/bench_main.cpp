@@ -55,7 +55,7 @@ void BM_CountMemory(benchmark::State& state) {
   const tsize::Workload w = tsize::resolve_workload(graph.spec, {});
   tsize::MemoryOptions o;
   o.precision = tsize::Precision::kAmpBf16;
-  o.attention = tsize::AttentionImpl::kFlash;
+  o.runtime = tsize::Runtime::kTransformersSdpa;  // flash attention
   for (auto _ : state) benchmark::DoNotOptimize(tsize::count_memory(graph, w, o));
   state.SetLabel(kModels[state.range(0)]);
 }

@@ -1,408 +1,424 @@
-// What autograd saves for backward, op by op, for one micro-batch. Each storage is counted
-// once (q, k and v are views of one fused projection) and charged to the first op that saves
-// it, in forward order. Verified to the byte against PyTorch on nanoGPT (tests/data); for other
-// families the same rules apply to their ops, with fused norm and RoPE kernels (docs/formulas.md).
-#include "activations.hpp"
+// What autograd saves for backward, op by op, for one micro-batch: a walk over each block that
+// follows the graph's dataflow. Each storage is charged once, to the first op that saves it, in
+// forward order. Verified to the byte against PyTorch on nanoGPT (tests/data); for other
+// families the same rules apply to their ops under the runtime's kernels (docs/formulas.md).
+#include "tsize/activations.hpp"
 
 #include <fmt/format.h>
 
-#include "tsize/units.hpp"
+#include <algorithm>
+#include <stdexcept>
 
-#include <utility>
-#include <vector>
-
-namespace tsize::detail {
+namespace tsize {
 namespace {
 
 Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 
-// Byte sizes of the tensors of a step under a precision and device.
+const Input kFp32{"fp32", 4};
+const Input kFp64{"fp64", 8};
+const Input kInt64{"int64", 8};
+const Input kBool{"bool", 1};
+
+// Bytes per element of the tensors of a step under a precision and device, named as formulas
+// print them.
 struct Dtypes {
-  Count compute;    // Linear inputs/outputs, attention, MLP
-  Count residual;   // the residual stream, norm inputs
-  Count norm_out;   // what a norm returns (fp32 under autocast: the next Linear casts it)
-  Count softmax;    // attention probabilities as the softmax returns them
+  Input compute;    // Linear inputs/outputs, attention, MLP
+  Input residual;   // the residual stream, norm inputs, the embedding sum
+  Input norm_out;   // what a norm returns (fp32 under autocast: the next Linear casts it)
+  Input softmax;    // attention probabilities as the softmax returns them
   bool cast_probs;  // CUDA autocast: p·v runs in bf16 on a cast copy of fp32 probabilities
-  Count embedding;  // embedding output (embeddings are not autocast)
-  bool autocast;
 };
 
-Dtypes dtypes(const MemoryOptions& o) {
+Dtypes dtypes(const ActivationOptions& o) {
+  const Input half = o.precision == Precision::kAmpFp16 ? Input{"fp16", 2} : Input{"bf16", 2};
   switch (o.precision) {
     case Precision::kFp32:
-      return {4, 4, 4, 4, false, 4, false};
+      return {kFp32, kFp32, kFp32, kFp32, false};
     case Precision::kAmpBf16:
     case Precision::kAmpFp16:
       // CUDA autocast runs softmax in fp32; CPU autocast in bf16 (pytorch-nanogpt.json README).
-      return o.device == Device::kCuda ? Dtypes{2, 4, 4, 4, true, 4, true}
-                                       : Dtypes{2, 4, 4, 2, false, 4, true};
+      return o.device == Device::kCuda ? Dtypes{half, kFp32, kFp32, kFp32, true}
+                                       : Dtypes{half, kFp32, kFp32, half, false};
     default:
-      return {2, 2, 2, 2, false, 2, false};  // bf16 weights: everything bf16
+      return {half, half, half, half, false};  // bf16 weights: everything bf16
   }
 }
 
-// Storages of one block instance: each is charged once, to its first saver.
-class Storages {
+// Up to eight factors of a term: rows, width, dtype.
+class Factors {
  public:
-  int make(Count bytes) {
-    bytes_.push_back(bytes);
-    saved_.push_back(false);
-    return static_cast<int>(bytes_.size()) - 1;
+  Factors& add(Input in) {
+    if (in.name || in.value != 1) at_[n_++] = in;
+    return *this;
   }
-  Count save(int id) {
-    if (id < 0 || saved_[static_cast<std::size_t>(id)]) return 0;
-    saved_[static_cast<std::size_t>(id)] = true;
-    return bytes_[static_cast<std::size_t>(id)];
-  }
-  Count fresh(Count bytes) { return save(make(bytes)); }  // a new tensor, saved at once
+  std::span<const Input> span() const { return {at_.data(), n_}; }
 
  private:
-  std::vector<Count> bytes_;
-  std::vector<bool> saved_;
+  std::array<Input, 8> at_{};
+  std::size_t n_ = 0;
 };
 
-// The walk over one block's ops; names follow graph.cpp.
+// The walk over one block instance.
 class BlockWalk {
  public:
-  BlockWalk(const ModelSpec& spec, const Workload& w, const MemoryOptions& o)
-      : s_(spec), o_(o), t_(dtypes(o)), b_(u(w.batch)), seq_(u(w.seq)), n_(b_ * seq_) {
-    resid_ = st_.make(t_.residual * n_ * u(s_.d_model));
+  BlockWalk(const Graph& g, const Block& block, const Workload& w, const ActivationOptions& o)
+      : block_(block),
+        o_(o),
+        t_(dtypes(o)),
+        b_{"b", u(w.batch)},
+        s_{"s", u(w.seq)},
+        k_{"k", g.spec.moe ? u(g.spec.moe->experts_per_token) : 1},
+        h_{"h", u(g.spec.d_model)},
+        produced_(block.tensors.size(), false),
+        saved_(block.tensors.size(), false) {
+    for (std::size_t i = 0; i < block.tensors.size(); ++i) {
+      produced_[i] = block.tensors[i].producer < 0;  // block inputs exist from the start
+    }
   }
 
-  // What the last visit saved, for --explain: "input 3.00 MiB, statistics 8.00 KiB".
-  const std::string& described() const { return what_; }
-
-  Count visit(const Op& op) {
-    what_.clear();
-    switch (op.kind) {
+  template <class Sink>
+  void visit(const Op& op, Sink& out) {
+    for (const TensorId id : op.inputs) require(op, id);
+    for (const TensorId id : op.outputs) produced_[index(id)] = true;
+    switch (op.kind()) {
+      case OpKind::kEmbedding:
+        return embedding(op, out);
       case OpKind::kNorm:
-        return norm(op);
+        return norm(op, out);
       case OpKind::kLinear:
-        return linear(op);
-      case OpKind::kRotary:
-        return rotary(op);
+        return linear(op, out);
       case OpKind::kAttention:
-        return op.attention.softmax ? attention(op) : indexer_scores(op);
+        return op.attention.softmax ? attention(op, out) : indexer_scores(op, out);
       case OpKind::kActivation:
-        return activation(op);
+        return activation(op, out);
       case OpKind::kResidual:
-        return residual();
-      default:
-        return 0;
+        return residual(out);
+      case OpKind::kRoute:
+        if (op.role == Role::kExpertCombine) {
+          out.set_source("the weighted combine keeps the expert outputs it multiplies");
+          keep(op.inputs[0], "expert outputs for the weighted combine", out);
+        }
+        return;
+      case OpKind::kPooler:
+        out.set_source("tanh saves its output");
+        return keep(op.outputs[0], "tanh output", out);
+      case OpKind::kLoss:
+        return loss(op, out);
+      case OpKind::kRotary:
+        out.set_source("the rotated q and k are new tensors; the attention core saves them");
+        return;
+      case OpKind::kBias:
+        return;
     }
   }
 
  private:
-  Count tokens(const Op& op) const { return op.first_token_only ? b_ : n_ * u(op.active_copies); }
-  Count dropout_mask(Count elements, Count dtype) const {  // what dropout keeps for backward
-    if (o_.dropout <= 0) return 0;
-    return elements * (o_.device == Device::kCpu ? dtype : 1);
-  }
-  Count stats(const Op& op, Count rows) const {  // mean and rstd (LayerNorm) or rstd, fp32
-    return rows * 4 * (op.norm == NormKind::kLayerNorm ? 2 : 1);
+  static std::size_t index(TensorId id) { return static_cast<std::size_t>(id); }
+  const Tensor& tensor(TensorId id) const { return block_.tensors[index(id)]; }
+
+  void require(const Op& op, TensorId id) const {
+    if (id < 0 || index(id) >= produced_.size() || !produced_[index(id)]) {
+      throw std::logic_error(fmt::format("activation walk: {} reads tensor {}, never produced",
+                                         op_path(block_, op), id));
+    }
   }
 
-  // What a norm over `rows` rows of its width saves, its input being storage `input` of
-  // `dtype` bytes per element. LayerNorm and fused RMSNorm kernels: the input and statistics.
-  // Eager RMSNorm (transformers' LlamaRMSNorm and its copies): x.to(fp32) (a copy unless x is
-  // fp32), pow saves it, rsqrt its result, and weight · x̂.to(dtype) saves x̂ in x's dtype.
-  Count normalize(const Op& op, int input, Count dtype, Count rows) {
-    const Count elems = rows * u(op.out);
-    if (op.norm != NormKind::kRMSNorm || o_.fused_rmsnorm) {
-      return keep(input, "input") + keep_new(stats(op, rows), "statistics");
+  Input dtype(const Tensor& t) const {
+    switch (t.dtype) {
+      case TensorDtype::kResidual:
+        return t_.residual;
+      case TensorDtype::kNormOutput:
+        return t_.norm_out;
+      case TensorDtype::kCompute:
+        return t_.compute;
+      case TensorDtype::kIndex:
+        return kInt64;
     }
-    return (dtype == 4 ? keep(input, "input (fp32)")
-                       : keep_new(4 * elems, "fp32 copy of the input")) +
-           keep_new(4 * rows, "rsqrt") + keep_new(dtype * elems, "normalized input");
+    return t_.compute;
   }
 
-  Count norm(const Op& op) {
-    const Count w = u(op.out);
-    if (op.group == "attention" || op.group == "indexer") {  // q/k norms, MLA's latent norms
-      const int input = op.name == "q_norm"                              ? q_
-                        : op.name == "k_norm" && op.group == "attention" ? k_
-                        : op.name == "q_a_norm"                          ? q_a_
-                        : op.name == "kv_a_norm"                         ? kv_a_
-                                                                         : index_k_;
-      const Count rows = n_ * u(op.per_token);
-      const Count saved = normalize(op, input, t_.compute, rows);
-      const int out = st_.make(t_.compute * rows * w);
-      if (op.name == "q_norm") q_ = out;
-      if (op.name == "k_norm" && op.group == "attention") k_ = out;
-      if (op.name == "q_a_norm") q_a_normed_ = out;
-      if (op.name == "kv_a_norm") kv_a_normed_ = out;
-      if (op.group == "indexer") index_k_ = out;
-      return saved;
+  // The rows of a tensor: b·s, b·s·k, b or s.
+  Factors rows(Rows r) const {
+    Factors f;
+    switch (r) {
+      case Rows::kTokens:
+        return f.add(b_).add(s_);
+      case Rows::kRoutedTokens:
+        return f.add(b_).add(s_).add(k_);
+      case Rows::kFirstTokens:
+        return f.add(b_);
+      case Rows::kPositions:
+        return f.add(s_);
     }
-    // A post norm (Gemma-2's sandwich) normalizes the branch output; the others the residual.
-    const bool post = op.name.rfind("post_", 0) == 0;
-    const int input = post ? branch_ : resid_;
-    const Count saved = normalize(op, input, post ? t_.compute : t_.residual, n_);
-    const int out = st_.make(t_.norm_out * n_ * w);
-    if (post) {
-      branch_ = out;
+    return f;
+  }
+
+  // rows × width of a tensor, then `dtype` (its own unless given).
+  Factors elements(const Tensor& t, Input each) const {
+    Factors f = rows(t.rows);
+    for (const Dim& d : t.width) f.add(Input{d.name, u(d.size)});
+    return f.add(each);
+  }
+
+  Input mask_of(Input dtype) const {  // what dropout keeps per element for backward
+    return o_.device == Device::kCpu ? dtype : Input{"u8", 1};
+  }
+
+  // Saves tensor `id` unless an earlier op saved its storage.
+  template <class Sink>
+  void keep(TensorId id, const char* label, Sink& out) {
+    if (saved_[index(id)]) return;
+    saved_[index(id)] = true;
+    const Tensor& t = tensor(id);
+    out.product(label, elements(t, dtype(t)).span());
+  }
+
+  template <class Sink>
+  void embedding(const Op& op, Sink& out) {
+    out.set_source("nn.Embedding saves its indices (int64); positions are arange(s)");
+    const char* label = op.role == Role::kPositionEmbedding    ? "position ids (int64)"
+                        : op.role == Role::kTokenTypeEmbedding ? "token type ids (int64)"
+                                                               : "token ids (int64)";
+    keep(op.inputs[0], label, out);
+    if (op.role == Role::kTokenEmbedding && o_.dropout > 0) {  // the embedding sum, dropped out
+      out.product("dropout mask of the embedding sum", {b_, s_, h_, mask_of(t_.residual)});
+    }
+  }
+
+  // LayerNorm and fused RMSNorm kernels save the input and statistics. Eager RMSNorm
+  // (transformers' LlamaRMSNorm and its copies): x.to(fp32) (a copy unless x is fp32), pow saves
+  // it, rsqrt its result, and weight · x̂.to(dtype) saves x̂ in x's dtype.
+  template <class Sink>
+  void norm(const Op& op, Sink& out) {
+    const Tensor& in = tensor(op.inputs[0]);
+    const Tensor& normed = tensor(op.outputs[0]);
+    const Input in_dtype = dtype(in);
+    const Input per = op.role == Role::kQNorm   ? Input{"a", u(op.per_token)}
+                      : op.role == Role::kKNorm ? Input{"kv", u(op.per_token)}
+                                                : Input{nullptr, u(op.per_token)};
+    Factors stat_rows = rows(Rows::kTokens);
+    stat_rows.add(per).add(kFp32);
+    if (op.norm != NormKind::kRMSNorm || o_.kernels.rmsnorm == NormImpl::kFused) {
+      const bool layer_norm = op.norm == NormKind::kLayerNorm;
+      out.set_source(layer_norm ? "LayerNorm saves its input, mean and rstd (fp32)"
+                                : "a fused RMSNorm kernel saves its input and rstd (fp32)");
+      keep(op.inputs[0], "input", out);
+      if (layer_norm) stat_rows.add(Input{nullptr, 2});
+      out.product(layer_norm ? "mean and rstd (fp32)" : "rstd (fp32)", stat_rows.span());
+      return;
+    }
+    out.set_source(
+        "transformers' eager RMSNorm: x.to(fp32), pow(2), rsqrt and weight · x̂.to(dtype) each "
+        "save an input");
+    if (in_dtype.value == 4) {
+      keep(op.inputs[0], "input (fp32)", out);
     } else {
-      normed_ = out;
+      out.product("fp32 copy of the input", elements(normed, kFp32).span());
     }
-    if (s_.structure == Structure::kEncoder) resid_ = out;  // BERT: the norm output carries on
-    return saved;
+    out.product("rsqrt (fp32)", stat_rows.span());
+    out.product("normalized input", elements(normed, in_dtype).span());
   }
 
-  // A Linear saves its input (in the compute dtype: under autocast, its own cast copy).
-  Count linear(const Op& op) {
-    const Count rows = tokens(op);
-    Count saved = 0;
-    int input = -1;
-    if (op.group == "attention" && op.name == "o_proj") {
-      input = attn_out_;
-    } else if (op.name == "down_proj") {  // mlp, experts, shared_experts: the activation output
-      input = mlp_out_;
-    } else if (op.group == "experts") {
-      if (gathered_ < 0) gathered_ = st_.make(t_.compute * rows * u(op.in));  // index_select
-      input = gathered_;
-    } else if (op.name == "q_b_proj" || op.name == "wq_b") {
-      input = q_a_normed_;
-    } else if (op.name == "kv_b_proj") {
-      input = kv_a_normed_;
-    } else if (op.group == "pooler") {
-      input = st_.make(t_.compute * rows * u(op.in));  // hidden_states[:, 0]
+  // A Linear saves its input: under autocast a cast copy of its own when the input is not in
+  // the compute dtype; BERT's pooler a copy of the first token's row.
+  template <class Sink>
+  void linear(const Op& op, Sink& out) {
+    const TensorId x = op.inputs[0];
+    const Tensor& in = tensor(x);
+    out.set_source("nn.Linear saves its input (under autocast, its own cast copy of it)");
+    if (op.first_token_only) {
+      Factors f = rows(Rows::kFirstTokens);
+      for (const Dim& d : in.width) f.add(Input{d.name, u(d.size)});
+      out.product("first token's input", f.add(t_.compute).span());
+    } else if (dtype(in).value != t_.compute.value) {
+      out.product("input cast to the compute dtype", elements(in, t_.compute).span());
     } else {
-      input = shared_input(rows * u(op.in));
+      keep(x, "input", out);
     }
-    saved += keep(input, "input");
-    if (op.group == "router" && op.name == "gate") {
+    if (op.role == Role::kRouter) {
       // Routing: softmax/sigmoid scores (fp32) and the top-k weights the combine multiplies.
-      saved += keep_new(rows * u(op.out) * 4, "routing scores (fp32)") +
-               keep_new(rows * u(s_.moe->experts_per_token) * 4, "top-k weights (fp32)");
+      out.product("routing scores (fp32)", {b_, s_, {"experts", u(op.out)}, kFp32});
+      out.product("top-k weights (fp32)", {b_, s_, k_, kFp32});
     }
-    const int out = st_.make(t_.compute * rows * u(op.out));
-    record_output(op, out);
-    return saved;
   }
 
-  // The norm output as a Linear input: shared, or (autocast) one cast copy per Linear call.
-  int shared_input(Count elements) {
-    if (!t_.autocast) return normed_;
-    return st_.make(t_.compute * elements);
-  }
-
-  void record_output(const Op& op, int out) {
-    const std::string& n = op.name;
-    if (n == "qkv_proj" || n == "q_proj") q_ = out;
-    if (n == "qkv_proj" || n == "k_proj") k_ = out;
-    if (n == "qkv_proj" || n == "v_proj") v_ = out;
-    if (n == "q_a_proj") q_a_ = out;
-    if (n == "kv_a_proj") kv_a_ = out;
-    if (n == "q_b_proj") q_ = out;
-    if (n == "kv_b_proj") k_ = v_ = out;
-    if (n == "wq_b") index_q_ = out;
-    if (n == "wk") index_k_ = out;
-    if (n == "weights_proj") index_w_ = out;
-    if (n == "o_proj" || n == "down_proj" || (op.group == "pooler" && n == "dense")) {
-      branch_ = out;
-    }
-    if (n == "gate_up_proj") gate_ = up_ = out;  // Phi-3: chunk views of one output
-    if (n == "gate_proj") gate_ = out;
-    if (n == "up_proj") up_ = out;
-  }
-
-  Count rotary(const Op& op) {
-    // Fused RoPE: the rotated q and k are new tensors the attention saves; cos/sin are shared.
+  template <class Sink>
+  void attention(const Op& op, Sink& out) {
     const AttentionShape& a = op.attention;
-    if (s_.mla) {  // only the decoupled RoPE part is rotated; the core reassembles q and k
-      return 0;
-    }
-    q_ = st_.make(t_.compute * n_ * u(a.heads * a.qk_dim));
-    k_ = st_.make(t_.compute * n_ * u(a.kv_heads * a.qk_dim));
-    return 0;
-  }
-
-  Count attention(const Op& op) {
-    const AttentionShape& a = op.attention;
-    Count saved = 0;
-    if (s_.mla) {  // q and k are rebuilt from their nope and RoPE parts: new tensors
-      q_ = st_.make(t_.compute * n_ * u(a.heads * a.qk_dim));
-      k_ = st_.make(t_.compute * n_ * u(a.heads * a.qk_dim));
-    }
-    const bool gqa = a.kv_heads != a.heads;
-    if (o_.attention == AttentionImpl::kFlash) {
+    const Input heads{"a", u(a.heads)}, d_qk{"d_qk", u(a.qk_dim)}, d_v{"d_v", u(a.v_dim)};
+    const TensorId q = op.inputs[0], k = op.inputs[1], v = op.inputs[2];
+    if (o_.kernels.attention == AttentionImpl::kFlash) {
       // Flash/SDPA: q, k, v, the output (which o_proj reads as a view) and the log-sum-exp;
       // the dropout mask is regenerated from the saved RNG state (seed and offset, int64).
-      saved += keep(q_, "q") + keep(k_, "k") + keep(v_, "v");
-      attn_out_ = st_.make(t_.compute * n_ * u(a.heads * a.v_dim));
-      saved += keep(attn_out_, "output") +
-               keep_new(b_ * u(a.heads) * seq_ * 4, "log-sum-exp (fp32)") +
-               keep_new(16, "RNG seed and offset");
-      return saved;
+      out.set_source("flash attention / SDPA saves q, k, v, its output, the log-sum-exp and "
+                     "the RNG state");
+      keep(q, "q", out);
+      keep(k, "k", out);
+      keep(v, "v", out);
+      keep(op.outputs[0], "output", out);
+      out.product("log-sum-exp (fp32)", {b_, heads, s_, kFp32});
+      out.product("RNG seed and offset", {{nullptr, 2}, kInt64});
+      return;
     }
     // Eager: q·kᵀ saves q and k (GQA: copies expanded to every query head), the scale is a
     // float64 scalar, masked_fill a bool mask of s², softmax its result, p·v the
     // probabilities (a copy when dropped out or cast) and v.
-    const Count probs = b_ * u(a.heads) * seq_ * seq_;
-    saved += keep(q_, "q");
-    saved += gqa ? keep_new(t_.compute * n_ * u(a.heads * a.qk_dim), "k expanded to every head")
-                 : keep(k_, "k");
+    out.set_source("eager attention: q·kᵀ saves q and k, scale a float64 scalar, masked_fill a "
+                   "bool mask, softmax its output, p·v the probabilities and v");
+    const bool gqa = a.kv_heads != a.heads;
+    const Input probs_dtype = t_.softmax;
+    keep(q, "q", out);
+    if (gqa) {
+      out.product("k expanded to every head", {b_, s_, heads, d_qk, t_.compute});
+    } else {
+      keep(k, "k", out);
+    }
     // Selective recomputation (Korthikanti et al. 2022 §5) keeps only q, k, v and recomputes
     // the scores, softmax and dropout in backward.
     if (o_.recompute != Recompute::kSelective) {
-      saved += keep_new(8, "scale (float64 scalar)");
-      if (a.causal) saved += keep_new(seq_ * seq_, "causal mask (bool)");
-      saved += keep_new(probs * t_.softmax, "softmax probabilities");
+      out.product("scale (float64 scalar)", {kFp64});
+      if (a.causal) out.product("causal mask (bool)", {s_, s_, kBool});
+      out.product("softmax probabilities", {b_, heads, s_, s_, probs_dtype});
       if (o_.dropout > 0) {
-        saved += keep_new(dropout_mask(probs, t_.softmax), "dropout mask") +
-                 keep_new(probs * t_.compute, "dropped-out probabilities");
+        out.product("dropout mask", {b_, heads, s_, s_, mask_of(probs_dtype)});
+        out.product("dropped-out probabilities", {b_, heads, s_, s_, t_.compute});
       } else if (t_.cast_probs) {
-        saved += keep_new(probs * t_.compute, "probabilities cast for p·v");
+        out.product("probabilities cast for p·v", {b_, heads, s_, s_, t_.compute});
       }
     }
-    saved += gqa ? keep_new(t_.compute * n_ * u(a.heads * a.v_dim), "v expanded to every head")
-                 : keep(v_, "v");
-    attn_out_ = st_.make(t_.compute * n_ * u(a.heads * a.v_dim));  // transpose(1, 2).contiguous()
-    return saved;
-  }
-
-  Count indexer_scores(const Op&) {
-    // DeepSeek's indexer kernel computes scores, ReLU and the weighted head sum fused; its
-    // inputs are what backward needs.
-    return keep(index_q_, "indexer q") + keep(index_k_, "indexer k") +
-           keep(index_w_, "head weights");
-  }
-
-  Count activation(const Op& op) {
-    const Count elems = tokens(op) * u(op.out);
-    if (!op.gated) {  // GELU saves its input, ReLU its output: the same size
-      const Count saved = keep(up_, "input");
-      mlp_out_ = st_.make(t_.compute * elems);
-      return saved;
+    if (gqa) {
+      out.product("v expanded to every head", {b_, s_, heads, d_v, t_.compute});
+    } else {
+      keep(v, "v", out);
     }
-    // act(gate) saves gate; the product saves act(gate) and up.
-    Count saved = keep(gate_, "gate") + keep_new(t_.compute * elems, "act(gate)") + keep(up_, "up");
-    mlp_out_ = st_.make(t_.compute * elems);
-    return saved;
   }
 
-  Count residual() {
-    // The branch output, dropped out (a mask or noise), added to the residual stream.
-    Count saved = keep_new(dropout_mask(n_ * u(s_.d_model), t_.compute), "dropout mask");
-    if (!routed_combined_ && s_.moe && gathered_ >= 0) {
-      // MoE combine: expert outputs times routing weights (both saved), scattered back.
-      saved += keep_new(t_.compute * n_ * u(s_.moe->experts_per_token) * u(s_.d_model),
-                        "expert outputs for the weighted combine");
-      routed_combined_ = true;
+  // DeepSeek's indexer kernel computes scores, ReLU and the weighted head sum fused; its
+  // inputs are what backward needs.
+  template <class Sink>
+  void indexer_scores(const Op& op, Sink& out) {
+    out.set_source("DeepSeek's fused indexer kernel saves its inputs");
+    keep(op.inputs[0], "indexer q", out);
+    keep(op.inputs[1], "indexer k", out);
+    keep(op.inputs[2], "head weights", out);
+  }
+
+  // GELU saves its input, ReLU its output (the same size); act(gate)·up saves gate, act(gate)
+  // and up.
+  template <class Sink>
+  void activation(const Op& op, Sink& out) {
+    if (!op.gated) {
+      out.set_source("GELU saves its input; ReLU its output, of the same size");
+      return keep(op.inputs[0], "input", out);
     }
-    resid_ = st_.make(t_.residual * n_ * u(s_.d_model));
-    branch_ = -1;
-    return saved;
+    out.set_source("act(gate) saves gate; the product saves act(gate) and up");
+    keep(op.inputs[0], "gate", out);
+    out.product("act(gate)", elements(tensor(op.outputs[0]), t_.compute).span());
+    keep(op.inputs[1], "up", out);
   }
 
-  Count keep(int id, const char* label) { return log(st_.save(id), label); }
-  Count keep_new(Count bytes, const char* label) { return log(st_.fresh(bytes), label); }
-  Count log(Count bytes, const char* label) {
-    if (bytes > 0) {
-      if (!what_.empty()) what_ += ", ";
-      what_ += std::string(label) + " " + human_bytes(bytes, ByteUnits::kBinary);
+  // The branch output, dropped out (a mask or noise), added to the residual stream.
+  template <class Sink>
+  void residual(Sink& out) {
+    out.set_source("the residual add saves nothing; dropout on the branch keeps its mask");
+    if (o_.dropout > 0) out.product("dropout mask", {b_, s_, h_, mask_of(t_.compute)});
+  }
+
+  // Eager cross-entropy: fp32 log-probabilities, the targets (int64) and a scalar weight.
+  // Fused: the logits in the compute dtype and an fp32 log-sum-exp per token.
+  template <class Sink>
+  void loss(const Op& op, Sink& out) {
+    const Tensor& logits = tensor(op.inputs[0]);
+    if (o_.kernels.loss == LossImpl::kEager) {
+      out.set_source("log_softmax saves its fp32 output, nll_loss the targets and a weight");
+      out.product("log-probabilities (fp32)", elements(logits, kFp32).span());
+      keep(op.inputs[1], "labels (int64)", out);
+      out.product("weight (fp32 scalar)", {kFp32});
+      return;
     }
-    return bytes;
+    out.set_source("a fused cross-entropy kernel saves the logits and a log-sum-exp per token");
+    keep(op.inputs[0], "logits", out);
+    out.product("log-sum-exp (fp32)", {b_, s_, kFp32});
+    keep(op.inputs[1], "labels (int64)", out);
   }
 
-  std::string what_;
-  const ModelSpec& s_;
-  const MemoryOptions& o_;
+  const Block& block_;
+  const ActivationOptions& o_;
   const Dtypes t_;
-  const Count b_, seq_, n_;
-  Storages st_;
-  int resid_ = -1, normed_ = -1, branch_ = -1;
-  int q_ = -1, k_ = -1, v_ = -1, attn_out_ = -1;
-  int q_a_ = -1, kv_a_ = -1, q_a_normed_ = -1, kv_a_normed_ = -1;
-  int index_q_ = -1, index_k_ = -1, index_w_ = -1;
-  int gate_ = -1, up_ = -1, mlp_out_ = -1, gathered_ = -1;
-  bool routed_combined_ = false;
+  const Input b_, s_, k_, h_;
+  std::vector<bool> produced_, saved_;
 };
 
-// Saved bytes of the ops outside the layer stack.
-Count outside_op(const ModelSpec& s, const Op& op, const Workload& w, const MemoryOptions& o,
-                 bool first_embedding) {
-  const Dtypes t = dtypes(o);
-  const Count b = u(w.batch), seq = u(w.seq), n = b * seq, h = u(s.d_model);
-  switch (op.kind) {
-    case OpKind::kEmbedding: {
-      // Token (and token-type) indices are the batch: b·s int64; positions are arange(s).
-      Count saved = op.name == "position" ? seq * 8 : n * 8;
-      if (first_embedding && o.dropout > 0) {  // the embedding sum, dropped out
-        saved += n * h * (o.device == Device::kCpu ? t.embedding : 1);
-      }
-      return saved;
+// Calls on_op(block, op, sink) for every op after the walk has written its terms to a fresh
+// Sink.
+template <class Sink, class OnOp>
+void walk(const Graph& g, const Workload& w, const ActivationOptions& o, OnOp on_op) {
+  for (const Block& block : g.blocks) {
+    BlockWalk bw(g, block, w, o);
+    for (const Op& op : block.ops) {
+      Sink sink;
+      bw.visit(op, sink);
+      on_op(block, sink);
     }
-    case OpKind::kNorm: {  // embedding norm (BERT) or final norm, as BlockWalk::normalize
-      const Count dtype = op.group == "embedding" ? t.embedding : t.residual;
-      if (op.norm == NormKind::kRMSNorm && !o.fused_rmsnorm) {
-        return 4 * n * h + 4 * n + dtype * n * h;
-      }
-      return n * h * dtype + n * 4 * (op.norm == NormKind::kLayerNorm ? 2 : 1);
-    }
-    case OpKind::kLinear:  // lm_head: its input in the compute dtype
-      return op.first_token_only ? b * h * t.compute : n * h * t.compute;
-    case OpKind::kPooler:  // tanh saves its output
-      return b * h * t.compute;
-    case OpKind::kLoss:
-      // Eager cross-entropy: fp32 log-probabilities, the targets (int64) and a scalar weight.
-      // Fused: the logits in the compute dtype and an fp32 log-sum-exp per token.
-      return o.loss == LossImpl::kEager ? n * u(s.vocab) * 4 + n * 8 + 4
-                                        : n * u(s.vocab) * t.compute + n * 4 + n * 8;
-    default:
-      return 0;
   }
 }
 
-// What an op outside the layers saves, in words (for --explain).
-std::string outside_what(const Op& op, const MemoryOptions& o) {
-  switch (op.kind) {
-    case OpKind::kEmbedding:
-      return o.dropout > 0 ? "indices (int64), dropout mask" : "indices (int64)";
-    case OpKind::kNorm:
-      return op.norm == NormKind::kRMSNorm && !o.fused_rmsnorm
-                 ? "input in fp32, rsqrt, normalized input"
-                 : "input, statistics (fp32)";
-    case OpKind::kLinear:
-      return "input";
-    case OpKind::kPooler:
-      return "tanh output";
-    case OpKind::kLoss:
-      return o.loss == LossImpl::kEager ? "log-probabilities (fp32), targets (int64), weight"
-                                        : "logits, log-sum-exp (fp32), targets (int64)";
-    default:
-      return "";
+// 16-bit casts of every Linear weight (tied heads and all experts included) under autocast.
+Count autocast_copies(const Graph& g, Precision p) {
+  if (!is_autocast(p)) return 0;
+  Count n = 0;
+  for (const Block& b : g.blocks) {
+    for (const Op& op : b.ops) {
+      if (op.kind() != OpKind::kLinear) continue;
+      n = add(n, mul(mul(mul(u(op.in), u(op.out)), u(op.copies)), u(b.repeat)),
+              "autocast weight copies");
+    }
   }
+  return mul(n, 2, "autocast weight copies");
 }
 
 }  // namespace
 
-SavedTensors saved_for_backward(const Graph& g, const Workload& w, const MemoryOptions& o) {
-  SavedTensors r;
-  bool first_embedding = true;
-  for (const Block& block : g.blocks) {
-    if (block.layers.empty()) {
-      for (const Op& op : block.ops) {
-        const Count bytes = outside_op(g.spec, op, w, o, first_embedding);
-        if (op.kind == OpKind::kEmbedding) first_embedding = false;
-        r.per_op[&op] = bytes;
-        if (bytes > 0) r.what[&op] = outside_what(op, o);
-        r.total = add(r.total, bytes, "activation bytes");
-      }
-      continue;
+SavedActivations saved_activations(const Graph& g, const Workload& w,
+                                   const ActivationOptions& o) {
+  SavedActivations r;
+  const Dtypes t = dtypes(o);
+  // Full recomputation keeps a layer's input: b·s·h in the residual stream's dtype.
+  const Count kept = mul(mul(mul(u(w.batch), u(w.seq)), u(g.spec.d_model)), t.residual.value,
+                         "activation bytes");
+  const Block* current = nullptr;
+  Count block_bytes = 0;
+  auto close_block = [&] {
+    if (!current) return;
+    r.per_block.push_back(block_bytes);
+    const Count n = u(current->repeat);
+    Count stays = block_bytes;
+    if (o.recompute == Recompute::kFull && !current->layers.empty()) {
+      stays = std::min(block_bytes, kept);
+      r.checkpoints = add(r.checkpoints, mul(stays, n), "activation bytes");
+      r.recomputed_layer = std::max(r.recomputed_layer, sub(block_bytes, stays));
     }
-    BlockWalk walk(g.spec, w, o);
-    Count layer = 0;
-    for (const Op& op : block.ops) {
-      const Count bytes = walk.visit(op);
-      r.per_op[&op] = bytes;
-      if (bytes > 0) r.what[&op] = walk.described();
-      layer = add(layer, bytes, "activation bytes");
+    r.total = add(r.total, mul(stays, n, "activation bytes"), "activation bytes");
+  };
+  walk<Tally>(g, w, o, [&](const Block& block, const Tally& op) {
+    if (&block != current) {
+      close_block();
+      current = &block;
+      block_bytes = 0;
     }
-    r.per_layer.push_back(layer);
-    r.total = add(r.total, mul(layer, u(block.repeat), "activation bytes"), "activation bytes");
-  }
+    r.per_op.push_back(op.total());
+    block_bytes = add(block_bytes, op.total(), "activation bytes");
+  });
+  close_block();
+  r.autocast_weight_copies = autocast_copies(g, o.precision);
   return r;
 }
 
-}  // namespace tsize::detail
+std::vector<Figure> saved_activation_figures(const Graph& g, const Workload& w,
+                                             const ActivationOptions& o) {
+  std::vector<Figure> out;
+  walk<Figure>(g, w, o, [&](const Block&, Figure& op) { out.push_back(std::move(op)); });
+  return out;
+}
+
+}  // namespace tsize

@@ -53,6 +53,22 @@ std::string tick_label(double v, bool percent) {
                                                    : fmt::format("{:.2g}", v);
 }
 
+// The chart's categories: 0 attention scores, 1 attention projections, 2 MLP and experts,
+// 3 lm_head and loss, 4 the rest (norms, RoPE, residual adds).
+int share_category(const Op& op) {
+  const Component c = op.component;
+  if (op.kind() == OpKind::kAttention) return 0;
+  if (op.kind() == OpKind::kLinear && (c == Component::kAttention || c == Component::kIndexer)) {
+    return 1;
+  }
+  if (c == Component::kMlp || c == Component::kExperts || c == Component::kSharedExperts ||
+      c == Component::kRouter) {
+    return 2;
+  }
+  if (c == Component::kLmHead || c == Component::kLoss) return 3;
+  return 4;
+}
+
 }  // namespace
 
 std::string render_svg(const StackedBarChart& c) {
@@ -135,31 +151,27 @@ std::string render_svg(const StackedBarChart& c) {
 }
 
 StackedBarChart memory_chart(const std::string& model, const std::vector<std::string>& labels,
-                             const std::vector<MemoryCounts>& counts, const Gpu& gpu) {
+                             const std::vector<MemoryCounts>& counts, const Gpu& gpu,
+                             ByteUnits units) {
   StackedBarChart c;
   c.title = fmt::format("{}: training memory per GPU", model);
   c.subtitle = "stacked: what the peak holds; dashed: the GPU's memory";
   c.x_label = "run";
-  c.y_label = "GiB per GPU";
+  const bool binary = units == ByteUnits::kBinary;
+  c.y_label = binary ? "GiB per GPU" : "GB per GPU";
   c.categories = labels;
-  const double gib = 1024.0 * 1024 * 1024;
-  auto series = [&](const char* name, Count MemoryCounts::*field) {
-    ChartSeries s{name, {}};
-    for (const MemoryCounts& m : counts) s.values.push_back(to_double(m.*field) / gib);
+  const double unit = binary ? 1024.0 * 1024 * 1024 : 1e9;
+  for (const MemoryPartInfo& part : kMemoryParts) {
+    ChartSeries s{std::string(part.label), {}};
+    for (const MemoryCounts& m : counts) {
+      s.values.push_back(to_double(m.peak_phase().bytes(part.part)) / unit);
+    }
     if (std::any_of(s.values.begin(), s.values.end(), [](double v) { return v > 0; })) {
       c.series.push_back(s);
     }
-  };
-  series("weights", &MemoryCounts::weights);
-  series("master weights", &MemoryCounts::master_weights);
-  series("optimizer states", &MemoryCounts::optimizer);
-  series("gradients", &MemoryCounts::gradients_at_peak);
-  series("autocast weight copies", &MemoryCounts::autocast_weight_copies);
-  series("activations", &MemoryCounts::activations);
-  series("transient", &MemoryCounts::loss_transient);
-  series("overhead", &MemoryCounts::overhead);
-  c.reference = to_double(gpu.memory_bytes) / gib;
-  c.reference_label = fmt::format("{} ({:.0f} GiB)", gpu.name, *c.reference);
+  }
+  c.reference = to_double(gpu.memory_bytes) / unit;
+  c.reference_label = fmt::format("{} ({:.0f} {})", gpu.name, *c.reference, binary ? "GiB" : "GB");
   return c;
 }
 
@@ -181,14 +193,7 @@ StackedBarChart flops_share_chart(const Graph& g, const std::vector<FlopCounts>&
       for (const Op& op : b.ops) {
         const OpFlops of = op_flops(op, f.workload.batch, f.workload.seq, f.options.attention);
         const double v = to_double(of.forward() + of.backward()) * static_cast<double>(b.repeat);
-        const int k =
-            op.kind == OpKind::kAttention                                                      ? 0
-            : op.kind == OpKind::kLinear && (op.group == "attention" || op.group == "indexer") ? 1
-            : op.group == "mlp" || op.group == "experts" || op.group == "shared_experts" ||
-                    op.group == "router"
-                ? 2
-            : b.name == "lm_head" ? 3
-                                  : 4;
+        const int k = share_category(op);
         parts[k] += v;
       }
     }

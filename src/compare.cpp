@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "tsize/fit.hpp"
 #include "tsize/flops.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/params.hpp"
@@ -31,7 +32,7 @@ std::vector<Comparison> compare_models(const std::vector<ModelSpec>& models, Com
     c.active = p.active;
     c.flops_per_token = f.per_token();
     c.memory = count_memory(g, w, setup.memory);
-    c.peak_bytes = c.memory.peak;
+    c.peak_bytes = c.memory.peak();
     c.max_batch = max_micro_batch(g, w, setup.memory, setup.cluster.gpu.memory_bytes);
     c.tokens = setup.tokens > 0 ? setup.tokens : mul(20, p.total);
     c.train_seconds =
@@ -84,10 +85,10 @@ std::string render_comparison(const std::vector<Comparison>& rows, const Compare
   std::string out = render_list(t, o.format);
   if (o.format == Format::kTable) {
     out += fmt::format(
-        "\nworkload: batch {}, seq {}; memory: --precision {}, --attention {}, --optimizer {}, "
+        "\nworkload: batch {}, seq {}; memory: --precision {}, --runtime {}, --optimizer {}, "
         "ZeRO {}; time: MFU {:.2f} on {} × {} ({}), tokens {}\n",
         s.workload.batch, s.workload.seq, to_string(s.memory.precision),
-        s.memory.attention == AttentionImpl::kFlash ? "flash" : "eager",
+        to_string(s.memory.runtime),
         to_string(s.memory.optimizer), s.memory.zero_stage, s.mfu, s.cluster.gpus, gpu,
         to_string(s.cluster.dtype),
         s.tokens > 0 ? human_count(s.tokens) : "20 per parameter (each model's own)");

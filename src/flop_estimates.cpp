@@ -13,7 +13,7 @@ Count matmul_params(const Graph& g, const ParamCounts& p) {
   Count lookups = 0;
   for (const Block& b : g.blocks) {
     for (const Op& op : b.ops) {
-      if (op.kind == OpKind::kEmbedding) lookups = add(lookups, params_per_copy(op));
+      if (op.kind() == OpKind::kEmbedding) lookups = add(lookups, params_per_copy(op));
     }
   }
   Count n = sub(p.active, lookups);

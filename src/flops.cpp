@@ -28,22 +28,142 @@ int activation_flops(const Op& op) {
   return op.gated ? f + kGateFlops : f;
 }
 
-// A pointwise op: `elements` · `per_element` forward, the convention's factor backward.
-OpFlops pointwise(Count elements, int per_element) {
-  OpFlops f;
-  f.forward_other = mul(elements, u(per_element), "pointwise FLOPs");
-  f.backward_other = mul(f.forward_other, u(kBackwardPointwiseFactor), "pointwise FLOPs");
-  return f;
+int norm_flops(const Op& op) {
+  return op.norm == NormKind::kRMSNorm ? kRmsNormFlops
+         : op.bias                     ? kLayerNormFlops
+                                       : kLayerNormFlops - 1;
 }
 
-OpFlops attention_flops(const Op& op, std::int64_t batch, std::int64_t seq, AttentionFlops mode) {
+// The rows an op runs on, as three factors (unused ones are literal 1, left out of formulas):
+// b, then s unless the op reads only the first token, then k for routed experts.
+struct RowFactors {
+  Input b, s, k;
+};
+RowFactors row_factors(const Op& op, std::int64_t batch, std::int64_t seq) {
+  RowFactors r{{"b", u(batch)}, {"s", u(seq)}, {nullptr, 1}};
+  if (op.first_token_only) r.s = {nullptr, 1};
+  if (op.active_copies > 1) r.k = {"k", u(op.active_copies)};
+  return r;
+}
+
+// Pairs P of one head in formulas, as attention_pairs() computes them.
+#define TSIZE_P_FULL "s*s"
+#define TSIZE_P_CAUSAL "s*(s+1)/2"
+#define TSIZE_P_WINDOW(W) "(min(s," W ")*(min(s," W ")+1)/2+(s-min(s," W "))*min(s," W "))"
+#define TSIZE_ATTENTION(P) "2*b*a*" P "*(d_qk+d_v)"
+
+// The forward FLOPs of the attention core: both matmuls, and the pointwise work per score.
+template <class Sink>
+void attention_flops(const Op& op, std::int64_t batch, std::int64_t seq, AttentionFlops mode,
+                     Sink& out) {
   const AttentionShape& a = op.attention;
-  // scores = q·kᵀ: [s × d_qk]·[d_qk × s] per head; out = p·v: [s × s]·[s × d_v] per head.
-  const Count scores = mul(mul(u(batch), u(a.heads)), attention_pairs(a, seq, mode), "attention");
-  OpFlops f = pointwise(scores, a.softmax ? kSoftmaxFlops : kIndexerScoreFlops);
-  f.forward_matmul = mul(mul(scores, 2), u(a.qk_dim + a.v_dim), "attention FLOPs");
-  f.backward_matmul = mul(f.forward_matmul, 2, "attention FLOPs");
-  return f;
+  const Count pairs = attention_pairs(a, seq, mode);
+  const Count scores = mul(mul(u(batch), u(a.heads)), pairs, "attention FLOPs");
+  const Count matmul = mul(mul(scores, 2), u(a.qk_dim + a.v_dim), "attention FLOPs");
+  const int per = a.softmax ? kSoftmaxFlops : kIndexerScoreFlops;
+  const Count pointwise = mul(scores, u(per), "attention FLOPs");
+  const bool full = mode == AttentionFlops::kFull || !a.causal;
+  const bool window = a.window > 0 && !full, top_k = a.top_k > 0 && !full;
+  const char* matmul_formula = full                ? TSIZE_ATTENTION(TSIZE_P_FULL)
+                               : window && top_k   ? TSIZE_ATTENTION(TSIZE_P_WINDOW("min(window,top_k)"))
+                               : window            ? TSIZE_ATTENTION(TSIZE_P_WINDOW("window"))
+                               : top_k             ? TSIZE_ATTENTION(TSIZE_P_WINDOW("top_k"))
+                                                   : TSIZE_ATTENTION(TSIZE_P_CAUSAL);
+  const char* pointwise_formula = full              ? "per*b*a*" TSIZE_P_FULL
+                                  : window && top_k ? "per*b*a*" TSIZE_P_WINDOW("min(window,top_k)")
+                                  : window          ? "per*b*a*" TSIZE_P_WINDOW("window")
+                                  : top_k           ? "per*b*a*" TSIZE_P_WINDOW("top_k")
+                                                    : "per*b*a*" TSIZE_P_CAUSAL;
+  const Input b{"b", u(batch)}, s{"s", u(seq)}, heads{"a", u(a.heads)};
+  const Input w{"window", u(a.window)}, k{"top_k", u(a.top_k)};
+  out.formula("q·kᵀ and p·v", matmul, matmul_formula,
+              {b, heads, s, w, k, {"d_qk", u(a.qk_dim)}, {"d_v", u(a.v_dim)}}, TermKind::kMatmul);
+  out.formula(a.softmax ? "scale, mask, softmax" : "ReLU, head weights, sum", pointwise,
+              pointwise_formula, {{"per", u(per)}, b, heads, s, w, k}, TermKind::kPointwise);
+}
+
+#undef TSIZE_P_FULL
+#undef TSIZE_P_CAUSAL
+#undef TSIZE_P_WINDOW
+#undef TSIZE_ATTENTION
+
+// Writes the forward FLOPs of one instance of op (all its copies, each token through its
+// active ones) for `batch` sequences of `seq` tokens to `out`.
+template <class Sink>
+void forward_flops(const Op& op, std::int64_t batch, std::int64_t seq, AttentionFlops mode,
+                   Sink& out) {
+  const RowFactors r = row_factors(op, batch, seq);
+  const Input width{"out", u(op.out)};
+  switch (op.kind()) {
+    case OpKind::kLinear:
+      // [tokens × in]·[in × out]; the bias add one FLOP per output element.
+      out.set_source("2·m·n·k per matmul (PyTorch FlopCounterMode); bias add 1 per element");
+      out.product("matmul", {{nullptr, 2}, r.b, r.s, r.k, {"in", u(op.in)}, width},
+                  TermKind::kMatmul);
+      if (op.bias) out.product("bias add", {r.b, r.s, r.k, width}, TermKind::kPointwise);
+      return;
+    case OpKind::kNorm: {
+      out.set_source(op.norm == NormKind::kRMSNorm
+                         ? "RMSNorm: square, sum, scale, ·γ = 4 FLOPs per element"
+                         : "LayerNorm: mean, center, square, sum, scale, ·γ (, +β) = 6 (7) FLOPs "
+                           "per element");
+      const Input per{nullptr, u(norm_flops(op))};
+      const Input heads = op.role == Role::kQNorm   ? Input{"a", u(op.per_token)}
+                          : op.role == Role::kKNorm ? Input{"kv", u(op.per_token)}
+                                                    : Input{nullptr, u(op.per_token)};
+      out.product("normalize", {per, r.b, r.s, heads, width}, TermKind::kPointwise);
+      return;
+    }
+    case OpKind::kRotary: {  // q heads and k heads, rotated part of each
+      const AttentionShape& a = op.attention;
+      out.set_source("RoPE: x·cos + rotate(x)·sin = 3 FLOPs per rotated element of q and k");
+      const Count v = mul(mul(mul(u(batch), u(seq)), u((a.heads + a.kv_heads) * a.rotary_dim)),
+                          u(kRopeFlops), "rotary FLOPs");
+      out.formula("rotate q and k", v, "3*b*s*(a+kv)*d_rot",
+                  {r.b, r.s, {"a", u(a.heads)}, {"kv", u(a.kv_heads)}, {"d_rot", u(a.rotary_dim)}},
+                  TermKind::kPointwise);
+      return;
+    }
+    case OpKind::kAttention:
+      out.set_source(op.attention.softmax
+                         ? "2·m·n·k for q·kᵀ and p·v per head; softmax 6 FLOPs per score "
+                           "(scale, max, subtract, exp, sum, divide)"
+                         : "DSA indexer: q·kᵀ per head, then ReLU, head weight and sum = 3 "
+                           "FLOPs per score");
+      attention_flops(op, batch, seq, mode, out);
+      return;
+    case OpKind::kActivation:
+      out.set_source(op.gated ? "activation FLOPs per element (GELU 5, GELU-tanh 9, SiLU 5, "
+                                "ReLU 1) + 1 for ·up"
+                              : "activation FLOPs per element: GELU 5, GELU-tanh 9, SiLU 5, ReLU 1");
+      out.product("activation", {{nullptr, u(activation_flops(op))}, r.b, r.s, r.k, width},
+                  TermKind::kPointwise);
+      return;
+    case OpKind::kResidual:
+      out.set_source("residual add: 1 FLOP per element");
+      out.product("add", {r.b, r.s, width}, TermKind::kPointwise);
+      return;
+    case OpKind::kBias:
+      out.set_source("score bias added for expert selection: 1 FLOP per element, no gradient");
+      out.product("add", {r.b, r.s, width}, TermKind::kPointwise);
+      return;
+    case OpKind::kPooler:
+      out.set_source("tanh on the first token: 1 FLOP per element");
+      out.product("tanh", {r.b, width}, TermKind::kPointwise);
+      return;
+    case OpKind::kLoss:
+      out.set_source("log-softmax and NLL: max, subtract, exp, sum, log = 5 FLOPs per logit");
+      out.product("cross-entropy", {{nullptr, u(kCrossEntropyFlops)}, r.b, r.s, width},
+                  TermKind::kPointwise);
+      return;
+    case OpKind::kEmbedding:
+      out.set_source("a lookup, and a scatter of gradients: memory traffic, no arithmetic");
+      return;
+    case OpKind::kRoute:
+      out.set_source("tokens moved to and from their experts: not counted (the combine's k·h "
+                     "multiply-adds per token are below 0.1 % of the experts' matmuls)");
+      return;
+  }
 }
 
 }  // namespace
@@ -59,50 +179,31 @@ Count attention_pairs(const AttentionShape& a, std::int64_t seq, AttentionFlops 
   return wc * (wc + 1) / 2 + (s - wc) * wc;
 }
 
+Figure forward_flop_figure(const Op& op, std::int64_t batch, std::int64_t seq,
+                           AttentionFlops mode) {
+  Figure f;
+  forward_flops(op, batch, seq, mode, f);
+  return f;
+}
+
 OpFlops op_flops(const Op& op, std::int64_t batch, std::int64_t seq, AttentionFlops mode) {
-  const Count tokens = op.first_token_only ? u(batch) : mul(u(batch), u(seq), "tokens");
-  const Count routed = mul(tokens, u(op.active_copies), "routed tokens");  // experts: k per token
-  switch (op.kind) {
-    case OpKind::kLinear: {
-      OpFlops f;
-      // [tokens × in]·[in × out]; backward: dX = dY·Wᵀ and dW = Xᵀ·dY, each the same size.
-      f.forward_matmul = mul(mul(mul(routed, 2), u(op.in)), u(op.out), "matmul FLOPs");
-      f.backward_matmul = mul(f.forward_matmul, 2, "matmul FLOPs");
-      if (op.bias) {  // bias add forward, its gradient (a sum over tokens) backward
-        f.forward_other = mul(routed, u(op.out));
-        f.backward_other = f.forward_other;
-      }
-      return f;
-    }
-    case OpKind::kEmbedding:
-      return {};  // a lookup and a scatter of gradients: memory traffic, no arithmetic counted
-    case OpKind::kNorm: {
-      const int per = op.norm == NormKind::kRMSNorm ? kRmsNormFlops
-                      : op.bias                     ? kLayerNormFlops
-                                                    : kLayerNormFlops - 1;
-      return pointwise(mul(mul(tokens, u(op.per_token)), u(op.out)), per);
-    }
-    case OpKind::kRotary: {  // q heads and k heads, rotated part of each
-      const AttentionShape& a = op.attention;
-      return pointwise(mul(tokens, u((a.heads + a.kv_heads) * a.rotary_dim)), kRopeFlops);
-    }
-    case OpKind::kAttention:
-      return attention_flops(op, batch, seq, mode);
-    case OpKind::kActivation:
-      return pointwise(mul(routed, u(op.out)), activation_flops(op));
-    case OpKind::kResidual:
-      return pointwise(mul(tokens, u(op.out)), 1);
-    case OpKind::kBias: {  // added to router scores for selection; receives no gradient
-      OpFlops f;
-      f.forward_other = mul(tokens, u(op.out));
-      return f;
-    }
-    case OpKind::kPooler:
-      return pointwise(mul(tokens, u(op.out)), 1);  // tanh
-    case OpKind::kLoss:
-      return pointwise(mul(tokens, u(op.out)), kCrossEntropyFlops);
+  Tally t;
+  forward_flops(op, batch, seq, mode, t);
+  OpFlops f;
+  f.forward_matmul = t.matmul();
+  f.forward_other = t.pointwise();
+  // Backward: dX = dY·Wᵀ and dW = Xᵀ·dY, each the size of the forward matmul.
+  f.backward_matmul = mul(f.forward_matmul, 2, "backward FLOPs");
+  switch (op.kind()) {
+    case OpKind::kLinear:  // the bias gradient: a sum over tokens, one FLOP per element
+      f.backward_other = f.forward_other;
+      break;
+    case OpKind::kBias:  // receives no gradient
+      break;
+    default:
+      f.backward_other = mul(f.forward_other, u(kBackwardPointwiseFactor), "backward FLOPs");
   }
-  return {};
+  return f;
 }
 
 FlopCounts count_flops(const Graph& graph, const Workload& w, const FlopOptions& o) {
@@ -121,10 +222,11 @@ FlopCounts count_flops(const Graph& graph, const Workload& w, const FlopOptions&
     f.backward_other = mul(f.backward_other, steps, "backward FLOPs");
     const bool in_layer = !block.layers.empty();
     const bool again = (o.recompute == Recompute::kFull && in_layer) ||
-                       (o.recompute == Recompute::kSelective && op.kind == OpKind::kAttention);
+                       (o.recompute == Recompute::kSelective && op.kind() == OpKind::kAttention);
     *recompute = again ? f.forward() : Count{0};
     return f;
   };
+  std::vector<std::optional<detail::OpRow>> rows;
   for (const Block& block : graph.blocks) {
     const Count n = u(block.repeat);
     for (const Op& op : block.ops) {
@@ -135,18 +237,18 @@ FlopCounts count_flops(const Graph& graph, const Workload& w, const FlopOptions&
       r.forward = add(r.forward, mul(f.forward(), n), "forward FLOPs");
       r.backward = add(r.backward, mul(f.backward(), n), "backward FLOPs");
       r.recompute = add(r.recompute, mul(again, n), "recompute FLOPs");
+      const Count fwd = f.forward(), bwd = f.backward();
+      const Count step = add(add(fwd, bwd), again);
+      if (step == 0) {  // lookups and token movement: no row
+        rows.emplace_back();
+      } else {
+        rows.emplace_back(detail::OpRow{{fwd, bwd, step}, ""});
+      }
     }
   }
   r.model = add(r.forward, r.backward, "model FLOPs");
   r.hardware = add(r.model, r.recompute, "hardware FLOPs");
-  r.breakdown = detail::op_tree(graph, [&](const Block& block, const Op& op) {
-    Count again = 0;
-    const OpFlops f = step_flops(block, op, &again);
-    const Count fwd = f.forward(), bwd = f.backward();
-    const Count step = add(add(fwd, bwd), again);
-    if (step == 0) return std::optional<detail::OpRow>();  // lookups: no row
-    return std::optional<detail::OpRow>(detail::OpRow{{fwd, bwd, step}, ""});
-  });
+  r.breakdown = detail::op_tree(graph, rows);
   return r;
 }
 

@@ -92,27 +92,4 @@ Gpu custom_gpu(double peak_tflops, double memory_gb) {
   return g;
 }
 
-Dtype parse_dtype(const std::string& v) {
-  for (const Dtype d : kDtypes) {
-    if (v == to_string(d)) return d;
-  }
-  throw Error("dtype " + v + ": expected fp32, tf32, bf16, fp16 or fp8");
-}
-
-const char* to_string(Dtype d) {
-  switch (d) {
-    case Dtype::kFp32:
-      return "fp32";
-    case Dtype::kTf32:
-      return "tf32";
-    case Dtype::kBf16:
-      return "bf16";
-    case Dtype::kFp16:
-      return "fp16";
-    case Dtype::kFp8:
-      return "fp8";
-  }
-  return "?";
-}
-
 }  // namespace tsize

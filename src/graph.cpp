@@ -3,220 +3,345 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace tsize {
+
+TensorList::TensorList(std::initializer_list<TensorId> ids) {
+  if (ids.size() > ids_.size()) throw std::logic_error("an op reads or writes at most 4 tensors");
+  for (const TensorId id : ids) ids_[n_++] = id;
+}
+
 namespace {
 
-Op linear(std::string group, std::string name, std::int64_t in, std::int64_t out, bool bias) {
+// Builds one block: its input tensors, then ops in forward order, each reading tensors already
+// made and making its outputs. The inputs each role reads, in order:
+//   embeddings [ids] (the first) or [ids, embeddings so far]; norms, Linears, the pooler's tanh
+//   and the router [x]; rotary [q, k] → [q, k] rotated; attention core [q, k, v] (+ the
+//   indexer's selection); indexer scores [q, k, head weights]; MLP activation [up] or
+//   [gate, up]; residual add [stream, branch]; dispatch [x, router logits]; combine [expert
+//   outputs, router logits (, shared experts' output (, its gate))]; loss [logits, labels].
+class BlockBuilder {
+ public:
+  BlockBuilder(std::string name, std::int64_t repeat, std::string layers) {
+    block_.name = std::move(name);
+    block_.repeat = repeat;
+    block_.layers = std::move(layers);
+  }
+
+  TensorId input(Rows rows, TensorDtype dtype, Dim a, Dim b = {}) {
+    return make(Tensor{rows, dtype, {a, b}, -1});
+  }
+
+  // Appends op reading `in`; returns its output (if `out` is given) or -1.
+  TensorId add(Op op, TensorList in, const Tensor* out = nullptr) {
+    op.inputs = in;
+    TensorId id = -1;
+    if (out) {
+      Tensor t = *out;
+      t.producer = static_cast<int>(block_.ops.size());
+      id = make(t);
+      op.outputs = {id};
+    }
+    block_.ops.push_back(op);
+    return id;
+  }
+
+  // Appends op writing two outputs (rotary: q and k).
+  std::pair<TensorId, TensorId> add2(Op op, TensorList in, Tensor out1, Tensor out2) {
+    op.inputs = in;
+    out1.producer = out2.producer = static_cast<int>(block_.ops.size());
+    const TensorId a = make(out1), b = make(out2);
+    op.outputs = {a, b};
+    block_.ops.push_back(op);
+    return {a, b};
+  }
+
+  Block take() { return std::move(block_); }
+
+ private:
+  TensorId make(const Tensor& t) {
+    block_.tensors.push_back(t);
+    return static_cast<TensorId>(block_.tensors.size() - 1);
+  }
+  Block block_;
+};
+
+Tensor tokens(TensorDtype dtype, Dim a, Dim b = {}) { return Tensor{Rows::kTokens, dtype, {a, b}}; }
+Tensor compute(Dim a, Dim b = {}) { return tokens(TensorDtype::kCompute, a, b); }
+
+Op make_op(Role role, Component component, std::int64_t out) {
   Op op;
-  op.group = std::move(group);
-  op.name = std::move(name);
-  op.kind = OpKind::kLinear;
-  op.in = in;
+  op.role = role;
+  op.component = component;
   op.out = out;
+  return op;
+}
+
+Op linear(Role role, Component component, std::int64_t in, std::int64_t out, bool bias) {
+  Op op = make_op(role, component, out);
+  op.in = in;
   op.bias = bias;
   return op;
 }
 
-Op weightless(std::string group, std::string name, OpKind kind, std::int64_t width) {
-  Op op;
-  op.group = std::move(group);
-  op.name = std::move(name);
-  op.kind = kind;
-  op.out = width;
-  return op;
-}
-
-Op norm(const ModelSpec& s, std::string group, std::string name, std::int64_t width) {
-  Op op = weightless(std::move(group), std::move(name), OpKind::kNorm, width);
+Op norm(const ModelSpec& s, Role role, Component component, std::int64_t width) {
+  Op op = make_op(role, component, width);
   op.norm = s.norm;
   op.bias = s.norm == NormKind::kLayerNorm && s.norm_bias;
   return op;
 }
 
-Op rms_norm(std::string group, std::string name, std::int64_t width) {
-  Op op = weightless(std::move(group), std::move(name), OpKind::kNorm, width);
+Op rms_norm(Role role, std::int64_t width) {
+  Op op = make_op(role, Component::kAttention, width);
   op.norm = NormKind::kRMSNorm;
   return op;
 }
 
-Op embedding(std::string name, std::int64_t rows, std::int64_t width) {
-  Op op = weightless("embedding", std::move(name), OpKind::kEmbedding, width);
+Op embedding(Role role, std::int64_t rows, std::int64_t width) {
+  Op op = make_op(role, Component::kEmbedding, width);
   op.in = rows;
   op.embedding = true;
   return op;
 }
 
-Op activation(const ModelSpec& s, std::string group, std::int64_t width) {
-  Op op = weightless(std::move(group), "act", OpKind::kActivation, width);
-  op.gated = s.mlp == MlpKind::kGated;
-  op.activation = s.activation;
-  return op;
-}
-
-Op attention_core(const ModelSpec& s, AttentionShape shape) {
+Op attention_core(const ModelSpec& s, Role role, Component component, AttentionShape shape) {
   shape.causal = s.structure == Structure::kDecoder;
-  Op op = weightless("attention", "core", OpKind::kAttention, shape.heads * shape.v_dim);
+  Op op = make_op(role, component, shape.heads * shape.v_dim);
   op.attention = shape;
   return op;
 }
 
-Op rotary(AttentionShape shape) {
-  Op op = weightless("attention", "rope", OpKind::kRotary, shape.heads * shape.qk_dim);
-  op.attention = shape;
-  return op;
-}
+// The layer under construction: the builder and the model's sizes as formulas name them.
+struct LayerBuilder {
+  const ModelSpec& s;
+  BlockBuilder& b;
+  Dim h{"h", s.d_model};
+
+  TensorId residual_norm(Role role, TensorId x) {
+    const Tensor out = tokens(TensorDtype::kNormOutput, h);
+    return b.add(norm(s, role, Component::kNorms, s.d_model), {x}, &out);
+  }
+  TensorId proj(Role role, Component c, TensorId x, std::int64_t in, Dim out, bool bias) {
+    const Tensor t = compute(out);
+    return b.add(linear(role, c, in, out.size, bias), {x}, &t);
+  }
+};
 
 // Multi-head attention with MHA/GQA/MQA heads: q, k, v (or fused qkv), rope, core, o.
-void append_mha(const ModelSpec& s, bool sliding, std::vector<Op>& ops) {
-  const std::int64_t h = s.d_model, dh = s.d_head;
+TensorId append_mha(LayerBuilder& l, bool sliding, TensorId x) {
+  const ModelSpec& s = l.s;
+  const std::int64_t dh = s.d_head;
   const std::int64_t q = s.n_heads * dh, kv = s.n_kv_heads * dh;
+  const auto attn = Component::kAttention;
+  TensorId tq = -1, tk = -1, tv = -1;
   if (s.fused_qkv) {
-    ops.push_back(linear("attention", "qkv_proj", h, q + 2 * kv, s.qkv_bias));
+    tq = tk = tv = l.proj(Role::kQkvProj, attn, x, s.d_model, {"qkv", q + 2 * kv}, s.qkv_bias);
   } else {
-    ops.push_back(linear("attention", "q_proj", h, q, s.qkv_bias));
-    ops.push_back(linear("attention", "k_proj", h, kv, s.qkv_bias));
-    ops.push_back(linear("attention", "v_proj", h, kv, s.qkv_bias));
+    tq = l.proj(Role::kQProj, attn, x, s.d_model, {"q", q}, s.qkv_bias);
+    tk = l.proj(Role::kKProj, attn, x, s.d_model, {"k", kv}, s.qkv_bias);
+    tv = l.proj(Role::kVProj, attn, x, s.d_model, {"v", kv}, s.qkv_bias);
   }
+  const Dim d_qk{"d_qk", dh};
   if (s.qk_norm) {  // Qwen3: RMSNorm over each head's d_head features
-    ops.push_back(rms_norm("attention", "q_norm", dh));
-    ops.back().per_token = s.n_heads;
-    ops.push_back(rms_norm("attention", "k_norm", dh));
-    ops.back().per_token = s.n_kv_heads;
+    Op qn = rms_norm(Role::kQNorm, dh);
+    qn.per_token = s.n_heads;
+    const Tensor q_out = compute({"a", s.n_heads}, d_qk);
+    tq = l.b.add(qn, {tq}, &q_out);
+    Op kn = rms_norm(Role::kKNorm, dh);
+    kn.per_token = s.n_kv_heads;
+    const Tensor k_out = compute({"kv", s.n_kv_heads}, d_qk);
+    tk = l.b.add(kn, {tk}, &k_out);
   }
   AttentionShape shape{s.n_heads, s.n_kv_heads, dh, dh, 0, true};
   if (sliding) shape.window = s.sliding_window;
   if (s.positions == PositionKind::kRotary) {
     // GPT-NeoX: rotary_ndims = int(head_size * rotary_pct)
     shape.rotary_dim = static_cast<std::int64_t>(static_cast<double>(dh) * s.rotary_fraction);
-    ops.push_back(rotary(shape));
+    Op rope = make_op(Role::kRotary, attn, s.n_heads * dh);
+    rope.attention = shape;
+    std::tie(tq, tk) = l.b.add2(rope, {tq, tk}, compute({"a", s.n_heads}, d_qk),
+                                compute({"kv", s.n_kv_heads}, d_qk));
   }
-  ops.push_back(attention_core(s, shape));
-  ops.push_back(linear("attention", "o_proj", q, h, s.o_bias));
+  const Tensor out = compute({"a", s.n_heads}, {"d_v", dh});
+  const TensorId o = l.b.add(attention_core(s, Role::kAttentionCore, attn, shape), {tq, tk, tv}, &out);
+  return l.proj(Role::kOutProj, attn, o, q, l.h, s.o_bias);
 }
 
 // DeepSeek-V2/V3 multi-head latent attention (arXiv:2405.04434 §2.1), and V3.2's indexer.
-void append_mla(const ModelSpec& s, bool sliding, std::vector<Op>& ops) {
+TensorId append_mla(LayerBuilder& l, bool sliding, TensorId x) {
+  const ModelSpec& s = l.s;
   const MlaSpec& m = *s.mla;
   const std::int64_t h = s.d_model, a = s.n_heads;
   const std::int64_t qk = m.qk_nope_head_dim + m.qk_rope_head_dim;
+  const auto attn = Component::kAttention;
+  TensorId q = -1, q_latent = -1;
   if (m.q_lora_rank > 0) {
-    ops.push_back(linear("attention", "q_a_proj", h, m.q_lora_rank, s.qkv_bias));
-    ops.push_back(rms_norm("attention", "q_a_norm", m.q_lora_rank));
-    ops.push_back(linear("attention", "q_b_proj", m.q_lora_rank, a * qk, false));
+    const TensorId q_a = l.proj(Role::kQDownProj, attn, x, h, {"q_rank", m.q_lora_rank}, s.qkv_bias);
+    const Tensor latent = compute({"q_rank", m.q_lora_rank});
+    q_latent = l.b.add(rms_norm(Role::kQLatentNorm, m.q_lora_rank), {q_a}, &latent);
+    q = l.proj(Role::kQUpProj, attn, q_latent, m.q_lora_rank, {"q", a * qk}, false);
   } else {
-    ops.push_back(linear("attention", "q_proj", h, a * qk, false));
+    q = l.proj(Role::kQProj, attn, x, h, {"q", a * qk}, false);
   }
-  ops.push_back(
-      linear("attention", "kv_a_proj", h, m.kv_lora_rank + m.qk_rope_head_dim, s.qkv_bias));
-  ops.push_back(rms_norm("attention", "kv_a_norm", m.kv_lora_rank));
-  ops.push_back(linear("attention", "kv_b_proj", m.kv_lora_rank,
-                       a * (m.qk_nope_head_dim + m.v_head_dim), false));
+  const TensorId kv_a =
+      l.proj(Role::kKvDownProj, attn, x, h, {"kv_a", m.kv_lora_rank + m.qk_rope_head_dim},
+             s.qkv_bias);
+  const Tensor kv_latent = compute({"kv_rank", m.kv_lora_rank});
+  const TensorId kv_normed =
+      l.b.add(rms_norm(Role::kKvLatentNorm, m.kv_lora_rank), {kv_a}, &kv_latent);
+  const TensorId kv =
+      l.proj(Role::kKvUpProj, attn, kv_normed, m.kv_lora_rank,
+             {"kv_b", a * (m.qk_nope_head_dim + m.v_head_dim)}, false);
+  TensorId selection = -1;
   if (s.indexer) {
     // DeepSeek-V3.2-Exp inference/model.py, class Indexer: wq_b, wk, k_norm (LayerNorm),
     // weights_proj; none of its Linears has a bias.
     const IndexerSpec& ix = *s.indexer;
-    ops.push_back(linear("indexer", "wq_b", m.q_lora_rank, ix.n_heads * ix.head_dim, false));
-    ops.push_back(linear("indexer", "wk", h, ix.head_dim, false));
-    Op k_norm = weightless("indexer", "k_norm", OpKind::kNorm, ix.head_dim);
+    const auto idx = Component::kIndexer;
+    const TensorId iq = l.proj(Role::kIndexerQProj, idx, q_latent, m.q_lora_rank,
+                               {"index_q", ix.n_heads * ix.head_dim}, false);
+    const TensorId ik_raw = l.proj(Role::kIndexerKProj, idx, x, h, {"index_k", ix.head_dim}, false);
+    Op k_norm = make_op(Role::kIndexerKNorm, idx, ix.head_dim);
     k_norm.bias = true;
-    ops.push_back(k_norm);
-    ops.push_back(linear("indexer", "weights_proj", h, ix.n_heads, false));
-    // Index scores: every causal (query, key) pair, ReLU(q·k) weighted and summed over heads.
+    const Tensor ik_out = compute({"index_k", ix.head_dim});
+    const TensorId ik = l.b.add(k_norm, {ik_raw}, &ik_out);
+    const TensorId iw =
+        l.proj(Role::kIndexerWeights, idx, x, h, {"index_heads", ix.n_heads}, false);
+    // Index scores: every causal (query, key) pair, ReLU(q·k) weighted and summed over heads;
+    // the top-k keys of each query are what the attention core reads.
     AttentionShape scores{ix.n_heads, 1, ix.head_dim, 0, 0, true};
     scores.softmax = false;
-    Op op = attention_core(s, scores);
-    op.group = "indexer";
-    op.name = "scores";
-    ops.push_back(op);
+    const Tensor top = tokens(TensorDtype::kIndex, {"top_k", ix.top_k});
+    selection = l.b.add(attention_core(s, Role::kIndexerScores, idx, scores), {iq, ik, iw}, &top);
   }
   AttentionShape shape{a, a, qk, m.v_head_dim, m.qk_rope_head_dim, true};
   if (sliding) shape.window = s.sliding_window;
   if (s.indexer) shape.top_k = s.indexer->top_k;  // DSA: each query attends to top-k keys
-  AttentionShape rope = shape;
-  rope.kv_heads = 1;  // the RoPE part of the key is one head, shared by all query heads
-  ops.push_back(rotary(rope));
-  ops.push_back(attention_core(s, shape));
-  ops.push_back(linear("attention", "o_proj", a * m.v_head_dim, h, s.o_bias));
+  AttentionShape rope_shape = shape;
+  rope_shape.kv_heads = 1;  // the RoPE part of the key is one head, shared by all query heads
+  Op rope = make_op(Role::kRotary, attn, a * qk);
+  rope.attention = rope_shape;
+  // The rotated q and k are reassembled from their nope and RoPE parts: new tensors, the key
+  // expanded to every head.
+  const Dim heads{"a", a}, d_qk{"d_qk", qk};
+  const auto [rq, rk] = l.b.add2(rope, {q, kv_a}, compute(heads, d_qk), compute(heads, d_qk));
+  const Tensor out = compute(heads, {"d_v", m.v_head_dim});
+  const Op core = attention_core(s, Role::kAttentionCore, attn, shape);
+  const TensorId o = selection >= 0 ? l.b.add(core, {rq, rk, kv, selection}, &out)
+                                    : l.b.add(core, {rq, rk, kv}, &out);
+  return l.proj(Role::kOutProj, attn, o, a * m.v_head_dim, l.h, s.o_bias);
 }
 
-// A dense MLP of hidden size ff: up/act/down, or gate·up/act/down (fused in Phi-3).
-void append_mlp(const ModelSpec& s, const std::string& group, std::int64_t ff, bool bias,
-                std::vector<Op>& ops) {
-  const std::int64_t h = s.d_model;
-  if (s.mlp == MlpKind::kGated) {
-    if (s.fused_gate_up) {
-      ops.push_back(linear(group, "gate_up_proj", h, 2 * ff, bias));
-    } else {
-      ops.push_back(linear(group, "gate_proj", h, ff, bias));
-      ops.push_back(linear(group, "up_proj", h, ff, bias));
-    }
+// A dense MLP of hidden size ff reading x: up/act/down, or gate·up/act/down (fused in Phi-3).
+TensorId append_mlp(LayerBuilder& l, Component c, std::int64_t ff, bool bias, TensorId x,
+                    Rows rows = Rows::kTokens, std::int64_t copies = 1, std::int64_t active = 1) {
+  const ModelSpec& s = l.s;
+  auto expert = [&](Op op) {
+    op.copies = copies;
+    op.active_copies = active;
+    return op;
+  };
+  auto out = [&](Dim d) { return Tensor{rows, TensorDtype::kCompute, {d, {}}}; };
+  const Dim d_ff{"d_ff", ff};
+  TensorList act_in;
+  if (s.mlp == MlpKind::kGated && s.fused_gate_up) {
+    const Tensor t = out({"gate_up", 2 * ff});
+    const TensorId gu = l.b.add(expert(linear(Role::kMlpGateUp, c, s.d_model, 2 * ff, bias)), {x}, &t);
+    act_in = {gu, gu};  // chunk views of one output
+  } else if (s.mlp == MlpKind::kGated) {
+    const Tensor t = out(d_ff);
+    const TensorId g = l.b.add(expert(linear(Role::kMlpGate, c, s.d_model, ff, bias)), {x}, &t);
+    const TensorId u = l.b.add(expert(linear(Role::kMlpUp, c, s.d_model, ff, bias)), {x}, &t);
+    act_in = {g, u};
   } else {
-    ops.push_back(linear(group, "up_proj", h, ff, bias));
+    const Tensor t = out(d_ff);
+    act_in = {l.b.add(expert(linear(Role::kMlpUp, c, s.d_model, ff, bias)), {x}, &t)};
   }
-  ops.push_back(activation(s, group, ff));
-  ops.push_back(linear(group, "down_proj", ff, h, bias));
+  Op act = make_op(Role::kMlpAct, c, ff);
+  act.gated = s.mlp == MlpKind::kGated;
+  act.activation = s.activation;
+  const Tensor t = out(d_ff);
+  const TensorId hidden = l.b.add(expert(act), act_in, &t);
+  const Tensor down = out(l.h);
+  return l.b.add(expert(linear(Role::kMlpDown, c, ff, s.d_model, bias)), {hidden}, &down);
 }
 
-// Router, routed experts (E copies, k active per token), shared experts.
-void append_moe(const ModelSpec& s, std::vector<Op>& ops) {
+// Router, dispatch, routed experts (E copies, k active per token), shared experts, combine.
+TensorId append_moe(LayerBuilder& l, TensorId x) {
+  const ModelSpec& s = l.s;
   const MoeSpec& m = *s.moe;
-  ops.push_back(linear("router", "gate", s.d_model, m.n_routed_experts, m.router_bias));
+  const Tensor logits = compute({"experts", m.n_routed_experts});
+  const TensorId scores = l.b.add(
+      linear(Role::kRouter, Component::kRouter, s.d_model, m.n_routed_experts, m.router_bias),
+      {x}, &logits);
   if (m.router_score_correction) {
-    Op bias = weightless("router", "score_bias", OpKind::kBias, m.n_routed_experts);
+    Op bias = make_op(Role::kRouterBias, Component::kRouter, m.n_routed_experts);
     bias.trainable = false;  // DeepSeek-V3 §2.1.2: adjusted by the balancing rule, not by SGD
-    ops.push_back(bias);
+    l.b.add(bias, {scores});
   }
-  std::vector<Op> expert;
-  append_mlp(s, "experts", m.d_ff_expert, s.mlp_bias, expert);
-  for (Op& op : expert) {
-    op.copies = m.n_routed_experts;
-    op.active_copies = m.experts_per_token;
-    ops.push_back(op);
-  }
+  const Tensor gathered{Rows::kRoutedTokens, TensorDtype::kCompute, {l.h, {}}};
+  const TensorId routed =
+      l.b.add(make_op(Role::kExpertDispatch, Component::kExperts, s.d_model), {x, scores}, &gathered);
+  const TensorId experts = append_mlp(l, Component::kExperts, m.d_ff_expert, s.mlp_bias, routed,
+                                      Rows::kRoutedTokens, m.n_routed_experts, m.experts_per_token);
+  TensorList combine_in = {experts, scores};
   if (m.n_shared_experts > 0) {
-    append_mlp(s, "shared_experts", m.d_ff_shared, s.mlp_bias, ops);
+    const TensorId shared = append_mlp(l, Component::kSharedExperts, m.d_ff_shared, s.mlp_bias, x);
+    combine_in = {experts, scores, shared};
     if (m.shared_expert_gate) {
-      ops.push_back(linear("shared_experts", "gate", s.d_model, 1, false));
+      const Tensor g = compute({nullptr, 1});
+      const TensorId gate = l.b.add(
+          linear(Role::kSharedExpertGate, Component::kSharedExperts, s.d_model, 1, false), {x}, &g);
+      combine_in = {experts, scores, shared, gate};
     }
   }
+  const Tensor out = compute(l.h);
+  return l.b.add(make_op(Role::kExpertCombine, Component::kExperts, s.d_model), combine_in, &out);
 }
 
-std::vector<Op> layer_ops(const ModelSpec& s, bool moe, bool sliding) {
-  std::vector<Op> ops;
-  const std::int64_t h = s.d_model;
+Block layer_block(const ModelSpec& s, bool moe, bool sliding, std::string name,
+                  std::int64_t repeat, std::string layers) {
+  BlockBuilder b(std::move(name), repeat, std::move(layers));
+  LayerBuilder l{s, b};
   const bool post_norm = s.structure == Structure::kEncoder;  // BERT: norm after the residual
   const bool sandwich = s.norms_per_layer == 4;               // Gemma-2: pre and post norms
-  auto attention = [&] { s.mla ? append_mla(s, sliding, ops) : append_mha(s, sliding, ops); };
-  auto mlp = [&] { moe ? append_moe(s, ops) : append_mlp(s, "mlp", s.d_ff, s.mlp_bias, ops); };
-  auto residual = [&](std::string name) {
-    ops.push_back(weightless("residual", std::move(name), OpKind::kResidual, h));
+  // A post-norm layer's input is the previous layer's norm output; the bytes are the same.
+  const TensorId x = b.input(Rows::kTokens, TensorDtype::kResidual, l.h);
+  auto attention = [&](TensorId in) {
+    return s.mla ? append_mla(l, sliding, in) : append_mha(l, sliding, in);
+  };
+  auto mlp = [&](TensorId in) {
+    return moe ? append_moe(l, in) : append_mlp(l, Component::kMlp, s.d_ff, s.mlp_bias, in);
+  };
+  auto add = [&](Role role, TensorId stream, TensorId branch) {
+    const Tensor t = tokens(TensorDtype::kResidual, l.h);
+    return b.add(make_op(role, Component::kResidual, s.d_model), {stream, branch}, &t);
   };
   if (post_norm) {
-    attention();
-    residual("attn_add");
-    ops.push_back(norm(s, "norms", "attn_norm", h));
-    mlp();
-    residual("mlp_add");
-    ops.push_back(norm(s, "norms", "mlp_norm", h));
+    const TensorId r1 = add(Role::kAttentionAdd, x, attention(x));
+    const TensorId n1 = l.residual_norm(Role::kAttentionNorm, r1);
+    const TensorId r2 = add(Role::kMlpAdd, n1, mlp(n1));
+    l.residual_norm(Role::kMlpNorm, r2);
   } else if (s.parallel_residual) {  // GPT-NeoX: x + attn(ln1(x)) + mlp(ln2(x))
-    ops.push_back(norm(s, "norms", "attn_norm", h));
-    attention();
-    ops.push_back(norm(s, "norms", "mlp_norm", h));
-    mlp();
-    residual("attn_add");
-    residual("mlp_add");
+    const TensorId attn = attention(l.residual_norm(Role::kAttentionNorm, x));
+    const TensorId ffn = mlp(l.residual_norm(Role::kMlpNorm, x));
+    add(Role::kMlpAdd, add(Role::kAttentionAdd, x, attn), ffn);
   } else {
-    ops.push_back(norm(s, "norms", "attn_norm", h));
-    attention();
-    if (sandwich) ops.push_back(norm(s, "norms", "post_attn_norm", h));
-    residual("attn_add");
-    ops.push_back(norm(s, "norms", "mlp_norm", h));
-    mlp();
-    if (sandwich) ops.push_back(norm(s, "norms", "post_mlp_norm", h));
-    residual("mlp_add");
+    TensorId attn = attention(l.residual_norm(Role::kAttentionNorm, x));
+    if (sandwich) {
+      const Tensor t = tokens(TensorDtype::kNormOutput, l.h);
+      attn = b.add(norm(s, Role::kPostAttentionNorm, Component::kNorms, s.d_model), {attn}, &t);
+    }
+    const TensorId r1 = add(Role::kAttentionAdd, x, attn);
+    TensorId ffn = mlp(l.residual_norm(Role::kMlpNorm, r1));
+    if (sandwich) {
+      const Tensor t = tokens(TensorDtype::kNormOutput, l.h);
+      ffn = b.add(norm(s, Role::kPostMlpNorm, Component::kNorms, s.d_model), {ffn}, &t);
+    }
+    add(Role::kMlpAdd, r1, ffn);
   }
-  return ops;
+  return b.take();
 }
 
 // "0-2", "3-60", "1,3,5": the layers in a block, as ranges.
@@ -241,15 +366,26 @@ std::string layer_ranges(const std::vector<std::int64_t>& layers) {
   return fmt::format("{}", fmt::join(parts, ","));
 }
 
+// Token ids (and positions, token types) in, the embedding sum out; BERT normalizes it.
 Block embedding_block(const ModelSpec& s) {
-  Block b{"embedding", 1, "", {}};
-  b.ops.push_back(embedding("token", s.vocab, s.d_model));
+  BlockBuilder b("embedding", 1, "");
+  const Dim h{"h", s.d_model};
+  const Tensor sum = tokens(TensorDtype::kResidual, h);
+  const TensorId ids = b.input(Rows::kTokens, TensorDtype::kIndex, {});
+  TensorId x = b.add(embedding(Role::kTokenEmbedding, s.vocab, s.d_model), {ids}, &sum);
   if (s.positions == PositionKind::kLearned) {
-    b.ops.push_back(embedding("position", s.max_positions, s.d_model));
+    const TensorId pos = b.input(Rows::kPositions, TensorDtype::kIndex, {});
+    x = b.add(embedding(Role::kPositionEmbedding, s.max_positions, s.d_model), {pos, x}, &sum);
   }
-  if (s.type_vocab > 0) b.ops.push_back(embedding("token_type", s.type_vocab, s.d_model));
-  if (s.embedding_norm) b.ops.push_back(norm(s, "embedding", "norm", s.d_model));
-  return b;
+  if (s.type_vocab > 0) {
+    const TensorId types = b.input(Rows::kTokens, TensorDtype::kIndex, {});
+    x = b.add(embedding(Role::kTokenTypeEmbedding, s.type_vocab, s.d_model), {types, x}, &sum);
+  }
+  if (s.embedding_norm) {
+    const Tensor out = tokens(TensorDtype::kNormOutput, h);
+    b.add(norm(s, Role::kEmbeddingNorm, Component::kEmbedding, s.d_model), {x}, &out);
+  }
+  return b.take();
 }
 
 // Layers are grouped by kind (MoE or dense MLP, sliding or global attention), not by
@@ -271,13 +407,54 @@ void append_layer_blocks(const ModelSpec& s, std::vector<Block>& blocks) {
       std::string name = "layers";
       if (mixed_attention) name = std::string(sliding ? "sliding " : "global ").append(name);
       if (mixed_mlp) name = std::string(moe ? "moe " : "dense ").append(name);
-      stack.emplace_back(layers.front(), Block{name, static_cast<std::int64_t>(layers.size()),
-                                               layer_ranges(layers), layer_ops(s, moe, sliding)});
+      stack.emplace_back(layers.front(),
+                         layer_block(s, moe, sliding, name, static_cast<std::int64_t>(layers.size()),
+                                     layer_ranges(layers)));
     }
   }
   std::sort(stack.begin(), stack.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   for (auto& [first, block] : stack) blocks.push_back(std::move(block));
+}
+
+Block final_norm_block(const ModelSpec& s) {
+  BlockBuilder b("final norm", 1, "");
+  const Dim h{"h", s.d_model};
+  const TensorId x = b.input(Rows::kTokens, TensorDtype::kResidual, h);
+  const Tensor out = tokens(TensorDtype::kNormOutput, h);
+  b.add(norm(s, Role::kFinalNorm, Component::kFinalNorm, s.d_model), {x}, &out);
+  return b.take();
+}
+
+// BertPooler reads hidden_states[:, 0]: a dense layer and tanh on the first token.
+Block pooler_block(const ModelSpec& s) {
+  BlockBuilder b("pooler", 1, "");
+  const Dim h{"h", s.d_model};
+  const TensorId x = b.input(Rows::kTokens, TensorDtype::kNormOutput, h);
+  const Tensor first{Rows::kFirstTokens, TensorDtype::kCompute, {h, {}}};
+  Op dense = linear(Role::kPoolerDense, Component::kPooler, s.d_model, s.d_model, true);
+  dense.first_token_only = true;
+  const TensorId y = b.add(dense, {x}, &first);
+  Op tanh = make_op(Role::kPoolerAct, Component::kPooler, s.d_model);
+  tanh.first_token_only = true;
+  b.add(tanh, {y}, &first);
+  return b.take();
+}
+
+Block lm_head_block(const ModelSpec& s) {
+  BlockBuilder b("lm_head", 1, "");
+  const Dim h{"h", s.d_model};
+  const TensorId x = b.input(Rows::kTokens, s.final_norm ? TensorDtype::kNormOutput
+                                                         : TensorDtype::kResidual,
+                             h);
+  const TensorId labels = b.input(Rows::kTokens, TensorDtype::kIndex, {});
+  Op head = linear(Role::kLmHead, Component::kLmHead, s.d_model, s.vocab, false);
+  head.tied = s.tied_embeddings;
+  head.embedding = true;  // Kaplan et al. 2020 §2.1: N excludes embedding and unembedding
+  const Tensor logits = compute({"vocab", s.vocab});
+  const TensorId y = b.add(head, {x}, &logits);
+  b.add(make_op(Role::kLoss, Component::kLoss, s.vocab), {y, labels});
+  return b.take();
 }
 
 }  // namespace
@@ -287,27 +464,10 @@ Graph build_graph(const ModelSpec& spec) {
   Graph g{spec, {}};
   g.blocks.push_back(embedding_block(spec));
   append_layer_blocks(spec, g.blocks);
-  if (spec.final_norm) {
-    Block b{"final norm", 1, "", {}};
-    b.ops.push_back(norm(spec, "final norm", "norm", spec.d_model));
-    g.blocks.push_back(b);
-  }
-  if (spec.pooler) {
-    Block b{"pooler", 1, "", {}};
-    b.ops.push_back(linear("pooler", "dense", spec.d_model, spec.d_model, true));
-    b.ops.push_back(weightless("pooler", "tanh", OpKind::kPooler, spec.d_model));
-    for (Op& op : b.ops) op.first_token_only = true;  // BertPooler reads hidden_states[:, 0]
-    g.blocks.push_back(b);
-  }
-  if (spec.structure == Structure::kDecoder) {
-    Block b{"lm_head", 1, "", {}};
-    Op head = linear("lm_head", "lm_head", spec.d_model, spec.vocab, false);
-    head.tied = spec.tied_embeddings;
-    head.embedding = true;  // Kaplan et al. 2020 §2.1: N excludes embedding and unembedding
-    b.ops.push_back(head);
-    b.ops.push_back(weightless("loss", "cross_entropy", OpKind::kLoss, spec.vocab));
-    g.blocks.push_back(b);
-  }
+  if (spec.final_norm) g.blocks.push_back(final_norm_block(spec));
+  if (spec.pooler) g.blocks.push_back(pooler_block(spec));
+  if (spec.structure == Structure::kDecoder) g.blocks.push_back(lm_head_block(spec));
+  check_dataflow(g);
   // Every weight count is computed once here, so overflow is reported before any fold runs.
   for (const Block& b : g.blocks) {
     for (const Op& op : b.ops) mul(mul(params_per_copy(op), op.copies), b.repeat, "parameters");
@@ -315,22 +475,33 @@ Graph build_graph(const ModelSpec& spec) {
   return g;
 }
 
-Count params_per_copy(const Op& op) {
-  if (op.tied) return 0;
-  const std::string what = "parameters of " + op.group + "/" + op.name;
-  const Count out = static_cast<std::uint64_t>(op.out);
-  switch (op.kind) {
-    case OpKind::kEmbedding:
-      return mul(static_cast<std::uint64_t>(op.in), out, what);
-    case OpKind::kLinear:
-      return add(mul(static_cast<std::uint64_t>(op.in), out, what), op.bias ? out : 0, what);
-    case OpKind::kNorm:  // gamma, and beta for LayerNorm with bias
-      return op.bias ? mul(out, 2, what) : out;
-    case OpKind::kBias:
-      return out;
-    default:
-      return 0;
+void check_dataflow(const Graph& graph) {
+  for (const Block& b : graph.blocks) {
+    for (std::size_t i = 0; i < b.ops.size(); ++i) {
+      const Op& op = b.ops[i];
+      for (const TensorId id : op.inputs) {
+        const bool known = id >= 0 && static_cast<std::size_t>(id) < b.tensors.size();
+        const int producer = known ? b.tensors[static_cast<std::size_t>(id)].producer : 0;
+        if (!known || producer >= static_cast<int>(i)) {
+          throw std::logic_error(fmt::format("{} reads tensor {} that no earlier op produced",
+                                             op_path(b, op), id));
+        }
+      }
+      for (const TensorId id : op.outputs) {
+        if (id < 0 || static_cast<std::size_t>(id) >= b.tensors.size() ||
+            b.tensors[static_cast<std::size_t>(id)].producer != static_cast<int>(i)) {
+          throw std::logic_error(
+              fmt::format("{} writes tensor {} that is not its own", op_path(b, op), id));
+        }
+      }
+    }
   }
+}
+
+std::string op_path(const Block& b, const Op& op) {
+  std::string path = b.name + "/";
+  if (op.group() != b.name) path.append(op.group()).append("/");
+  return path.append(op.name());
 }
 
 }  // namespace tsize

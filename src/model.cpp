@@ -131,34 +131,6 @@ bool is_sliding_layer(const ModelSpec& s, std::int64_t layer) {
   return s.sliding_window > 0 && layer % s.sliding_window_period == 0;
 }
 
-const char* to_string(NormKind v) { return v == NormKind::kRMSNorm ? "RMSNorm" : "LayerNorm"; }
-
-const char* to_string(PositionKind v) {
-  switch (v) {
-    case PositionKind::kLearned:
-      return "learned positions";
-    case PositionKind::kRotary:
-      return "RoPE";
-    case PositionKind::kNone:
-      return "no positions";
-  }
-  return "?";
-}
-
-const char* to_string(Activation v) {
-  switch (v) {
-    case Activation::kGelu:
-      return "GELU";
-    case Activation::kGeluTanh:
-      return "GELU-tanh";
-    case Activation::kRelu:
-      return "ReLU";
-    case Activation::kSilu:
-      return "SiLU";
-  }
-  return "?";
-}
-
 namespace {
 
 std::string attention_words(const ModelSpec& s) {
@@ -175,7 +147,7 @@ std::string attention_words(const ModelSpec& s) {
 }
 
 std::string mlp_words(const ModelSpec& s) {
-  std::string act = s.mlp == MlpKind::kPlain            ? to_string(s.activation)
+  std::string_view act = s.mlp == MlpKind::kPlain            ? label_of(s.activation)
                     : s.activation == Activation::kSilu ? "SwiGLU"
                                                         : "GeGLU";
   if (!s.moe) return fmt::format("d_ff {} {}", s.d_ff, act);
@@ -190,11 +162,11 @@ std::string mlp_words(const ModelSpec& s) {
 
 std::string describe(const ModelSpec& s) {
   std::string out = fmt::format("{} layers, d_model {}, {}, {}, {}", s.n_layers, s.d_model,
-                                attention_words(s), mlp_words(s), to_string(s.norm));
+                                attention_words(s), mlp_words(s), label_of(s.norm));
   if (s.positions == PositionKind::kRotary && s.rotary_fraction < 1.0) {
     out += fmt::format(", RoPE on {:g}% of d_head", s.rotary_fraction * 100);
   } else {
-    out += fmt::format(", {}", to_string(s.positions));
+    out += fmt::format(", {}", label_of(s.positions));
   }
   if (s.sliding_window > 0) {
     out += s.sliding_window_period == 1 ? fmt::format(", sliding window {}", s.sliding_window)

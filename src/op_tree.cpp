@@ -1,14 +1,16 @@
 #include "op_tree.hpp"
 
+#include <stdexcept>
+
 namespace tsize::detail {
 namespace {
 
 // The child of `parent` named `name`, created at the end if absent (keeps forward order).
-Breakdown& child_named(Breakdown& parent, const std::string& name) {
+Breakdown& child_named(Breakdown& parent, std::string_view name) {
   for (Breakdown& c : parent.children) {
     if (c.name == name) return c;
   }
-  parent.children.push_back(Breakdown{name, {}, 1, "", {}});
+  parent.children.push_back(Breakdown{std::string(name), {}, 1, "", {}});
   return parent.children.back();
 }
 
@@ -19,27 +21,30 @@ std::vector<Count> times(std::vector<Count> values, std::int64_t n) {
 
 }  // namespace
 
-Breakdown op_tree(const Graph& graph, const OpRowFn& row) {
+Breakdown op_tree(const Graph& graph, const OpRows& rows) {
   Breakdown root{graph.spec.name.empty() ? "model" : graph.spec.name, {}, 1, "", {}};
+  std::size_t next = 0;
   for (const Block& block : graph.blocks) {
     Breakdown node{block.name, {}, block.repeat, "", {}};
     if (!block.layers.empty()) node.note = "layers " + block.layers;
-    std::vector<std::pair<const Op*, OpRow>> rows;
+    std::vector<std::pair<const Op*, const OpRow*>> kept;
     for (const Op& op : block.ops) {
-      if (auto r = row(block, op)) rows.emplace_back(&op, std::move(*r));
+      if (next >= rows.size()) throw std::logic_error("op_tree: fewer rows than ops");
+      if (const auto& r = rows[next++]) kept.emplace_back(&op, &*r);
     }
-    if (rows.empty()) continue;
-    if (rows.size() == 1) {  // one row is enough: "final norm", "lm_head"
-      node.values = times(rows[0].second.values, block.repeat);
-      if (node.note.empty()) node.note = rows[0].second.note;
+    if (kept.empty()) continue;
+    if (kept.size() == 1) {  // one row is enough: "final norm", "lm_head"
+      node.values = times(kept[0].second->values, block.repeat);
+      if (node.note.empty()) node.note = kept[0].second->note;
       root.children.push_back(std::move(node));
       continue;
     }
     bool single_group = true;
-    for (const auto& [op, r] : rows) single_group &= op->group == rows.front().first->group;
-    for (auto& [op, r] : rows) {
-      Breakdown& parent = single_group ? node : child_named(node, op->group);
-      parent.children.push_back(Breakdown{op->name, times(r.values, block.repeat), 1, r.note, {}});
+    for (const auto& [op, r] : kept) single_group &= op->component == kept.front().first->component;
+    for (const auto& [op, r] : kept) {
+      Breakdown& parent = single_group ? node : child_named(node, op->group());
+      parent.children.push_back(
+          Breakdown{std::string(op->name()), times(r->values, block.repeat), 1, r->note, {}});
     }
     // A component with a single op is one row, named after the component ("loss").
     for (Breakdown& c : node.children) {

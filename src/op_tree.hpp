@@ -1,8 +1,7 @@
 // Internal: the Breakdown tree of a Graph — blocks → components → ops — shared by every fold
-// (parameters, FLOPs, ...) so their trees have the same shape and names.
+// (parameters, FLOPs, saved bytes) so their trees have the same shape and names.
 #pragma once
 
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,12 +16,13 @@ struct OpRow {
   std::string note;
 };
 
-// The row of an op, or nullopt to leave it out of the tree.
-using OpRowFn = std::function<std::optional<OpRow>(const Block&, const Op&)>;
+// One entry per op of the graph, blocks in order and ops in order within each: the op's row, or
+// nullopt to leave it out of the tree.
+using OpRows = std::vector<std::optional<OpRow>>;
 
 // Root named after the model; a child per block (repeat and "layers 0-2" note kept); inside a
 // block, a node per component when there are several, then the ops. A block with one row is
-// that row.
-Breakdown op_tree(const Graph& graph, const OpRowFn& row);
+// that row. REQUIRES: rows has one entry per op.
+Breakdown op_tree(const Graph& graph, const OpRows& rows);
 
 }  // namespace tsize::detail

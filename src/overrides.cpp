@@ -109,27 +109,6 @@ ModelSpec spec_from_flags(const ModelOverrides& o) {
   return apply_overrides(s, with_heads);
 }
 
-MlpChoice parse_mlp(const std::string& v) {
-  if (v == "gelu") return MlpChoice::kGelu;
-  if (v == "relu") return MlpChoice::kRelu;
-  if (v == "swiglu") return MlpChoice::kSwiglu;
-  if (v == "geglu") return MlpChoice::kGeglu;
-  throw Error("--mlp " + v + ": expected gelu, relu, swiglu or geglu");
-}
-
-NormKind parse_norm(const std::string& v) {
-  if (v == "layernorm") return NormKind::kLayerNorm;
-  if (v == "rmsnorm") return NormKind::kRMSNorm;
-  throw Error("--norm " + v + ": expected layernorm or rmsnorm");
-}
-
-PositionKind parse_positions(const std::string& v) {
-  if (v == "learned") return PositionKind::kLearned;
-  if (v == "rope") return PositionKind::kRotary;
-  if (v == "none") return PositionKind::kNone;
-  throw Error("--pos " + v + ": expected learned, rope or none");
-}
-
 bool parse_bool(const std::string& flag, const std::string& v) {
   if (v == "true") return true;
   if (v == "false") return false;

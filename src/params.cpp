@@ -7,6 +7,47 @@
 namespace tsize {
 namespace {
 
+Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
+
+// The weights of op, `copies` of it (a literal 1 for one copy, or {"E", experts}).
+template <class Sink>
+void param_terms(const Op& op, Input copies, Sink& out) {
+  const Input width{"out", u(op.out)};
+  if (op.tied) {
+    out.set_source("tied to the token embedding: its weights are counted there");
+    return;
+  }
+  switch (op.kind()) {
+    case OpKind::kEmbedding:
+      out.set_source("nn.Embedding: one row of `out` values per entry");
+      out.product("table", {copies, {"in", u(op.in)}, width});
+      return;
+    case OpKind::kLinear:
+      out.set_source(op.bias ? "nn.Linear: weight in × out and bias out"
+                             : "nn.Linear without bias: weight in × out");
+      out.product("weight", {copies, {"in", u(op.in)}, width});
+      if (op.bias) out.product("bias", {copies, width});
+      return;
+    case OpKind::kNorm:
+      out.set_source(op.bias ? "LayerNorm: γ and β over `out` features"
+                             : (op.norm == NormKind::kRMSNorm ? "RMSNorm: γ over `out` features"
+                                                              : "LayerNorm without bias: γ"));
+      out.product(op.bias ? "γ and β" : "γ", {copies, {nullptr, op.bias ? 2u : 1u}, width});
+      return;
+    case OpKind::kBias:
+      out.set_source("DeepSeek-V3 §2.1.2: a score bias per expert, updated without gradients");
+      out.product("bias", {copies, width});
+      return;
+    default:
+      out.set_source("no weights");
+      return;
+  }
+}
+
+Input copies_of(const Op& op) {
+  return op.copies > 1 ? Input{"E", u(op.copies)} : Input{nullptr, 1};
+}
+
 std::string op_note(const Op& op) {
   if (op.tied) return "tied to embedding/token";
   if (op.copies > 1) return fmt::format("× {}, {} active per token", op.copies, op.active_copies);
@@ -14,19 +55,35 @@ std::string op_note(const Op& op) {
   return "";
 }
 
-Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
-
 }  // namespace
+
+Count params_per_copy(const Op& op) {
+  Tally t;
+  param_terms(op, {nullptr, 1}, t);
+  return t.total();
+}
+
+Figure param_figure(const Op& op) {
+  Figure f;
+  param_terms(op, copies_of(op), f);
+  return f;
+}
 
 ParamCounts count_params(const Graph& graph) {
   ParamCounts r = count_param_totals(graph);
   // Weightless ops have no row in a parameter table; a tied head keeps one, at 0.
-  r.breakdown =
-      detail::op_tree(graph, [](const Block&, const Op& op) -> std::optional<detail::OpRow> {
-        const Count n = mul(params_per_copy(op), u(op.copies));
-        if (n == 0 && !op.tied) return std::nullopt;
-        return detail::OpRow{{n}, op_note(op)};
-      });
+  detail::OpRows rows;
+  for (const Block& block : graph.blocks) {
+    for (const Op& op : block.ops) {
+      const Count n = mul(params_per_copy(op), u(op.copies));
+      if (n == 0 && !op.tied) {
+        rows.emplace_back();
+      } else {
+        rows.emplace_back(detail::OpRow{{n}, op_note(op)});
+      }
+    }
+  }
+  r.breakdown = detail::op_tree(graph, rows);
   return r;
 }
 

@@ -17,27 +17,13 @@ std::string render(const Report& report, const RenderOptions& o) {
     case Format::kTable:
       return render_table(report, o);
     case Format::kJson:
-      return render_json(report, o.nest_sections);
+      return render_json(report, o.nest_sections || report.nested);
     case Format::kCsv:
       return render_csv(report);
     case Format::kMarkdown:
       return render_markdown(report, o.units);
   }
   return {};
-}
-
-Format parse_format(const std::string& name) {
-  if (name == "table") return Format::kTable;
-  if (name == "json") return Format::kJson;
-  if (name == "csv") return Format::kCsv;
-  if (name == "markdown" || name == "md") return Format::kMarkdown;
-  throw Error("--format " + name + ": expected one of table, json, csv, markdown");
-}
-
-ByteUnits parse_units(const std::string& name) {
-  if (name == "binary") return ByteUnits::kBinary;
-  if (name == "si") return ByteUnits::kSI;
-  throw Error("--units " + name + ": expected binary (GiB) or si (GB)");
 }
 
 namespace detail {
@@ -119,6 +105,45 @@ std::string heading(const Report& r) {
   std::string out = r.model;
   if (!r.family.empty()) out += " (" + r.family + ")";
   if (!r.summary.empty()) out += ": " + r.summary;
+  return out;
+}
+
+namespace {
+
+bool identifier_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+}  // namespace
+
+std::string substituted(const Figure& f) {
+  const std::string formula = f.formula();
+  const std::vector<Input> inputs = f.inputs();
+  std::string out;
+  for (std::size_t i = 0; i < formula.size();) {
+    if (!identifier_char(formula[i])) {
+      out += formula[i++];
+      continue;
+    }
+    std::size_t j = i;
+    while (j < formula.size() && identifier_char(formula[j])) ++j;
+    const std::string word = formula.substr(i, j - i);
+    std::string value = word;  // a literal, or a function name (min, max, ceil, floor)
+    for (const Input& in : inputs) {
+      if (word == in.name) value = to_string(in.value);
+    }
+    out += value;
+    i = j;
+  }
+  return out;
+}
+
+std::string inputs_text(const Figure& f) {
+  std::string out;
+  for (const Input& in : f.inputs()) {
+    if (!out.empty()) out += ", ";
+    out += std::string(in.name) + "=" + to_string(in.value);
+  }
   return out;
 }
 

@@ -49,6 +49,12 @@ std::string render_csv(const Report& report) {
       out += fmt::format("{},fact,{},,{},{},1,{}\n", s.key, f.key, detail::json_number(f),
                          detail::unit_name(f.unit), csv_field(f.note));
     }
+    for (const auto& [path, f] : s.figures) {
+      out += fmt::format("{},explain,{},,{},{},1,{}\n", s.key, csv_field(path),
+                         to_string(f.value()), unit,
+                         csv_field(f.formula() + " = " + detail::substituted(f) + "; " +
+                                   f.source()));
+    }
   }
   return out;
 }
@@ -108,10 +114,21 @@ std::string render_markdown(const Report& report, ByteUnits units) {
   for (const Section& s : report.sections) {
     out += fmt::format("\n### {}\n", s.title);
     if (!s.columns.empty()) out += markdown_tree(s);
-    out += "\n| total | exact | human | note |\n|---|---:|---:|---|\n";
-    for (const Fact& f : s.facts) {
-      out += fmt::format("| {} | {} | {} | {} |\n", md_cell(f.label), detail::exact(f),
-                         detail::human(f, units), md_cell(f.note));
+    if (!s.facts.empty()) {
+      out += "\n| total | exact | human | note |\n|---|---:|---:|---|\n";
+      for (const Fact& f : s.facts) {
+        out += fmt::format("| {} | {} | {} | {} |\n", md_cell(f.label), detail::exact(f),
+                           detail::human(f, units), md_cell(f.note));
+      }
+    }
+    if (!s.figures.empty()) {
+      out += "\n| op | exact | human | formula | inputs | source |\n|---|---:|---:|---|---|---|\n";
+      for (const auto& [path, f] : s.figures) {
+        out += fmt::format("| {} | {} | {} | `{}` | {} | {} |\n", md_cell(path),
+                           with_commas(f.value()), detail::human(f.value(), s.unit, units),
+                           md_cell(f.formula()), md_cell(detail::inputs_text(f)),
+                           md_cell(f.source()));
+      }
     }
     if (!s.assumptions.empty()) out += "\n";
     for (const std::string& a : s.assumptions) out += "- " + md_cell(a) + "\n";

@@ -21,6 +21,12 @@ std::string json_number(const Fact& f);
 // Name of a unit for CSV and Markdown headers: "params", "bytes", "flops".
 const char* unit_name(Unit unit);
 
+// A figure's formula with every input replaced by its value: "2*1*1024*768*2304".
+std::string substituted(const Figure& f);
+
+// "b=1, s=1024, in=768": the figure's named inputs.
+std::string inputs_text(const Figure& f);
+
 // The line above every rendering: "gpt2 (gpt2): 12 layers, ...".
 std::string heading(const Report& report);
 

@@ -57,8 +57,33 @@ void node(const Breakdown& b, const std::vector<std::string>& columns, int inden
   out += "]}";
 }
 
+// An explain section: {"path": {"value", "formula", "inputs", "source", "terms"}, ...}.
+std::string figures(const Section& s, int indent) {
+  std::string out;
+  for (const auto& [path, f] : s.figures) {
+    if (!out.empty()) out += ",\n";
+    out += pad(indent) + quoted(path) + ": {\"value\": " + to_string(f.value()) +
+           ", \"formula\": " + quoted(f.formula()) + ", \"inputs\": {";
+    bool first = true;
+    for (const Input& in : f.inputs()) {
+      out += (first ? "" : ", ") + quoted(in.name) + ": " + to_string(in.value);
+      first = false;
+    }
+    out += "}, \"source\": " + quoted(f.source()) + ", \"terms\": [";
+    first = true;
+    for (const Term& t : f.terms()) {
+      out += std::string(first ? "" : ", ") + "{\"label\": " + quoted(t.label) +
+             ", \"formula\": " + quoted(t.formula) + ", \"value\": " + to_string(t.value) + "}";
+      first = false;
+    }
+    out += "]}";
+  }
+  return out;
+}
+
 // The section's fields, one per line at `indent`, without braces.
 std::string fields(const Section& s, int indent) {
+  if (!s.figures.empty()) return figures(s, indent);
   std::string out;
   for (const Fact& f : s.facts) {
     out += pad(indent) + quoted(f.key) + ": " + detail::json_number(f) + ",\n";
@@ -84,7 +109,7 @@ std::string render_json(const Report& r, bool nest_sections) {
   // Flat: the first section's fields at the top level, any others under their keys.
   for (std::size_t i = 0; i < r.sections.size(); ++i) {
     const Section& s = r.sections[i];
-    if (!nest_sections && i == 0) {
+    if (!nest_sections && i == 0 && s.figures.empty()) {
       out += ",\n" + fields(s, 2);
     } else {
       out += ",\n  " + quoted(s.key) + ": {\n" + fields(s, 4) + "\n  }";

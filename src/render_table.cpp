@@ -120,6 +120,22 @@ std::string section_table(const Section& s, const RenderOptions& o) {
     if (every && n > 1) std::swap(values[n - 1], values[n - 2]);  // under the last value
     lines.push_back({f.label, values, "", note});
   }
+  for (const auto& [path, f] : s.figures) {
+    // The op's value, then its formula, the formula with the values put in, and the source;
+    // a figure of several terms lists each under it.
+    std::vector<std::string> values(n > 1 ? n - 1 : 0, "");
+    values.push_back(with_commas(f.value()));
+    lines.push_back({path, values, "",
+                     detail::human(f.value(), s.unit, units) + "  = " + f.formula() + " = " +
+                         detail::substituted(f) + "  [" + f.source() + "]"});
+    if (f.terms().size() < 2) continue;
+    for (const Term& t : f.terms()) {
+      std::vector<std::string> term_values(n > 1 ? n - 1 : 0, "");
+      term_values.push_back(with_commas(t.value));
+      lines.push_back({"  · " + t.label, term_values, "",
+                       detail::human(t.value, s.unit, units) + "  = " + t.formula});
+    }
+  }
   std::string out = layout(lines, std::max<std::size_t>(n, 1), o);
   for (const std::string& a : s.assumptions) {
     out += o.color ? std::string(kDim) + "  · " + a + kReset + "\n" : "  · " + a + "\n";

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "tsize/explain.hpp"
+
 namespace tsize {
 
 Section params_section(const ModelSpec& spec, const ParamCounts& c) {
@@ -54,20 +56,22 @@ Report report_heading(const ModelSpec& spec) {
   return r;
 }
 
-Report full_report(const Graph& graph, const Workload& w) {
+Report full_report(const Graph& graph, const Workload& w, bool explain) {
   Report r = report_heading(graph.spec);
+  r.nested = true;
   const ParamCounts params = count_params(graph);
   r.sections.push_back(params_section(graph.spec, params));
   const Workload resolved = resolve_workload(graph.spec, w);
   const FlopCounts flops = count_flops(graph, resolved, {});
   r.sections.push_back(flops_section(graph, params, flops));
-  // Memory: a stated default recipe (bf16 autocast, flash attention, AdamW) at this workload.
+  // Memory: a stated default recipe (bf16 autocast, SDPA attention, AdamW) at this workload.
   MemoryOptions memory;
   memory.precision = Precision::kAmpBf16;
-  memory.attention = AttentionImpl::kFlash;
-  Section mem = memory_section(graph, resolved, memory, count_memory(graph, resolved, memory));
+  memory.runtime = Runtime::kTransformersSdpa;
+  Section mem = memory_section(graph, resolved, memory, count_memory(graph, resolved, memory),
+                               korthikanti_estimate(graph, resolved, memory));
   mem.assumptions.push_back(
-      "report defaults: amp-bf16, flash attention, AdamW, no ZeRO; "
+      "report defaults: amp-bf16, --runtime transformers-sdpa, AdamW, no ZeRO; "
       "`tsize memory` takes your own and shows what fits where");
   r.sections.push_back(mem);
   // Time: a stated default cluster and MFU, over the compute-optimal token count.
@@ -82,6 +86,11 @@ Report full_report(const Graph& graph, const Workload& w) {
                   "`tsize train` takes your own",
                   kReportGpus, kReportGpu, kReportMfu));
   r.sections.push_back(time);
+  if (explain) {
+    r.sections.push_back(explain_params(graph));
+    r.sections.push_back(explain_flops(graph, resolved, {}));
+    r.sections.push_back(explain_memory(graph, resolved, memory));
+  }
   return r;
 }
 

@@ -28,31 +28,4 @@ Workload resolve_workload(const ModelSpec& spec, Workload w) {
   return w;
 }
 
-AttentionFlops parse_attention_flops(const std::string& v) {
-  if (v == "full") return AttentionFlops::kFull;
-  if (v == "causal") return AttentionFlops::kCausal;
-  throw Error("--attention-flops " + v + ": expected full or causal");
-}
-
-Recompute parse_recompute(const std::string& v) {
-  if (v == "none") return Recompute::kNone;
-  if (v == "selective") return Recompute::kSelective;
-  if (v == "full") return Recompute::kFull;
-  throw Error("--recompute " + v + ": expected none, selective or full");
-}
-
-const char* to_string(AttentionFlops v) { return v == AttentionFlops::kFull ? "full" : "causal"; }
-
-const char* to_string(Recompute v) {
-  switch (v) {
-    case Recompute::kNone:
-      return "none";
-    case Recompute::kSelective:
-      return "selective";
-    case Recompute::kFull:
-      return "full";
-  }
-  return "?";
-}
-
 }  // namespace tsize

@@ -279,20 +279,26 @@ TEST(Cli, CompareSideBySide) {
 TEST(Cli, ExplainShowsFormulasWithValues) {
   const CliRun params = tsize_cli("params gpt2 --explain");
   ASSERT_EQ(params.status, 0) << params.err;
-  EXPECT_THAT(params.out, HasSubstr("rows·width = 50257·768  [nn.Embedding]"));
-  EXPECT_THAT(params.out, HasSubstr("(in·out + out) = (768·2304 + 2304)  [nn.Linear]"));
+  EXPECT_THAT(params.out, HasSubstr("= in*out = 50257*768  [nn.Embedding"));
+  EXPECT_THAT(params.out, HasSubstr("= in*out + out = 768*2304 + 2304  [nn.Linear"));
   const CliRun flops = tsize_cli("flops gpt2-xl --explain");
   ASSERT_EQ(flops.status, 0) << flops.err;
   // seed 001's attention/kqv line: 2·1024·1600·4800 = 15,728,640,000 (+ 4,915,200 bias adds).
   EXPECT_THAT(flops.out, HasSubstr("15,733,555,200"));
   EXPECT_THAT(flops.out,
-              HasSubstr("2·N·in·out = 2·1024·1600·4800 (+ bias add N·out); backward 2×"));
+              HasSubstr("= 2*b*s*in*out + b*s*out = 2*1*1024*1600*4800 + 1*1024*4800  [2·m·n·k"));
   const CliRun memory = tsize_cli("memory gpt2 --explain --format json");
   ASSERT_EQ(memory.status, 0) << memory.err;
   const auto j = nlohmann::json::parse(memory.out);
-  EXPECT_EQ(j["explain_memory"]["layers/attention/core"],
-            50'331'648u + 3u * 3'145'728u + 8u + 1'048'576u);  // q,k,v storage,
-  // scale, mask, probabilities: 4·b·a·s² = 50,331,648; c_attn output 4·s·3h = 9,437,184.
+  // q, k, v storage (the c_attn output, 4·s·3h = 9,437,184), the scale (8), the mask (s²) and
+  // the probabilities (4·b·a·s² = 50,331,648).
+  const auto& core = j["explain_memory"]["layers/attention/core"];
+  EXPECT_EQ(core["value"], 50'331'648u + 3u * 3'145'728u + 8u + 1'048'576u);
+  EXPECT_EQ(core["formula"], "b*s*qkv*fp32 + fp64 + s*s*bool + b*a*s*s*fp32");
+  EXPECT_EQ(core["inputs"]["qkv"], 2304);
+  EXPECT_EQ(core["inputs"]["a"], 12);
+  EXPECT_THAT(core["source"].get<std::string>(), HasSubstr("eager attention"));
+  EXPECT_EQ(core["terms"].size(), 4u);
 }
 
 // The bash completion script completes commands, flags, flag choices and presets.

@@ -28,7 +28,7 @@ Count op_matmul(const Graph& g, const std::string& block, const std::string& nam
   for (const Block& b : g.blocks) {
     if (b.name != block) continue;
     for (const Op& op : b.ops) {
-      if (op.name == name) return op_flops(op, batch, seq, AttentionFlops::kFull).forward_matmul;
+      if (op.name() == name) return op_flops(op, batch, seq, AttentionFlops::kFull).forward_matmul;
     }
   }
   throw std::runtime_error("no op " + block + "/" + name);
@@ -148,7 +148,7 @@ TEST(CountFlops, StepIsForwardPlusBackwardPlusRecompute) {
   Count core = 0;
   for (const Block& b : g.blocks) {
     for (const Op& op : b.ops) {
-      if (op.kind == OpKind::kAttention) {
+      if (op.kind() == OpKind::kAttention) {
         core += static_cast<std::uint64_t>(b.repeat) * op_flops(op, 2, 512, o.attention).forward();
       }
     }

@@ -18,7 +18,7 @@ const Block& block(const Graph& g, const std::string& name) {
 
 std::vector<std::string> op_names(const Block& b) {
   std::vector<std::string> out;
-  for (const Op& op : b.ops) out.push_back(op.group + "/" + op.name);
+  for (const Op& op : b.ops) out.push_back(std::string(op.group()) + "/" + std::string(op.name()));
   return out;
 }
 
@@ -46,7 +46,10 @@ TEST(BuildGraph, DeepSeekSplitsDenseAndMoeLayers) {
   EXPECT_EQ(block(g, "moe layers").repeat, 58);
   const Block& moe = block(g, "moe layers");
   auto experts = std::find_if(moe.ops.begin(), moe.ops.end(),
-                              [](const Op& op) { return op.group == "experts"; });
+                              [](const Op& op) {
+                                return op.component == Component::kExperts &&
+                                       op.kind() == OpKind::kLinear;
+                              });
   ASSERT_NE(experts, moe.ops.end());
   EXPECT_EQ(experts->copies, 256);
   EXPECT_EQ(experts->active_copies, 8);
@@ -55,11 +58,11 @@ TEST(BuildGraph, DeepSeekSplitsDenseAndMoeLayers) {
 TEST(BuildGraph, Gemma2HasFourNormsAndGpt2FusesQkv) {
   const Graph gemma = build_graph(load_preset("gemma-2-9b"));
   int norms = 0;
-  for (const Op& op : block(gemma, "global layers").ops) norms += op.kind == OpKind::kNorm;
+  for (const Op& op : block(gemma, "global layers").ops) norms += op.kind() == OpKind::kNorm;
   EXPECT_EQ(norms, 4);
   const Graph gpt2 = build_graph(load_preset("gpt2"));
   const Op& qkv = block(gpt2, "layers").ops[1];
-  EXPECT_EQ(qkv.name, "qkv_proj");
+  EXPECT_EQ(qkv.name(), "qkv_proj");
   EXPECT_EQ(qkv.out, 3 * 768);
   EXPECT_TRUE(qkv.bias);
 }
@@ -72,10 +75,10 @@ TEST(BuildGraph, Gemma2AlternatesSlidingAndGlobalLayersStartingWithSliding) {
   EXPECT_EQ(g.blocks[2].name, "global layers");
   EXPECT_EQ(g.blocks[2].repeat, 21);
   for (const Op& op : g.blocks[1].ops) {
-    if (op.kind == OpKind::kAttention) EXPECT_EQ(op.attention.window, 4096);
+    if (op.kind() == OpKind::kAttention) EXPECT_EQ(op.attention.window, 4096);
   }
   for (const Op& op : g.blocks[2].ops) {
-    if (op.kind == OpKind::kAttention) EXPECT_EQ(op.attention.window, 0);
+    if (op.kind() == OpKind::kAttention) EXPECT_EQ(op.attention.window, 0);
   }
 }
 
@@ -83,9 +86,9 @@ TEST(BuildGraph, DeepSeekSparseAttentionHasAnIndexerAndTopK) {
   const Graph g = build_graph(load_preset("deepseek-v3.2-exp"));
   int cores = 0;
   for (const Op& op : block(g, "moe layers").ops) {
-    if (op.kind != OpKind::kAttention) continue;
+    if (op.kind() != OpKind::kAttention) continue;
     ++cores;
-    if (op.group == "indexer") {
+    if (op.component == Component::kIndexer) {
       EXPECT_FALSE(op.attention.softmax);
       EXPECT_EQ(op.attention.heads, 64);
       EXPECT_EQ(op.attention.top_k, 0);
@@ -102,13 +105,13 @@ TEST(BuildGraph, BertIsAnEncoderWithPoolerAndNoHead) {
   EXPECT_THROW(block(g, "lm_head"), std::runtime_error);
   EXPECT_THROW(block(g, "final norm"), std::runtime_error);
   for (const Op& op : block(g, "layers").ops) {
-    if (op.kind == OpKind::kAttention) EXPECT_FALSE(op.attention.causal);
+    if (op.kind() == OpKind::kAttention) EXPECT_FALSE(op.attention.causal);
   }
 }
 
 TEST(ParamsPerCopy, FollowsTheOpKind) {
   Op linear;
-  linear.kind = OpKind::kLinear;
+  linear.role = Role::kQProj;
   linear.in = 3;
   linear.out = 5;
   EXPECT_EQ(params_per_copy(linear), 15);
@@ -117,12 +120,12 @@ TEST(ParamsPerCopy, FollowsTheOpKind) {
   linear.tied = true;
   EXPECT_EQ(params_per_copy(linear), 0);
   Op norm;
-  norm.kind = OpKind::kNorm;
+  norm.role = Role::kAttentionNorm;
   norm.out = 8;
   norm.bias = true;
   EXPECT_EQ(params_per_copy(norm), 16);
   Op core;
-  core.kind = OpKind::kAttention;
+  core.role = Role::kAttentionCore;
   core.out = 64;
   EXPECT_EQ(params_per_copy(core), 0);
 }

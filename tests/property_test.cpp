@@ -119,7 +119,7 @@ TEST(Properties, ZeroShardsSumToTheUnshardedStatesAndActivationsScaleWithBatch) 
     const Workload one = resolve_workload(g.spec, w);
     MemoryOptions o;
     o.precision = static_cast<Precision>(r.pick(0, 5));
-    o.attention = AttentionImpl::kFlash;  // no s² mask: activations exactly linear in batch
+    o.kernels.attention = AttentionImpl::kFlash;  // no s² mask: activations exactly linear in batch
     const MemoryCounts base = count_memory(g, one, o);
     const std::int64_t gpus = r.pick(2, 16);
     o.zero_stage = 3;
@@ -128,9 +128,10 @@ TEST(Properties, ZeroShardsSumToTheUnshardedStatesAndActivationsScaleWithBatch) 
     const Count n = static_cast<std::uint64_t>(gpus);
     // Each shard is rounded up: gpus × shard covers the whole state, by less than gpus bytes.
     for (const auto& [sharded, whole] :
-         {std::pair{z3.weights, base.weights}, std::pair{z3.gradients, base.gradients},
-          std::pair{z3.optimizer, base.optimizer},
-          std::pair{z3.master_weights, base.master_weights}}) {
+         {std::pair{z3.states.weights, base.states.weights},
+          std::pair{z3.states.gradients, base.states.gradients},
+          std::pair{z3.states.optimizer, base.states.optimizer},
+          std::pair{z3.states.master_weights, base.states.master_weights}}) {
       EXPECT_GE(sharded * n, whole);
       EXPECT_LT(sharded * n, whole + n);
     }
@@ -142,8 +143,8 @@ TEST(Properties, ZeroShardsSumToTheUnshardedStatesAndActivationsScaleWithBatch) 
     const Count constant =
         16 * static_cast<std::uint64_t>(g.spec.n_layers) + 4 +
         (g.spec.positions == PositionKind::kLearned ? 8 * static_cast<std::uint64_t>(one.seq) : 0);
-    EXPECT_EQ(count_memory(g, resolve_workload(g.spec, w), o).activations - constant,
-              3 * (base.activations - constant));
+    EXPECT_EQ(count_memory(g, resolve_workload(g.spec, w), o).activations.total - constant,
+              3 * (base.activations.total - constant));
   }
 }
 
@@ -167,7 +168,7 @@ TEST(Properties, TenTrillionParameterMoeAndTenMillionTokenContext) {
   const Count s2 = Count{10'000'000} * 10'000'000;
   Count core = 0;
   for (const Op& op : g.blocks[1].ops) {
-    if (op.kind == OpKind::kAttention)
+    if (op.kind() == OpKind::kAttention)
       core = op_flops(op, 1, 10'000'000, AttentionFlops::kFull).forward_matmul;
   }
   EXPECT_EQ(core, s2 * 32 * 2 * 256);

@@ -130,9 +130,9 @@ TEST(Units, ParsesHumanCounts) {
 }
 
 TEST(ParseOptions, BadNamesListTheChoices) {
-  EXPECT_THROW(parse_format("yaml"), Error);
-  EXPECT_EQ(parse_format("md"), Format::kMarkdown);
-  EXPECT_THROW(parse_units("metric"), Error);
+  EXPECT_THROW(parse_choice<Format>("yaml"), Error);
+  EXPECT_EQ(parse_choice<Format>("md"), Format::kMarkdown);
+  EXPECT_THROW(parse_choice<ByteUnits>("metric"), Error);
 }
 
 }  // namespace

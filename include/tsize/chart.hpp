@@ -9,6 +9,7 @@
 #include "tsize/flops.hpp"
 #include "tsize/gpus.hpp"
 #include "tsize/memory.hpp"
+#include "tsize/units.hpp"
 #include "tsize/workload.hpp"
 
 namespace tsize {
@@ -33,9 +34,10 @@ struct StackedBarChart {
 // The chart as a standalone SVG document.
 std::string render_svg(const StackedBarChart& chart);
 
-// Memory components (GiB) per run, with the GPU's memory as the reference line.
+// Memory parts at each run's peak, in GiB or GB, with the GPU's memory as the reference line.
 StackedBarChart memory_chart(const std::string& model, const std::vector<std::string>& labels,
-                             const std::vector<MemoryCounts>& counts, const Gpu& gpu);
+                             const std::vector<MemoryCounts>& counts, const Gpu& gpu,
+                             ByteUnits units);
 
 // Shares of a step's FLOPs by component (attention scores, attention projections, MLP,
 // lm_head and loss, the rest) per sequence length.

@@ -10,6 +10,7 @@
 
 #include "tsize/breakdown.hpp"
 #include "tsize/count.hpp"
+#include "tsize/figure.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/workload.hpp"
 
@@ -45,6 +46,11 @@ Count attention_pairs(const AttentionShape& shape, std::int64_t seq, AttentionFl
 // `batch` sequences of `seq` tokens. Backward: 2× forward for matmuls (input and weight
 // gradients), kBackwardPointwiseFactor× for the rest; nothing for weightless lookups.
 OpFlops op_flops(const Op& op, std::int64_t batch, std::int64_t seq, AttentionFlops mode);
+
+// The forward FLOPs of op_flops() as a Figure: each term with its formula, inputs and source
+// (--explain prints it; op_flops adds the same terms).
+Figure forward_flop_figure(const Op& op, std::int64_t batch, std::int64_t seq,
+                           AttentionFlops mode);
 
 struct FlopCounts {
   Workload workload;  // resolved: seq set

@@ -7,11 +7,24 @@
 #include <string>
 #include <vector>
 
+#include "tsize/choices.hpp"
 #include "tsize/count.hpp"
 
 namespace tsize {
 
 enum class Dtype { kFp32, kTf32, kBf16, kFp16, kFp8 };
+
+template <>
+struct ChoiceTable<Dtype> {
+  static constexpr std::string_view kFlag = "--dtype";
+  static constexpr std::array<Choice<Dtype>, 5> kChoices{{
+      {Dtype::kFp32, "fp32", "fp32", "32-bit float"},
+      {Dtype::kTf32, "tf32", "tf32", "TensorFloat-32 (fp32 storage, 10-bit mantissa matmuls)"},
+      {Dtype::kBf16, "bf16", "bf16", "bfloat16"},
+      {Dtype::kFp16, "fp16", "fp16", "IEEE half"},
+      {Dtype::kFp8, "fp8", "fp8", "8-bit float (E4M3/E5M2)"},
+  }};
+};
 inline constexpr std::array<Dtype, 5> kDtypes = {Dtype::kFp32, Dtype::kTf32, Dtype::kBf16,
                                                  Dtype::kFp16, Dtype::kFp8};
 
@@ -39,7 +52,5 @@ const Gpu& find_gpu(const std::string& name);
 // catalog's cards are specified in GiB). Throws Error for non-positive values.
 Gpu custom_gpu(double peak_tflops, double memory_gb);
 
-Dtype parse_dtype(const std::string& v);  // fp32 | tf32 | bf16 | fp16 | fp8
-const char* to_string(Dtype d);
 
 }  // namespace tsize

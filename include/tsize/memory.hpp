@@ -1,84 +1,133 @@
-// Training memory: model states (weights, gradients, master weights, optimizer states, per GPU
-// under ZeRO), the tensors autograd saves for backward, op by op with shared storages counted
-// once, and the peak of a step.
+// Training memory of one GPU: model states (model_states.hpp) + the tensors saved for backward
+// (activations.hpp) + transients, as a list of named phases of a step. Each phase is an explicit
+// sum of named parts; the peak is the largest phase. Adding a phase touches no other.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
-#include "tsize/breakdown.hpp"
+#include "tsize/activations.hpp"
+#include "tsize/choices.hpp"
 #include "tsize/count.hpp"
 #include "tsize/graph.hpp"
+#include "tsize/model_states.hpp"
+#include "tsize/precision.hpp"
+#include "tsize/runtime.hpp"
 #include "tsize/workload.hpp"
 
 namespace tsize {
 
-// How weights, gradients and activations are stored.
-//   kFp32:        everything fp32.
-//   kAmpBf16/16:  torch.autocast over fp32 weights: Linears run in bf16/fp16 on cast copies of
-//                 their inputs and weights; norms, softmax (on CUDA) and the loss stay fp32.
-//   kMixedBf16:   bf16 weights and gradients with an fp32 master copy in the optimizer
-//                 (Megatron, DeepSpeed; ZeRO's 2 + 2 + 12 bytes per parameter).
-//   kMixedBf16Fp32Grads: the same with fp32 gradients (2 + 4 + 12).
-//   kBf16:        everything bf16, optimizer states too.
-enum class Precision { kFp32, kAmpBf16, kAmpFp16, kMixedBf16, kMixedBf16Fp32Grads, kBf16 };
-
-enum class Optimizer { kAdamW, kAdam, kSgd, kSgdMomentum, kAdafactor, kLion, kAdam8bit };
-
-// The attention kernel: eager (scores materialized, softmax saved) or fused flash/SDPA
-// (q, k, v, output and the log-sum-exp saved).
-enum class AttentionImpl { kEager, kFlash };
-
-// Where the step runs: the two places PyTorch on CPU saves differently from CUDA (dropout keeps
-// a float noise tensor instead of a 1-byte mask; autocast runs softmax in bf16, not fp32).
-enum class Device { kCuda, kCpu };
-
-// The loss: eager cross-entropy saves fp32 log-probabilities (B·T·V·4 bytes); a fused kernel
-// (torch.compile, Liger, Apex) saves the logits in the compute dtype and a log-sum-exp.
-enum class LossImpl { kEager, kFused };
-
 struct MemoryOptions {
   Precision precision = Precision::kFp32;
   Optimizer optimizer = Optimizer::kAdamW;
-  AttentionImpl attention = AttentionImpl::kEager;
+  Runtime runtime = Runtime::kTransformers;  // sets the kernels below unless overridden
+  KnobOverrides kernels;                     // kernels chosen apart from the runtime
   Device device = Device::kCuda;
-  LossImpl loss = LossImpl::kEager;
-  // RMSNorm as a fused kernel (Liger, Apex, torch.compile: input and rstd saved) rather than
-  // transformers' eager composite (an fp32 copy, rsqrt and the normalized input saved).
-  bool fused_rmsnorm = false;
   Recompute recompute = Recompute::kNone;
   double dropout = 0;        // in [0, 1): embeddings, attention probabilities, residual branches
   int zero_stage = 0;        // 0-3 (3 = FSDP full sharding)
   std::int64_t gpus = 1;     // data-parallel GPUs that ZeRO shards over
-  Count overhead_bytes = 0;  // CUDA context, allocator reserve: added to the peak as stated
+  Count overhead_bytes = 0;  // CUDA context, allocator reserve: added to every phase as stated
+
+  RuntimeKnobs knobs() const { return resolve_knobs(runtime, kernels); }
+  ActivationOptions activation_options() const;
+  StatesOptions states_options() const;
+};
+
+// What memory holds, declared once: every phase is a sum of these, and every table, chart and
+// JSON field that lists them reads this list.
+enum class MemoryPart {
+  kWeights,
+  kMasterWeights,
+  kOptimizerStates,
+  kGradients,
+  kAutocastCopies,
+  kActivations,
+  kLossTransient,
+  kRecomputedLayer,
+  kOptimizerTemporaries,
+  kOverhead,
+};
+
+struct MemoryPartInfo {
+  MemoryPart part;
+  std::string_view key;    // JSON field of the sweep sections and charts' series id
+  std::string_view label;  // tree rows, sweep rows, chart legends
+};
+
+inline constexpr std::array<MemoryPartInfo, 10> kMemoryParts{{
+    {MemoryPart::kWeights, "weights", "weights"},
+    {MemoryPart::kMasterWeights, "master_weights", "master weights"},
+    {MemoryPart::kOptimizerStates, "optimizer", "optimizer states"},
+    {MemoryPart::kGradients, "gradients", "gradients"},
+    {MemoryPart::kAutocastCopies, "autocast_weight_copies", "autocast weight copies"},
+    {MemoryPart::kActivations, "activations", "activations"},
+    {MemoryPart::kLossTransient, "loss_transient", "loss transient"},
+    {MemoryPart::kRecomputedLayer, "recomputed_layer", "recomputed layer"},
+    {MemoryPart::kOptimizerTemporaries, "optimizer_temporaries", "optimizer temporaries"},
+    {MemoryPart::kOverhead, "overhead", "overhead"},
+}};
+
+constexpr const MemoryPartInfo& part_info(MemoryPart p) {
+  return kMemoryParts[static_cast<std::size_t>(p)];
+}
+
+// The moments of a step whose memory can be the peak.
+enum class Phase {
+  kStartOfBackward,   // every saved tensor, the loss's logits and gradient, the first gradient
+  kRecomputedLayer,   // --recompute full: a layer's forward runs again in backward
+  kEndOfBackward,     // every gradient, the saved tensors freed
+  kOptimizerStep,     // every gradient and the optimizer's temporaries
+};
+
+struct PhaseInfo {
+  Phase phase;
+  std::string_view key;   // JSON: "phase_<key>"
+  std::string_view name;  // "start of backward, at the loss gradient"
+};
+
+inline constexpr std::array<PhaseInfo, 4> kPhases{{
+    {Phase::kStartOfBackward, "start_of_backward", "start of backward, at the loss gradient"},
+    {Phase::kRecomputedLayer, "recomputed_layer", "backward of a recomputed layer"},
+    {Phase::kEndOfBackward, "end_of_backward", "end of backward, with every gradient"},
+    {Phase::kOptimizerStep, "optimizer_step", "optimizer step, with every gradient"},
+}};
+
+constexpr const PhaseInfo& phase_info(Phase p) { return kPhases[static_cast<std::size_t>(p)]; }
+
+// One part of a phase, with what it holds there ("first gradient (lm_head)").
+struct PhasePart {
+  MemoryPart part;
+  Count bytes = 0;
+  std::string_view note;
+};
+
+struct MemoryPhase {
+  Phase phase;
+  std::vector<PhasePart> parts;  // in kMemoryParts order; zero parts left out
+  Count total = 0;
+
+  // The bytes of `part` in this phase (0 if absent).
+  Count bytes(MemoryPart part) const;
 };
 
 struct MemoryCounts {
-  // Model states on one GPU (after ZeRO sharding).
-  Count weights = 0, gradients = 0, master_weights = 0, optimizer = 0;
-  Count autocast_weight_copies = 0;  // bf16/fp16 weight casts held for backward under autocast
-  Count activations = 0;        // saved for backward, one micro-batch (the records' saved_bytes)
-  Count loss_transient = 0;     // logits held by the caller + the loss gradient at the peak
-  Count gradients_at_peak = 0;  // gradients alive at the peak
+  ModelStates states;             // one GPU, after ZeRO
+  SavedActivations activations;   // one micro-batch
+  Count loss_transient = 0;       // at the start of backward: logits + the loss's gradient
   Count overhead = 0;
-  Count peak = 0;
-  std::string peak_phase;  // when the peak occurs
-  Breakdown breakdown;     // activations by op, column "bytes"
+  std::vector<MemoryPhase> phases;  // in a step's order
+  std::size_t peak_index = 0;       // the largest phase (the first of equals)
+
+  const MemoryPhase& peak_phase() const { return phases[peak_index]; }
+  Count peak() const { return peak_phase().total; }
 };
 
 // REQUIRES: w resolved. Throws Error for impossible options (ZeRO without GPUs, dropout outside
 // [0, 1), ...) and on overflow.
 MemoryCounts count_memory(const Graph& graph, const Workload& w, const MemoryOptions& o);
-
-// Bytes per parameter of each model state, unsharded: weights, gradients, master, optimizer.
-struct StateBytes {
-  double weights, gradients, master, optimizer;
-};
-StateBytes state_bytes_per_param(const MemoryOptions& o);
-
-Precision parse_precision(const std::string& v);  // fp32 | amp-bf16 | amp-fp16 | mixed-bf16 | ...
-Optimizer parse_optimizer(const std::string& v);  // adamw | adam | sgd | sgd-momentum | ...
-const char* to_string(Precision v);
-const char* to_string(Optimizer v);
 
 }  // namespace tsize

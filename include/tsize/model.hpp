@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "tsize/choices.hpp"
+
 namespace tsize {
 
 enum class Structure { kDecoder, kEncoder };  // causal LM, or BERT-style encoder
@@ -18,6 +20,36 @@ enum class NormKind { kLayerNorm, kRMSNorm };
 enum class PositionKind { kLearned, kRotary, kNone };
 enum class MlpKind { kPlain, kGated };  // up→act→down, or act(gate)·up→down
 enum class Activation { kGelu, kGeluTanh, kRelu, kSilu };
+
+template <>
+struct ChoiceTable<NormKind> {
+  static constexpr std::string_view kFlag = "--norm";
+  static constexpr std::array<Choice<NormKind>, 2> kChoices{{
+      {NormKind::kLayerNorm, "layernorm", "LayerNorm", "LayerNorm (with β unless biases are off)"},
+      {NormKind::kRMSNorm, "rmsnorm", "RMSNorm", "RMSNorm (γ only)"},
+  }};
+};
+
+template <>
+struct ChoiceTable<PositionKind> {
+  static constexpr std::string_view kFlag = "--pos";
+  static constexpr std::array<Choice<PositionKind>, 3> kChoices{{
+      {PositionKind::kLearned, "learned", "learned positions", "a learned position embedding"},
+      {PositionKind::kRotary, "rope", "RoPE", "rotary position embedding"},
+      {PositionKind::kNone, "none", "no positions", "no position information"},
+  }};
+};
+
+template <>
+struct ChoiceTable<Activation> {
+  static constexpr std::string_view kFlag = "activation";
+  static constexpr std::array<Choice<Activation>, 4> kChoices{{
+      {Activation::kGelu, "gelu", "GELU", "0.5·x·(1 + erf(x/√2))"},
+      {Activation::kGeluTanh, "gelu-tanh", "GELU-tanh", "the tanh approximation of GELU"},
+      {Activation::kRelu, "relu", "ReLU", "max(x, 0)"},
+      {Activation::kSilu, "silu", "SiLU", "x·σ(x)"},
+  }};
+};
 
 // Mixture of experts: which layers route, and the experts' shapes.
 struct MoeSpec {
@@ -114,9 +146,5 @@ bool is_sliding_layer(const ModelSpec& spec, std::int64_t layer);
 // One line a user reads, e.g. "32 layers, d_model 4096, 32 heads / 8 KV heads (GQA), ...".
 std::string describe(const ModelSpec& spec);
 
-// Names used in output and errors.
-const char* to_string(NormKind v);
-const char* to_string(PositionKind v);
-const char* to_string(Activation v);
 
 }  // namespace tsize

@@ -12,6 +12,17 @@ namespace tsize {
 // The MLP flag's choices: GELU/ReLU 2-matrix MLPs, or gated SwiGLU/GeGLU (3 matrices).
 enum class MlpChoice { kGelu, kRelu, kSwiglu, kGeglu };
 
+template <>
+struct ChoiceTable<MlpChoice> {
+  static constexpr std::string_view kFlag = "--mlp";
+  static constexpr std::array<Choice<MlpChoice>, 4> kChoices{{
+      {MlpChoice::kGelu, "gelu", "GELU", "up → GELU → down"},
+      {MlpChoice::kRelu, "relu", "ReLU", "up → ReLU → down"},
+      {MlpChoice::kSwiglu, "swiglu", "SwiGLU", "SiLU(gate)·up → down"},
+      {MlpChoice::kGeglu, "geglu", "GeGLU", "GELU(gate)·up → down"},
+  }};
+};
+
 struct ModelOverrides {
   std::optional<std::int64_t> layers, d_model, heads, kv_heads, head_dim, d_ff, vocab, context;
   std::optional<MlpChoice> mlp;
@@ -32,10 +43,7 @@ ModelSpec apply_overrides(ModelSpec base, const ModelOverrides& o);
 // positions, biases, tied embeddings). Throws Error naming a missing flag.
 ModelSpec spec_from_flags(const ModelOverrides& o);
 
-// Flag value parsers; each throws Error naming the flag and the choices.
-MlpChoice parse_mlp(const std::string& v);
-NormKind parse_norm(const std::string& v);
-PositionKind parse_positions(const std::string& v);
+// "true" or "false"; throws Error naming the flag.
 bool parse_bool(const std::string& flag, const std::string& v);
 
 }  // namespace tsize

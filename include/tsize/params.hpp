@@ -3,6 +3,7 @@
 
 #include "tsize/breakdown.hpp"
 #include "tsize/count.hpp"
+#include "tsize/figure.hpp"
 #include "tsize/graph.hpp"
 
 namespace tsize {
@@ -17,6 +18,10 @@ struct ParamCounts {
 
 // Counts the parameters of graph, exactly. Throws Error on overflow.
 ParamCounts count_params(const Graph& graph);
+
+// The parameters of one op (all its copies) as a Figure, for --explain: each term with its
+// formula over in, out and E (experts), and its source. params_per_copy() adds the same terms.
+Figure param_figure(const Op& op);
 
 // The totals alone, without the breakdown tree (for folds that need only the numbers).
 ParamCounts count_param_totals(const Graph& graph);

@@ -4,12 +4,34 @@
 #include <string>
 #include <vector>
 
+#include "tsize/choices.hpp"
 #include "tsize/report.hpp"
 #include "tsize/units.hpp"
 
 namespace tsize {
 
 enum class Format { kTable, kJson, kCsv, kMarkdown };
+
+template <>
+struct ChoiceTable<Format> {
+  static constexpr std::string_view kFlag = "--format";
+  static constexpr std::array<Choice<Format>, 5> kChoices{{
+      {Format::kTable, "table", "table", "an aligned table (default)"},
+      {Format::kJson, "json", "json", "one JSON object (the contract in docs/cli.md)"},
+      {Format::kCsv, "csv", "csv", "section,kind,name,column,value,unit,repeat,note rows"},
+      {Format::kMarkdown, "markdown", "markdown", "Markdown tables"},
+      {Format::kMarkdown, "md", "markdown", "the same as markdown"},
+  }};
+};
+
+template <>
+struct ChoiceTable<ByteUnits> {
+  static constexpr std::string_view kFlag = "--units";
+  static constexpr std::array<Choice<ByteUnits>, 2> kChoices{{
+      {ByteUnits::kBinary, "binary", "binary", "bytes in KiB, MiB, GiB (powers of 1024; default)"},
+      {ByteUnits::kSI, "si", "si", "bytes in kB, MB, GB (powers of 1000)"},
+  }};
+};
 
 struct RenderOptions {
   Format format = Format::kTable;
@@ -37,10 +59,5 @@ struct ListTable {
 };
 std::string render_list(const ListTable& table, Format format);
 
-// Parses "table", "json", "csv", "markdown" (also "md"). Throws Error naming the choices.
-Format parse_format(const std::string& name);
-
-// Parses "binary" (GiB) or "si" (GB). Throws Error naming the choices.
-ByteUnits parse_units(const std::string& name);
 
 }  // namespace tsize

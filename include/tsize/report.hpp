@@ -10,12 +10,16 @@
 #include <vector>
 
 #include "tsize/breakdown.hpp"
+#include "tsize/activation_estimates.hpp"
 #include "tsize/count.hpp"
+#include "tsize/figure.hpp"
+#include "tsize/fit.hpp"
 #include "tsize/flops.hpp"
 #include "tsize/gpus.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/memory.hpp"
 #include "tsize/params.hpp"
+#include "tsize/sweep.hpp"
 #include "tsize/timing.hpp"
 
 namespace tsize {
@@ -58,6 +62,8 @@ struct Section {
   bool show_share = true;  // false: no share column (a list of alternatives, not parts)
   Breakdown breakdown;
   std::vector<Fact> facts;
+  // --explain: each op's figure by its path (values in `unit`), rendered after the facts.
+  std::vector<std::pair<std::string, Figure>> figures;
   std::vector<std::string> assumptions;
 };
 
@@ -66,6 +72,7 @@ struct Report {
   std::string family;   // HF model_type
   std::string summary;  // describe(spec)
   std::vector<Section> sections;
+  bool nested = false;  // JSON nests every section under its key (a sweep, `tsize report`)
 };
 
 // The parameter section: tree, totals, bytes per dtype, and the counting rules used.
@@ -89,30 +96,21 @@ Section training_section(const FlopCounts& flops, const Cluster& cluster, const 
 // The compute-optimal model for a FLOP budget (Hoffmann et al. 2022).
 Section compute_optimal_section(Count budget_flops, const ComputeOptimal& optimal);
 
-// Training memory of one GPU: the peak's composition as a tree (activations by op), model
-// states, and the options used.
+// Training memory of one GPU: the peak phase's composition as a tree (activations by op),
+// model states, every phase, the closed form beside the exact activations, and the options.
 Section memory_section(const Graph& graph, const Workload& w, const MemoryOptions& o,
-                       const MemoryCounts& m);
+                       const MemoryCounts& m, const ActivationEstimate& korthikanti);
 
-// Korthikanti et al. 2022's closed form for the activations of the layers, in bytes.
-Count korthikanti_activations(const ModelSpec& spec, const Workload& w);
+// One column per run (seed 001's table): every memory part at each run's peak, and the peaks.
+Section memory_sweep_section(const std::vector<MemoryRun>& runs);
 
-// One column per micro-batch size (seed 001's table): states, activations, peak.
-// `labels` name the columns ("b=4 s=1024", "ZeRO 2").
-Section memory_sweep_section(const std::vector<std::string>& labels,
-                             const std::vector<MemoryCounts>& counts);
+// What fits where: per GPU, the largest micro-batch that fits and the peak's share of memory.
+Section fit_section(const Workload& w, const std::vector<GpuFit>& fits);
 
-// What fits where: per GPU, the peak's share of memory and the largest micro-batch that fits.
-Section fit_section(const Graph& graph, const Workload& w, const MemoryOptions& o,
-                    const std::vector<Gpu>& gpus);
-
-// The largest micro-batch whose peak fits in `capacity` bytes (0 if none does).
-std::int64_t max_micro_batch(const Graph& graph, Workload w, const MemoryOptions& o,
-                             Count capacity);
-
-// Checkpoint size: weights in `dtype`, and optionally the optimizer states (fp32) and the fp32
-// master copy; with `actual_bytes`, the file's size against the estimate.
-Section checkpoint_section(const ParamCounts& params, Dtype dtype, bool with_optimizer,
+// Checkpoint size: weights in `dtype`, and optionally the optimizer's states (fp32, as
+// model_states counts them: Adafactor factored) and the fp32 master copy; with `actual_bytes`,
+// the file's size against the estimate.
+Section checkpoint_section(const Graph& graph, Dtype dtype, bool with_optimizer,
                            Optimizer optimizer, std::optional<Count> actual_bytes);
 
 // A report with the model's heading and no sections yet.
@@ -124,7 +122,8 @@ inline constexpr std::int64_t kReportGpus = 8;
 inline constexpr double kReportMfu = 0.4;
 
 // `tsize report`: every section tsize can compute for the model, for workload w (FLOPs of one
-// step with the default options; training time on kReportGpus × kReportGpu at kReportMfu).
-Report full_report(const Graph& graph, const Workload& w = {});
+// step with the default options; training time on kReportGpus × kReportGpu at kReportMfu); with
+// explain, every op's parameters, FLOPs and saved bytes with their formulas.
+Report full_report(const Graph& graph, const Workload& w = {}, bool explain = false);
 
 }  // namespace tsize

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "tsize/choices.hpp"
 #include "tsize/model.hpp"
 
 namespace tsize {
@@ -23,10 +24,31 @@ struct Workload {
 //            Megatron-style formulas with s²/2 assume.
 enum class AttentionFlops { kFull, kCausal };
 
+template <>
+struct ChoiceTable<AttentionFlops> {
+  static constexpr std::string_view kFlag = "--attention-flops";
+  static constexpr std::array<Choice<AttentionFlops>, 2> kChoices{{
+      {AttentionFlops::kFull, "full", "full", "all s² scores, as eager PyTorch computes them"},
+      {AttentionFlops::kCausal, "causal", "causal",
+       "only the scores a query may see (causal mask, sliding window, sparse top-k)"},
+  }};
+};
+
 // Activation recomputation (Korthikanti et al. 2022, arXiv:2205.05198 §4-5).
 //   kSelective: the attention core (scores, softmax, weighted sum) is recomputed in backward.
 //   kFull:      every layer's forward runs again in backward; only its input is kept.
 enum class Recompute { kNone, kSelective, kFull };
+
+template <>
+struct ChoiceTable<Recompute> {
+  static constexpr std::string_view kFlag = "--recompute";
+  static constexpr std::array<Choice<Recompute>, 3> kChoices{{
+      {Recompute::kNone, "none", "none", "every tensor saved in the forward"},
+      {Recompute::kSelective, "selective", "selective",
+       "the attention core's scores and softmax recomputed in backward"},
+      {Recompute::kFull, "full", "full", "each layer's forward run again in backward"},
+  }};
+};
 
 struct FlopOptions {
   AttentionFlops attention = AttentionFlops::kFull;
@@ -37,9 +59,5 @@ struct FlopOptions {
 // positive, or seq exceeds the context the model is built for.
 Workload resolve_workload(const ModelSpec& spec, Workload w);
 
-AttentionFlops parse_attention_flops(const std::string& v);  // "full" | "causal"
-Recompute parse_recompute(const std::string& v);             // "none" | "selective" | "full"
-const char* to_string(AttentionFlops v);
-const char* to_string(Recompute v);
 
 }  // namespace tsize

@@ -2,9 +2,8 @@
 #include <filesystem>
 
 #include "commands.hpp"
+#include "tsize/answers.hpp"
 #include "tsize/error.hpp"
-#include "tsize/graph.hpp"
-#include "tsize/report.hpp"
 
 namespace tsize::cli {
 
@@ -19,11 +18,10 @@ void add_checkpoint_command(CLI::App& app, std::string& out) {
   auto f = std::make_shared<Flags>();
   add_model_options(cmd, *model);
   add_output_options(cmd, *output);
-  cmd->add_option("--dtype", f->dtype, "dtype of the stored weights")
-      ->check(CLI::IsMember({"fp32", "bf16", "fp16", "fp8"}));
-  cmd->add_flag("--with-optimizer", f->with_optimizer, "include optimizer states (to resume)");
-  cmd->add_option("--optimizer", f->optimizer, "optimizer whose states are stored")
-      ->check(CLI::IsMember({"adamw", "adam", "sgd", "sgd-momentum", "lion", "adam-8bit"}));
+  add_choice<Dtype>(cmd, f->dtype, "dtype of the stored weights", "Checkpoint");
+  cmd->add_flag("--with-optimizer", f->with_optimizer, "include optimizer states (to resume)")
+      ->group("Checkpoint");
+  add_choice<Optimizer>(cmd, f->optimizer, "optimizer whose states are stored", "Checkpoint");
   cmd->add_option("--compare", f->compare, "an actual checkpoint file to compare with");
   cmd->footer(
       "Examples:\n  tsize checkpoint gpt2-xl --with-optimizer\n"
@@ -31,18 +29,17 @@ void add_checkpoint_command(CLI::App& app, std::string& out) {
   cmd->callback([&out, model, output, f] {
     const RenderOptions ro = render_options(*output);
     const Graph graph = build_graph(resolve_model(*model));
-    std::optional<Count> actual;
+    CheckpointRequest q;
+    q.dtype = parse_choice<Dtype>(f->dtype);
+    q.with_optimizer = f->with_optimizer;
+    q.optimizer = parse_choice<Optimizer>(f->optimizer);
     if (!f->compare.empty()) {
       std::error_code ec;
       const auto size = std::filesystem::file_size(f->compare, ec);
       if (ec) throw Error(f->compare + ": cannot read the file's size (" + ec.message() + ")");
-      actual = static_cast<std::uint64_t>(size);
+      q.actual_bytes = static_cast<std::uint64_t>(size);
     }
-    Report r = report_heading(graph.spec);
-    r.sections.push_back(checkpoint_section(count_params(graph), parse_dtype(f->dtype),
-                                            f->with_optimizer, parse_optimizer(f->optimizer),
-                                            actual));
-    out = render(r, ro);
+    out = render(answer_checkpoint(graph, q), ro);
   });
 }
 

@@ -26,7 +26,7 @@ void add_compare_command(CLI::App& app, std::string& out) {
   add_workload_options(cmd, *workload);
   add_memory_flags(cmd, *memory);
   memory->precision = "amp-bf16";
-  memory->attention = "flash";
+  memory->runtime = "transformers-sdpa";
   memory->zero = "3";  // FSDP over the cluster: the usual way to train a model of 7B and up
   gpu->gpus = "8";
   add_gpu_options(cmd, *gpu);
@@ -36,7 +36,8 @@ void add_compare_command(CLI::App& app, std::string& out) {
       ->group("Run");
   cmd->add_option("--mfu", f->mfu, "assumed MFU for the training time (default 0.4)")->group("Run");
   cmd->footer(
-      "Defaults: batch 1 at the shortest context of the models, amp-bf16, flash attention, "
+      "Defaults: batch 1 at the shortest context of the models, amp-bf16, --runtime "
+      "transformers-sdpa, "
       "AdamW, ZeRO-3 over 8 × H100-SXM at MFU 0.4.\nExamples:\n  tsize compare llama-3-8b "
       "mistral-7b "
       "qwen2.5-7b\n  tsize compare gpt2 gpt2-medium gpt2-large --seq 1024 --tokens 300B");
@@ -48,7 +49,7 @@ void add_compare_command(CLI::App& app, std::string& out) {
     if (!workload->seq.empty()) setup.workload.seq = parse_size(workload->seq, "--seq");
     setup.workload.batch = parse_size(workload->batch, "--batch");
     setup.flops = flop_options(*workload);
-    setup.memory = memory_options(*memory, *workload, *gpu);
+    setup.memory = memory_options(*memory, *workload, *gpu, true);
     setup.cluster = resolve_cluster(*gpu);
     setup.mfu = f->mfu;
     if (!f->tokens.empty()) setup.tokens = parse_human_count(f->tokens, "--tokens");
@@ -60,7 +61,8 @@ void add_compare_command(CLI::App& app, std::string& out) {
         names.push_back(c.model);
         peaks.push_back(c.memory);
       }
-      StackedBarChart chart = memory_chart("models compared", names, peaks, setup.cluster.gpu);
+      StackedBarChart chart = memory_chart("models compared", names, peaks, setup.cluster.gpu,
+                                           render_options(*output).units);
       chart.x_label = "model";
       chart.subtitle = fmt::format(
           "batch {}, seq {}, {} with ZeRO {} over {} GPUs; dashed: the "

@@ -2,13 +2,8 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "tsize/answers.hpp"
 #include "tsize/chart.hpp"
-#include "tsize/error.hpp"
-#include "tsize/explain.hpp"
-#include "tsize/flops.hpp"
-#include "tsize/graph.hpp"
-#include "tsize/params.hpp"
-#include "tsize/report.hpp"
 
 namespace tsize::cli {
 
@@ -27,31 +22,18 @@ void add_flops_command(CLI::App& app, std::string& out) {
       "  tsize flops llama-3-8b --seq 8192 --batch 4 --attention-flops causal\n"
       "  tsize flops gpt2 --recompute selective --format json");
   cmd->callback([&out, model, workload, output] {
-    RenderOptions ro = render_options(*output);
+    const RenderOptions ro = render_options(*output);
     const Graph graph = build_graph(resolve_model(*model));
-    const ParamCounts params = count_params(graph);
-    const FlopOptions fo = flop_options(*workload);
-    std::vector<FlopCounts> runs;
-    for (const Workload& w : resolve_workloads(graph.spec, *workload)) {
-      runs.push_back(count_flops(graph, w, fo));
+    FlopsRequest q;
+    q.workloads = resolve_workloads(graph.spec, *workload);
+    q.options = flop_options(*workload);
+    q.explain = output->explain;
+    q.columns = ro.format == Format::kTable;
+    const FlopsAnswer a = answer_flops(graph, q);
+    if (!output->chart.empty()) {
+      write_file(output->chart, render_svg(flops_share_chart(graph, a.runs)));
     }
-    Report r = report_heading(graph.spec);
-    if (output->explain) {
-      if (runs.size() != 1) throw Error("--explain takes one --seq value");
-      r.sections.push_back(flops_section(graph, params, runs.front()));
-      r.sections.push_back(explain_flops(graph, runs.front().workload, fo));
-    } else if (runs.size() == 1 || ro.format != Format::kTable) {
-      for (const FlopCounts& f : runs) {
-        r.sections.push_back(flops_section(graph, params, f));
-        if (runs.size() > 1) r.sections.back().key += fmt::format("_s{}", f.workload.seq);
-      }
-      ro.nest_sections = runs.size() > 1;
-    } else {
-      r.sections.push_back(flops_sweep_section(runs));
-    }
-    if (!output->chart.empty())
-      write_file(output->chart, render_svg(flops_share_chart(graph, runs)));
-    out = render(r, ro);
+    out = render(a.report, ro);
   });
 }
 

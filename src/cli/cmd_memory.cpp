@@ -2,11 +2,8 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "tsize/answers.hpp"
 #include "tsize/chart.hpp"
-#include "tsize/error.hpp"
-#include "tsize/explain.hpp"
-#include "tsize/graph.hpp"
-#include "tsize/report.hpp"
 
 namespace tsize::cli {
 
@@ -32,59 +29,32 @@ void add_memory_command(CLI::App& app, std::string& out) {
       "  tsize memory gpt2 --device cpu --dropout 0.1 --format json\n"
       "Without --gpu, the fit table covers every GPU of `tsize gpus`.");
   cmd->callback([&out, model, workload, memory, gpu, output] {
-    RenderOptions ro = render_options(*output);
+    const RenderOptions ro = render_options(*output);
     const Graph graph = build_graph(resolve_model(*model));
-    MemoryOptions mo = memory_options(*memory, *workload, *gpu);
-    const std::vector<Workload> runs = resolve_workloads(graph.spec, *workload);
-    const std::vector<int> stages = zero_stages(*memory);
-    if (stages.size() > 1 && runs.size() > 1) {
-      throw Error("--zero and --batch/--seq cannot both be lists: sweep one at a time");
-    }
-    // One run per batch or sequence length, or per ZeRO stage.
-    std::vector<MemoryCounts> counts;
-    std::vector<std::string> labels;
-    std::vector<MemoryOptions> options;
-    for (std::size_t i = 0; i < std::max(runs.size(), stages.size()); ++i) {
-      const Workload& w = runs[std::min(i, runs.size() - 1)];
-      MemoryOptions o = mo;
-      o.zero_stage = stages[std::min(i, stages.size() - 1)];
-      counts.push_back(count_memory(graph, w, o));
-      options.push_back(o);
-      labels.push_back(stages.size() > 1 ? fmt::format("ZeRO {}", o.zero_stage)
-                                         : fmt::format("b={} s={}", w.batch, w.seq));
-    }
+    MemoryRequest q;
+    q.workloads = resolve_workloads(graph.spec, *workload);
+    q.options = memory_options(*memory, *workload, *gpu, !model->model.empty());
+    q.zero_stages = zero_stages(*memory);
     const Gpu chosen = resolve_cluster(*gpu).gpu;
-    std::vector<Gpu> gpus;
-    if (gpu->gpu_flag->count() > 0 || gpu->peak_flag->count() > 0) {
-      gpus.push_back(chosen);
-    } else {
-      gpus = gpu_catalog();
-    }
-    Report r = report_heading(graph.spec);
-    if (output->explain && counts.size() != 1) throw Error("--explain takes a single run");
-    if (counts.size() == 1) {
-      r.sections.push_back(memory_section(graph, runs.front(), mo, counts.front()));
-      r.sections.push_back(fit_section(graph, runs.front(), mo, gpus));
-      if (output->explain) r.sections.push_back(explain_memory(graph, runs.front(), mo));
-    } else if (ro.format == Format::kTable || ro.format == Format::kMarkdown) {
-      r.sections.push_back(memory_sweep_section(labels, counts));
-    } else {
-      for (std::size_t i = 0; i < counts.size(); ++i) {
-        const Workload& w = runs[std::min(i, runs.size() - 1)];
-        r.sections.push_back(memory_section(graph, w, options[i], counts[i]));
-        r.sections.back().key = stages.size() > 1
-                                    ? fmt::format("memory_zero{}", options[i].zero_stage)
-                                    : fmt::format("memory_b{}_s{}", w.batch, w.seq);
-      }
-      ro.nest_sections = true;
-    }
+    const bool one_gpu = gpu->gpu_flag->count() > 0 || gpu->peak_flag->count() > 0;
+    q.gpus = one_gpu ? std::vector<Gpu>{chosen} : gpu_catalog();
+    q.explain = output->explain;
+    q.columns = ro.format == Format::kTable || ro.format == Format::kMarkdown;
+    const MemoryAnswer a = answer_memory(graph, q);
     if (!output->chart.empty()) {
-      StackedBarChart chart = memory_chart(graph.spec.name, labels, counts, chosen);
-      chart.x_label = stages.size() > 1 ? fmt::format("ZeRO stage, {} GPUs", mo.gpus)
-                                        : "micro-batch (b) and sequence length (s)";
+      std::vector<std::string> labels;
+      std::vector<MemoryCounts> counts;
+      for (const MemoryRun& run : a.runs) {
+        labels.push_back(run.label);
+        counts.push_back(run.counts);
+      }
+      StackedBarChart chart = memory_chart(graph.spec.name, labels, counts, chosen, ro.units);
+      chart.x_label = q.zero_stages.size() > 1
+                          ? fmt::format("ZeRO stage, {} GPUs", q.options.gpus)
+                          : "micro-batch (b) and sequence length (s)";
       write_file(output->chart, render_svg(chart));
     }
-    out = render(r, ro);
+    out = render(a.report, ro);
   });
 }
 

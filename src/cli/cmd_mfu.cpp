@@ -1,9 +1,6 @@
 // tsize mfu MODEL --step-time S — utilization of a measured training step.
 #include "commands.hpp"
-#include "tsize/error.hpp"
-#include "tsize/explain.hpp"
-#include "tsize/graph.hpp"
-#include "tsize/report.hpp"
+#include "tsize/answers.hpp"
 
 namespace tsize::cli {
 
@@ -29,12 +26,7 @@ void add_mfu_command(CLI::App& app, std::string& out) {
   cmd->callback([&out, model, workload, gpu, output, step_time] {
     const RenderOptions ro = render_options(*output);
     const auto [graph, f] = single_step(*model, *workload, "mfu");
-    const Cluster c = resolve_cluster(*gpu);
-    const Utilization u = measure_utilization(graph, count_params(graph), f, c, *step_time);
-    Report r = report_heading(graph.spec);
-    r.sections.push_back(utilization_section(f, c, u));
-    if (output->explain) r.sections.push_back(explain_utilization(f, c, u));
-    out = render(r, ro);
+    out = render(answer_mfu(graph, f, resolve_cluster(*gpu), *step_time, output->explain), ro);
   });
 }
 

@@ -1,9 +1,6 @@
 // tsize params MODEL — parameters by component, totals and bytes per dtype.
 #include "commands.hpp"
-#include "tsize/explain.hpp"
-#include "tsize/graph.hpp"
-#include "tsize/params.hpp"
-#include "tsize/report.hpp"
+#include "tsize/answers.hpp"
 
 namespace tsize::cli {
 
@@ -20,11 +17,7 @@ void add_params_command(CLI::App& app, std::string& out) {
       "  tsize params gpt2 --bias false --context 2048");
   cmd->callback([&out, model, output] {
     const RenderOptions ro = render_options(*output);
-    const Graph graph = build_graph(resolve_model(*model));
-    Report r = report_heading(graph.spec);
-    r.sections.push_back(params_section(graph.spec, count_params(graph)));
-    if (output->explain) r.sections.push_back(explain_params(graph));
-    out = render(r, ro);
+    out = render(answer_params(build_graph(resolve_model(*model)), output->explain), ro);
   });
 }
 

@@ -1,7 +1,6 @@
 // tsize report MODEL — every section tsize can compute, on one page.
 #include "commands.hpp"
 #include "tsize/error.hpp"
-#include "tsize/explain.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/report.hpp"
 
@@ -18,17 +17,11 @@ void add_report_command(CLI::App& app, std::string& out) {
   add_explain_flag(cmd, *output);
   cmd->footer("Example:\n  tsize report gpt2-xl\n  tsize report mixtral-8x7b --format markdown");
   cmd->callback([&out, model, workload, output] {
-    RenderOptions ro = render_options(*output);
-    ro.nest_sections = true;
+    const RenderOptions ro = render_options(*output);
     const Graph graph = build_graph(resolve_model(*model));
     const std::vector<Workload> w = resolve_workloads(graph.spec, *workload);
     if (w.size() != 1) throw Error("tsize report takes one --seq value (tsize flops takes lists)");
-    Report r = full_report(graph, w.front());
-    if (output->explain) {
-      r.sections.push_back(explain_params(graph));
-      r.sections.push_back(explain_flops(graph, w.front(), {}));
-    }
-    out = render(r, ro);
+    out = render(full_report(graph, w.front(), output->explain), ro);
   });
 }
 

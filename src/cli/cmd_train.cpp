@@ -4,10 +4,7 @@
 #include <optional>
 
 #include "commands.hpp"
-#include "tsize/error.hpp"
-#include "tsize/explain.hpp"
-#include "tsize/graph.hpp"
-#include "tsize/report.hpp"
+#include "tsize/answers.hpp"
 #include "tsize/units.hpp"
 
 namespace tsize::cli {
@@ -53,48 +50,24 @@ void add_train_command(CLI::App& app, std::string& out) {
   cmd->callback([&out, model, workload, gpu, output, t] {
     const RenderOptions ro = render_options(*output);
     const auto [graph, f] = single_step(*model, *workload, "train");
-    const ParamCounts p = count_params(graph);
-    const Count tokens =
-        t->tokens.empty() ? mul(20, p.total) : parse_human_count(t->tokens, "--tokens");
     const auto opt = [](CLI::Option* flag, double v) {
       return flag->count() > 0 ? std::optional<double>(v) : std::nullopt;
     };
-    const std::vector<std::int64_t> counts = size_list(gpu->gpus, "--gpus");
-    if (counts.size() > 1) {  // a sweep over the GPU count: one row each
-      ListTable table;
-      table.headers = {"gpus", "wall time", "GPU-hours", "cost", "MFU"};
-      table.keys = {"gpus", "seconds", "gpu_hours", "cost", "mfu"};
-      table.numeric = {true, true, true, true, true};
-      for (const std::int64_t n : counts) {
-        GpuOptions one = *gpu;
-        one.gpus = std::to_string(n);
-        const TrainingRun run =
-            plan_training(p, f, resolve_cluster(one), tokens, opt(t->mfu_flag, t->mfu),
-                          opt(t->step_flag, t->step_time), opt(t->price_flag, t->price));
-        table.rows.push_back({std::to_string(n), human_seconds(run.seconds),
-                              fmt::format("{:.0f}", run.gpu_hours),
-                              run.cost ? fmt::format("${:.0f}", *run.cost) : "-",
-                              fmt::format("{:.1f} %", 100 * run.mfu)});
-        table.data_rows.push_back(
-            {std::to_string(n), fmt::format("{}", run.seconds), fmt::format("{}", run.gpu_hours),
-             run.cost ? fmt::format("{}", *run.cost) : "", fmt::format("{}", run.mfu)});
-      }
-      if (ro.format == Format::kJson || ro.format == Format::kCsv) table.headers = table.keys;
-      out = render_list(table, ro.format);
-      return;
-    }
-    const Cluster c = resolve_cluster(*gpu);
-    const TrainingRun run =
-        plan_training(p, f, c, tokens, opt(t->mfu_flag, t->mfu), opt(t->step_flag, t->step_time),
-                      opt(t->price_flag, t->price));
-    Report r = report_heading(graph.spec);
-    r.sections.push_back(training_section(f, c, run, t->mfu_flag->count() > 0));
-    if (output->explain) r.sections.push_back(explain_training(f, c, run));
+    TrainRequest q;
+    q.gpu_counts = size_list(gpu->gpus, "--gpus");
+    GpuOptions first = *gpu;
+    first.gpus = std::to_string(q.gpu_counts.front());
+    q.cluster = resolve_cluster(first);
+    if (!t->tokens.empty()) q.tokens = parse_human_count(t->tokens, "--tokens");
+    q.mfu = opt(t->mfu_flag, t->mfu);
+    q.step_time_s = opt(t->step_flag, t->step_time);
+    q.price_per_gpu_hour = opt(t->price_flag, t->price);
     if (!t->budget_flops.empty()) {
-      const Count budget = parse_human_count(t->budget_flops, "--budget-flops");
-      r.sections.push_back(compute_optimal_section(budget, compute_optimal(budget)));
+      q.budget_flops = parse_human_count(t->budget_flops, "--budget-flops");
     }
-    out = render(r, ro);  // the run's fields at the top level, compute_optimal nested
+    q.explain = output->explain;
+    const TrainAnswer a = answer_train(graph, f, q, ro.format);
+    out = a.list ? render_list(*a.list, ro.format) : render(a.report, ro);
   });
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "tsize/choices.hpp"
 #include "tsize/flops.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/memory.hpp"
@@ -46,18 +47,28 @@ struct GpuOptions {
   CLI::Option* peak_flag = nullptr;
 };
 
-// Training-memory recipe flags.
+// Training-memory recipe flags. Kernel flags left empty take the runtime's choice; an empty
+// runtime is the default for the model (transformers for a config, nanoGPT for flags alone).
 struct MemoryFlags {
   std::string precision = "fp32";
   std::string optimizer = "adamw";
-  std::string attention = "eager";
+  std::string runtime;
+  std::string attention, loss, rmsnorm, optimizer_impl;
   std::string device = "cuda";
-  std::string loss = "eager";
-  std::string rmsnorm = "eager";
   std::string overhead = "0";
   double dropout = 0;
   std::string zero = "0";  // a stage, or a list of stages to compare
 };
+
+// A flag whose values are an enum's choices (choices.hpp): its name, allowed values and the
+// completion's list all come from the enum's one table.
+template <Chosen E>
+CLI::Option* add_choice(CLI::App* cmd, std::string& target, const std::string& help,
+                        const char* group) {
+  return cmd->add_option(std::string(ChoiceTable<E>::kFlag), target, help)
+      ->check(CLI::IsMember(choice_names<E>()))
+      ->group(group);
+}
 
 struct OutputOptions {
   std::string format = "table";
@@ -86,9 +97,10 @@ void add_workload_options(CLI::App* cmd, WorkloadOptions& o, bool attention_flop
 // --gpu, --gpus, --peak-tflops, --memory-gb; --dtype only where a peak FLOP/s is used.
 void add_gpu_options(CLI::App* cmd, GpuOptions& o, bool dtype = true);
 void add_memory_flags(CLI::App* cmd, MemoryFlags& o);
-// The memory options: the recipe, --recompute from the workload, --gpus for ZeRO (the first
-// stage of a --zero list).
-MemoryOptions memory_options(const MemoryFlags& m, const WorkloadOptions& w, const GpuOptions& g);
+// The memory options: the recipe, the runtime (by default the model's: `from_config`) and its
+// kernels, --recompute from the workload, --gpus for ZeRO (the first stage of a --zero list).
+MemoryOptions memory_options(const MemoryFlags& m, const WorkloadOptions& w, const GpuOptions& g,
+                             bool from_config);
 // The stages of --zero ("0,1,2,3").
 std::vector<int> zero_stages(const MemoryFlags& m);
 Cluster resolve_cluster(const GpuOptions& o);

@@ -24,24 +24,20 @@ void add_model_options(CLI::App* cmd, ModelOptions& o) {
   integer("--d-ff", o.d_ff, "MLP hidden size");
   integer("--vocab", o.vocab, "vocabulary size");
   integer("--context", o.context, "maximum positions the model is built for");
-  using Choices = std::vector<std::string>;
-  auto choice = [&](const char* flag, std::string& target, const char* help, const Choices& choices) {
-    cmd->add_option(flag, target, help)->check(CLI::IsMember(choices))->group("Architecture");
-  };
-  choice("--mlp", o.mlp, "MLP kind", {"gelu", "relu", "swiglu", "geglu"});
-  choice("--norm", o.norm, "normalization", {"layernorm", "rmsnorm"});
-  choice("--pos", o.pos, "positions", {"learned", "rope", "none"});
-  choice("--bias", o.bias, "every Linear and LayerNorm bias on or off", {"true", "false"});
-  choice("--tied", o.tied, "lm_head shares the token embedding", {"true", "false"});
+  add_choice<MlpChoice>(cmd, o.mlp, "MLP kind", "Architecture");
+  add_choice<NormKind>(cmd, o.norm, "normalization", "Architecture");
+  add_choice<PositionKind>(cmd, o.pos, "positions", "Architecture");
+  cmd->add_option("--bias", o.bias, "every Linear and LayerNorm bias on or off")
+      ->check(CLI::IsMember({"true", "false"}))
+      ->group("Architecture");
+  cmd->add_option("--tied", o.tied, "lm_head shares the token embedding")
+      ->check(CLI::IsMember({"true", "false"}))
+      ->group("Architecture");
 }
 
 void add_output_options(CLI::App* cmd, OutputOptions& o) {
-  cmd->add_option("--format", o.format, "output format")
-      ->check(CLI::IsMember({"table", "json", "csv", "markdown", "md"}))
-      ->group("Output");
-  cmd->add_option("--units", o.units, "bytes in binary (GiB) or si (GB) units")
-      ->check(CLI::IsMember({"binary", "si"}))
-      ->group("Output");
+  add_choice<Format>(cmd, o.format, "output format", "Output");
+  add_choice<ByteUnits>(cmd, o.units, "bytes in binary (GiB) or si (GB) units", "Output");
 }
 
 namespace {
@@ -74,9 +70,9 @@ ModelSpec resolve_model(const ModelOptions& o) {
   ov.d_ff = size_flag(o.d_ff, "--d-ff");
   ov.vocab = size_flag(o.vocab, "--vocab");
   ov.context = size_flag(o.context, "--context");
-  if (!o.mlp.empty()) ov.mlp = parse_mlp(o.mlp);
-  if (!o.norm.empty()) ov.norm = parse_norm(o.norm);
-  if (!o.pos.empty()) ov.positions = parse_positions(o.pos);
+  if (!o.mlp.empty()) ov.mlp = parse_choice<MlpChoice>(o.mlp);
+  if (!o.norm.empty()) ov.norm = parse_choice<NormKind>(o.norm);
+  if (!o.pos.empty()) ov.positions = parse_choice<PositionKind>(o.pos);
   if (!o.bias.empty()) ov.bias = parse_bool("--bias", o.bias);
   if (!o.tied.empty()) ov.tied = parse_bool("--tied", o.tied);
   if (o.model.empty()) return spec_from_flags(ov);
@@ -108,14 +104,11 @@ void add_workload_options(CLI::App* cmd, WorkloadOptions& o, bool attention_flop
   cmd->add_option("--grad-accum", o.grad_accum, "micro-batches per optimizer step (default 1)")
       ->group("Workload");
   if (attention_flops) {
-    cmd->add_option("--attention-flops", o.attention_flops,
-                    "full: all s² scores (eager PyTorch); causal: only unmasked ones")
-        ->check(CLI::IsMember({"full", "causal"}))
-        ->group("Workload");
+    add_choice<AttentionFlops>(cmd, o.attention_flops,
+                               "full: all s² scores (eager PyTorch); causal: only unmasked ones",
+                               "Workload");
   }
-  cmd->add_option("--recompute", o.recompute, "activation recomputation")
-      ->check(CLI::IsMember({"none", "selective", "full"}))
-      ->group("Workload");
+  add_choice<Recompute>(cmd, o.recompute, "activation recomputation", "Workload");
 }
 
 // "1,2,4" → {1, 2, 4}; "1..64" → powers of two from 1 to 64; "" → {}.
@@ -185,8 +178,8 @@ SingleStep single_step(const ModelOptions& m, const WorkloadOptions& w, const ch
 
 FlopOptions flop_options(const WorkloadOptions& o) {
   FlopOptions f;
-  f.attention = parse_attention_flops(o.attention_flops);
-  f.recompute = parse_recompute(o.recompute);
+  f.attention = parse_choice<AttentionFlops>(o.attention_flops);
+  f.recompute = parse_choice<Recompute>(o.recompute);
   return f;
 }
 
@@ -195,9 +188,7 @@ void add_gpu_options(CLI::App* cmd, GpuOptions& o, bool dtype) {
       cmd->add_option("--gpu", o.gpu, "GPU from `tsize gpus` (default H100-SXM)")->group("GPU");
   cmd->add_option("--gpus", o.gpus, "number of GPUs (default 1)")->group("GPU");
   if (dtype) {
-    cmd->add_option("--dtype", o.dtype, "dtype of the peak FLOP/s (default bf16)")
-        ->check(CLI::IsMember({"fp32", "tf32", "bf16", "fp16", "fp8"}))
-        ->group("GPU");
+    add_choice<Dtype>(cmd, o.dtype, "dtype of the peak FLOP/s (default bf16)", "GPU");
   }
   o.peak_flag = cmd->add_option("--peak-tflops", o.peak_tflops,
                                 "a custom GPU: dense peak TFLOP/s (with --memory-gb)")
@@ -214,7 +205,7 @@ Cluster resolve_cluster(const GpuOptions& o) {
   } else {
     c.gpu = find_gpu(o.gpu);
   }
-  c.dtype = parse_dtype(o.dtype);
+  c.dtype = parse_choice<Dtype>(o.dtype);
   const std::vector<std::int64_t> gpus = size_list(o.gpus, "--gpus");
   if (gpus.size() != 1)
     throw Error("--gpus " + o.gpus + ": one GPU count here (tsize train sweeps lists)");
@@ -223,42 +214,58 @@ Cluster resolve_cluster(const GpuOptions& o) {
 }
 
 void add_memory_flags(CLI::App* cmd, MemoryFlags& o) {
-  auto choice = [&](const char* flag, std::string& target, const char* help,
-                    const std::vector<std::string>& choices) {
-    cmd->add_option(flag, target, help)->check(CLI::IsMember(choices))->group("Memory");
-  };
-  choice("--precision", o.precision, "how weights, gradients and activations are stored",
-         {"fp32", "amp-bf16", "amp-fp16", "mixed-bf16", "mixed-bf16-fp32-grads", "bf16"});
-  choice("--optimizer", o.optimizer, "optimizer states",
-         {"adamw", "adam", "sgd", "sgd-momentum", "adafactor", "lion", "adam-8bit"});
-  choice("--attention", o.attention, "attention kernel: eager or flash (SDPA)", {"eager", "flash"});
-  choice("--device", o.device, "cuda, or cpu (dropout and autocast save differently)",
-         {"cuda", "cpu"});
-  choice("--loss", o.loss, "eager cross-entropy (fp32 log-probs) or a fused kernel",
-         {"eager", "fused"});
-  choice("--rmsnorm", o.rmsnorm, "eager RMSNorm (transformers) or a fused kernel",
-         {"eager", "fused"});
-  cmd->add_option("--dropout", o.dropout, "dropout probability (default 0)")->group("Memory");
+  const char* group = "Memory";
+  add_choice<Precision>(cmd, o.precision, "how weights, gradients and activations are stored",
+                        group);
+  add_choice<Optimizer>(cmd, o.optimizer, "optimizer states", group);
+  add_choice<Runtime>(cmd, o.runtime,
+                      "whose code runs the model, which sets the kernels below (default: "
+                      "transformers for a config or preset, nanogpt for flags alone)",
+                      group);
+  add_choice<AttentionImpl>(cmd, o.attention, "attention kernel (default: the runtime's)", group);
+  add_choice<LossImpl>(cmd, o.loss, "cross-entropy kernel (default: the runtime's)", group);
+  add_choice<NormImpl>(cmd, o.rmsnorm, "RMSNorm kernel (default: the runtime's)", group);
+  add_choice<OptimizerImpl>(cmd, o.optimizer_impl,
+                            "optimizer step: fused, or torch.optim's foreach (default: the "
+                            "runtime's)",
+                            group);
+  add_choice<Device>(cmd, o.device, "cuda, or cpu (dropout and autocast save differently)",
+                     group);
+  cmd->add_option("--dropout", o.dropout, "dropout probability (default 0)")->group(group);
   cmd->add_option("--zero", o.zero,
                   "ZeRO stage 0-3 over --gpus data-parallel GPUs; a list (0,1,2,3) compares them")
-      ->group("Memory");
+      ->group(group);
   cmd->add_option("--overhead", o.overhead,
                   "bytes added to the peak for the CUDA context and allocator, e.g. 512MiB "
                   "(default 0)")
-      ->group("Memory");
+      ->group(group);
 }
 
-MemoryOptions memory_options(const MemoryFlags& m, const WorkloadOptions& w, const GpuOptions& g) {
+namespace {
+
+// A kernel flag: its value when given, else the runtime's.
+template <Chosen E>
+std::optional<E> given(const std::string& value) {
+  if (value.empty()) return std::nullopt;
+  return parse_choice<E>(value);
+}
+
+}  // namespace
+
+MemoryOptions memory_options(const MemoryFlags& m, const WorkloadOptions& w, const GpuOptions& g,
+                             bool from_config) {
   MemoryOptions o;
-  o.precision = parse_precision(m.precision);
-  o.optimizer = parse_optimizer(m.optimizer);
-  o.attention = m.attention == "flash" ? AttentionImpl::kFlash : AttentionImpl::kEager;
-  o.device = m.device == "cpu" ? Device::kCpu : Device::kCuda;
-  o.loss = m.loss == "fused" ? LossImpl::kFused : LossImpl::kEager;
-  o.fused_rmsnorm = m.rmsnorm == "fused";
+  o.precision = parse_choice<Precision>(m.precision);
+  o.optimizer = parse_choice<Optimizer>(m.optimizer);
+  o.runtime = m.runtime.empty() ? default_runtime(from_config) : parse_choice<Runtime>(m.runtime);
+  o.kernels.attention = given<AttentionImpl>(m.attention);
+  o.kernels.loss = given<LossImpl>(m.loss);
+  o.kernels.rmsnorm = given<NormImpl>(m.rmsnorm);
+  o.kernels.optimizer = given<OptimizerImpl>(m.optimizer_impl);
+  o.device = parse_choice<Device>(m.device);
   o.dropout = m.dropout;
   o.zero_stage = zero_stages(m).front();
-  o.recompute = parse_recompute(w.recompute);
+  o.recompute = parse_choice<Recompute>(w.recompute);
   o.gpus = size_list(g.gpus, "--gpus").front();
   std::string bytes = m.overhead;  // "512MiB", "1GB", "0"
   if (!bytes.empty() && bytes.back() == 'B') bytes.pop_back();
@@ -284,8 +291,8 @@ RenderOptions render_options(const OutputOptions& o) {
   RenderOptions r;
   r.color = terminal().is_tty;
   r.width = terminal().is_tty ? terminal().columns : 0;
-  r.format = parse_format(o.format);
-  r.units = parse_units(o.units);
+  r.format = parse_choice<Format>(o.format);
+  r.units = parse_choice<ByteUnits>(o.units);
   return r;
 }
 

@@ -1,0 +1,80 @@
+// Answers — one call per question a user asks, returning the Report that answers it.
+//
+// The CLI, and later a Python module or a web page, parse their inputs into a request, make one
+// call here and render what comes back; every computation (sweeps, what fits, the closed forms
+// beside exact counts, --explain's figures) happens in the library.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "tsize/gpus.hpp"
+#include "tsize/graph.hpp"
+#include "tsize/memory.hpp"
+#include "tsize/render.hpp"
+#include "tsize/report.hpp"
+#include "tsize/sweep.hpp"
+#include "tsize/timing.hpp"
+#include "tsize/workload.hpp"
+
+namespace tsize {
+
+// tsize params: the parameter tree and totals; with explain, every op's formula.
+Report answer_params(const Graph& graph, bool explain);
+
+struct FlopsRequest {
+  std::vector<Workload> workloads;  // resolved; several: a sweep
+  FlopOptions options;
+  bool explain = false;  // one workload only
+  bool columns = false;  // a sweep as one section of columns (tables) rather than one per run
+};
+struct FlopsAnswer {
+  Report report;
+  std::vector<FlopCounts> runs;  // one per workload, for charts
+};
+// Throws Error for --explain over several workloads.
+FlopsAnswer answer_flops(const Graph& graph, const FlopsRequest& request);
+
+struct MemoryRequest {
+  std::vector<Workload> workloads;  // resolved; several: a sweep
+  MemoryOptions options;
+  std::vector<int> zero_stages;  // several: a sweep over ZeRO stages (not with workloads)
+  std::vector<Gpu> gpus;         // the fit table's GPUs
+  bool explain = false;          // one run only
+  bool columns = false;          // a sweep as one section of columns (tables)
+};
+struct MemoryAnswer {
+  Report report;
+  std::vector<MemoryRun> runs;  // for charts
+};
+// Throws Error for impossible options, both lists at once, or --explain over several runs.
+MemoryAnswer answer_memory(const Graph& graph, const MemoryRequest& request);
+
+struct CheckpointRequest {
+  Dtype dtype = Dtype::kFp32;
+  bool with_optimizer = false;
+  Optimizer optimizer = Optimizer::kAdamW;
+  std::optional<Count> actual_bytes;  // a real file's size to compare with
+};
+Report answer_checkpoint(const Graph& graph, const CheckpointRequest& request);
+
+// tsize mfu: utilization of a measured step of `flops` (one GPU's step) on the cluster.
+Report answer_mfu(const Graph& graph, const FlopCounts& flops, const Cluster& cluster,
+                  double step_time_s, bool explain);
+
+struct TrainRequest {
+  Cluster cluster;
+  std::vector<std::int64_t> gpu_counts;  // several: one row per count
+  std::optional<Count> tokens;           // default: 20 per parameter
+  std::optional<double> mfu, step_time_s, price_per_gpu_hour;
+  std::optional<Count> budget_flops;  // also the compute-optimal model for this budget
+  bool explain = false;
+};
+struct TrainAnswer {
+  Report report;                  // one GPU count
+  std::optional<ListTable> list;  // several: one row per count
+};
+TrainAnswer answer_train(const Graph& graph, const FlopCounts& flops, const TrainRequest& request,
+                         Format format);
+
+}  // namespace tsize

@@ -1,0 +1,134 @@
+#include "tsize/answers.hpp"
+
+#include <fmt/format.h>
+
+#include "tsize/error.hpp"
+#include "tsize/explain.hpp"
+#include "tsize/fit.hpp"
+#include "tsize/units.hpp"
+
+namespace tsize {
+
+Report answer_params(const Graph& graph, bool explain) {
+  Report r = report_heading(graph.spec);
+  r.sections.push_back(params_section(graph.spec, count_params(graph)));
+  if (explain) r.sections.push_back(explain_params(graph));
+  return r;
+}
+
+FlopsAnswer answer_flops(const Graph& graph, const FlopsRequest& q) {
+  FlopsAnswer a;
+  a.runs = sweep_flops(graph, q.workloads, q.options);
+  a.report = report_heading(graph.spec);
+  const ParamCounts params = count_params(graph);
+  if (q.explain) {
+    if (a.runs.size() != 1) throw Error("--explain takes one --seq value");
+    a.report.sections.push_back(flops_section(graph, params, a.runs.front()));
+    a.report.sections.push_back(explain_flops(graph, a.runs.front().workload, q.options));
+  } else if (a.runs.size() > 1 && q.columns) {
+    a.report.sections.push_back(flops_sweep_section(a.runs));
+  } else {
+    for (const FlopCounts& f : a.runs) {
+      a.report.sections.push_back(flops_section(graph, params, f));
+      if (a.runs.size() > 1) a.report.sections.back().key += fmt::format("_s{}", f.workload.seq);
+    }
+    a.report.nested = a.runs.size() > 1;
+  }
+  return a;
+}
+
+MemoryAnswer answer_memory(const Graph& graph, const MemoryRequest& q) {
+  MemoryAnswer a;
+  a.runs = sweep_memory(graph, q.workloads, q.options, q.zero_stages);
+  a.report = report_heading(graph.spec);
+  if (q.explain && a.runs.size() != 1) throw Error("--explain takes a single run");
+  if (a.runs.size() == 1) {
+    const MemoryRun& run = a.runs.front();
+    a.report.sections.push_back(
+        memory_section(graph, run.workload, run.options, run.counts,
+                       korthikanti_estimate(graph, run.workload, run.options)));
+    a.report.sections.push_back(
+        fit_section(run.workload, fit_gpus(graph, run.workload, run.options, q.gpus)));
+    if (q.explain) a.report.sections.push_back(explain_memory(graph, run.workload, run.options));
+  } else if (q.columns) {
+    a.report.sections.push_back(memory_sweep_section(a.runs));
+  } else {
+    const bool by_stage = q.zero_stages.size() > 1;
+    for (const MemoryRun& run : a.runs) {
+      a.report.sections.push_back(
+          memory_section(graph, run.workload, run.options, run.counts,
+                         korthikanti_estimate(graph, run.workload, run.options)));
+      a.report.sections.back().key =
+          by_stage ? fmt::format("memory_zero{}", run.options.zero_stage)
+                   : fmt::format("memory_b{}_s{}", run.workload.batch, run.workload.seq);
+    }
+    a.report.nested = true;
+  }
+  return a;
+}
+
+Report answer_checkpoint(const Graph& graph, const CheckpointRequest& q) {
+  Report r = report_heading(graph.spec);
+  r.sections.push_back(
+      checkpoint_section(graph, q.dtype, q.with_optimizer, q.optimizer, q.actual_bytes));
+  return r;
+}
+
+Report answer_mfu(const Graph& graph, const FlopCounts& flops, const Cluster& cluster,
+                  double step_time_s, bool explain) {
+  const Utilization u = measure_utilization(graph, count_params(graph), flops, cluster, step_time_s);
+  Report r = report_heading(graph.spec);
+  r.sections.push_back(utilization_section(flops, cluster, u));
+  if (explain) r.sections.push_back(explain_utilization(flops, cluster, u));
+  return r;
+}
+
+namespace {
+
+// One row per GPU count: wall time, GPU-hours, cost and MFU; exact values in JSON and CSV.
+ListTable training_sweep_table(const std::vector<TrainingSweepRow>& rows, Format format) {
+  ListTable table;
+  table.keys = {"gpus", "seconds", "gpu_hours", "cost", "mfu"};
+  table.headers = format == Format::kJson || format == Format::kCsv
+                      ? table.keys
+                      : std::vector<std::string>{"gpus", "wall time", "GPU-hours", "cost", "MFU"};
+  table.numeric = {true, true, true, true, true};
+  for (const TrainingSweepRow& r : rows) {
+    table.rows.push_back({std::to_string(r.gpus), human_seconds(r.run.seconds),
+                          fmt::format("{:.0f}", r.run.gpu_hours),
+                          r.run.cost ? fmt::format("${:.0f}", *r.run.cost) : "-",
+                          fmt::format("{:.1f} %", 100 * r.run.mfu)});
+    table.data_rows.push_back({std::to_string(r.gpus), fmt::format("{}", r.run.seconds),
+                               fmt::format("{}", r.run.gpu_hours),
+                               r.run.cost ? fmt::format("{}", *r.run.cost) : "",
+                               fmt::format("{}", r.run.mfu)});
+  }
+  return table;
+}
+
+}  // namespace
+
+TrainAnswer answer_train(const Graph& graph, const FlopCounts& flops, const TrainRequest& q,
+                         Format format) {
+  TrainAnswer a;
+  const ParamCounts p = count_params(graph);
+  const Count tokens = q.tokens ? *q.tokens : mul(20, p.total);
+  if (q.gpu_counts.size() > 1) {
+    a.list = training_sweep_table(sweep_training(p, flops, q.cluster, q.gpu_counts, tokens, q.mfu,
+                                                 q.step_time_s, q.price_per_gpu_hour),
+                                  format);
+    return a;
+  }
+  const TrainingRun run =
+      plan_training(p, flops, q.cluster, tokens, q.mfu, q.step_time_s, q.price_per_gpu_hour);
+  a.report = report_heading(graph.spec);
+  a.report.sections.push_back(training_section(flops, q.cluster, run, q.mfu.has_value()));
+  if (q.explain) a.report.sections.push_back(explain_training(flops, q.cluster, run));
+  if (q.budget_flops) {
+    a.report.sections.push_back(
+        compute_optimal_section(*q.budget_flops, compute_optimal(*q.budget_flops)));
+  }
+  return a;
+}
+
+}  // namespace tsize

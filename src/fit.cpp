@@ -1,0 +1,55 @@
+#include "tsize/fit.hpp"
+
+#include <algorithm>
+
+namespace tsize {
+
+std::int64_t max_micro_batch(const Graph& g, Workload w, const MemoryOptions& o, Count capacity) {
+  auto peak = [&](std::int64_t b) {
+    w.batch = b;
+    return count_memory(g, w, o).peak();
+  };
+  auto fits = [&](std::int64_t b) { return peak(b) <= capacity; };
+  const Count one = peak(1);
+  if (one > capacity) return 0;
+  // Every saved tensor is per sequence or per step, so a peak grows linearly in the batch
+  // (convexly, when the largest recomputed layer changes): extrapolate from b = 1 and 2, and
+  // keep the guess if it fits and one more does not.
+  const Count two = peak(2);
+  if (two > one) {
+    const Count guess = 1 + (capacity - one) / (two - one);
+    if (guess < static_cast<std::uint64_t>(kMaxDimension)) {
+      const auto b = static_cast<std::int64_t>(guess);
+      if (fits(b) && !fits(b + 1)) return b;
+    }
+  }
+  std::int64_t lo = 1, hi = 2;  // fits(lo); search for the first batch that does not
+  while (hi <= kMaxDimension && fits(hi)) {
+    lo = hi;
+    hi *= 2;
+  }
+  hi = std::min(hi, kMaxDimension + 1);
+  while (hi - lo > 1) {  // fits(lo), !fits(hi)
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    (fits(mid) ? lo : hi) = mid;
+  }
+  return lo;
+}
+
+std::vector<GpuFit> fit_gpus(const Graph& g, const Workload& w, const MemoryOptions& o,
+                             const std::vector<Gpu>& gpus) {
+  const Count peak = count_memory(g, w, o).peak();
+  std::vector<GpuFit> out;
+  for (const Gpu& gpu : gpus) {
+    GpuFit f;
+    f.gpu = gpu;
+    f.peak = peak;
+    f.fits = peak <= gpu.memory_bytes;
+    f.share = to_double(peak) / to_double(gpu.memory_bytes);
+    f.max_batch = max_micro_batch(g, w, o, gpu.memory_bytes);
+    out.push_back(f);
+  }
+  return out;
+}
+
+}  // namespace tsize

@@ -1,0 +1,116 @@
+#include "tsize/model_states.hpp"
+
+#include <cmath>
+
+#include "tsize/params.hpp"
+
+namespace tsize {
+namespace {
+
+Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
+
+// Adafactor's factored second moment (Shazeer & Stern 2018, arXiv:1804.04235 §3): a matrix
+// r × c keeps r + c statistics, a vector its own size; no first moment (β1 = 0, the default).
+Count adafactor_elements(const Graph& g) {
+  Count n = 0;
+  for (const Block& b : g.blocks) {
+    for (const Op& op : b.ops) {
+      if (op.tied || !op.trainable) continue;
+      Count each = 0;
+      if (op.kind() == OpKind::kLinear) {
+        each = u(op.in) + u(op.out) + (op.bias ? u(op.out) : 0);
+      } else if (op.kind() == OpKind::kEmbedding) {
+        each = u(op.in) + u(op.out);
+      } else {
+        each = params_per_copy(op);
+      }
+      n = add(n, mul(mul(each, u(op.copies)), u(b.repeat)), "optimizer states");
+    }
+  }
+  return n;
+}
+
+// bytes · count, rounded up to whole bytes.
+Count scaled(Count count, double bytes) {
+  const double whole = std::floor(bytes);
+  const Count base = mul(count, static_cast<std::uint64_t>(whole), "memory bytes");
+  const double frac = bytes - whole;
+  return add(base, static_cast<std::uint64_t>(std::ceil(to_double(count) * frac)));
+}
+
+Count shard(Count bytes, bool sharded, std::int64_t gpus) {
+  return sharded ? (bytes + u(gpus) - 1) / u(gpus) : bytes;
+}
+
+}  // namespace
+
+StateBytes state_bytes_per_param(Precision precision, Optimizer optimizer) {
+  StateBytes b{4, 4, 0, 0};
+  switch (precision) {
+    case Precision::kFp32:
+    case Precision::kAmpBf16:
+    case Precision::kAmpFp16:
+      b = {4, 4, 0, 0};
+      break;
+    case Precision::kMixedBf16:
+      b = {2, 2, 4, 0};
+      break;
+    case Precision::kMixedBf16Fp32Grads:
+      b = {2, 4, 4, 0};
+      break;
+    case Precision::kBf16:
+      b = {2, 2, 0, 0};
+      break;
+  }
+  const double state = precision == Precision::kBf16 ? 2 : 4;
+  switch (optimizer) {
+    case Optimizer::kAdamW:
+    case Optimizer::kAdam:
+      b.optimizer = 2 * state;  // m and v
+      break;
+    case Optimizer::kSgd:
+      b.optimizer = 0;
+      break;
+    case Optimizer::kSgdMomentum:
+    case Optimizer::kLion:
+      b.optimizer = state;  // one momentum
+      break;
+    // bitsandbytes 8-bit Adam: two 1-byte states and an fp32 absmax per 2048-value block each.
+    case Optimizer::kAdam8bit:
+      b.optimizer = 2 + 2 * 4.0 / 2048;
+      break;
+    case Optimizer::kAdafactor:
+      b.optimizer = 0;  // factored: counted from shapes
+      break;
+  }
+  return b;
+}
+
+ModelStates model_states(const Graph& g, const StatesOptions& o) {
+  ModelStates m;
+  const ParamCounts p = count_param_totals(g);
+  const StateBytes per = state_bytes_per_param(o.precision, o.optimizer);
+  const bool z1 = o.zero_stage >= 1, z2 = o.zero_stage >= 2, z3 = o.zero_stage >= 3;
+  m.weights = shard(scaled(p.total, per.weights), z3, o.gpus);
+  m.gradients = shard(scaled(p.trainable, per.gradients), z2, o.gpus);
+  m.master_weights = shard(scaled(p.trainable, per.master), z1, o.gpus);
+  const Count state_bytes = o.precision == Precision::kBf16 ? 2 : 4;
+  const Count optimizer = o.optimizer == Optimizer::kAdafactor
+                              ? mul(adafactor_elements(g), state_bytes, "optimizer states")
+                              : scaled(p.trainable, per.optimizer);
+  m.optimizer = shard(optimizer, z1, o.gpus);
+  if (g.spec.structure == Structure::kDecoder) {  // lm_head or the tied embedding: V·h
+    m.first_gradient =
+        shard(scaled(mul(u(g.spec.vocab), u(g.spec.d_model)), per.gradients), z2, o.gpus);
+  }
+  // torch.optim's _multi_tensor_adam: exp_avg_sq_sqrt = torch._foreach_sqrt(exp_avg_sqs), one
+  // temporary per parameter in the states' dtype, on this rank's shard of the states.
+  const bool adam = o.optimizer == Optimizer::kAdam || o.optimizer == Optimizer::kAdamW;
+  if (adam && o.optimizer_impl == OptimizerImpl::kForeach) {
+    m.optimizer_temporaries = shard(mul(p.trainable, state_bytes, "optimizer temporaries"), z1,
+                                    o.gpus);
+  }
+  return m;
+}
+
+}  // namespace tsize
