@@ -226,7 +226,10 @@ FlopCounts count_flops(const Graph& graph, const Workload& w, const FlopOptions&
     *recompute = again ? f.forward() : Count{0};
     return f;
   };
-  std::vector<std::optional<detail::OpRow>> rows;
+  detail::OpRows rows;
+  std::size_t ops = 0;
+  for (const Block& block : graph.blocks) ops += block.ops.size();
+  rows.reserve(ops);
   for (const Block& block : graph.blocks) {
     const Count n = u(block.repeat);
     for (const Op& op : block.ops) {

@@ -73,6 +73,9 @@ ParamCounts count_params(const Graph& graph) {
   ParamCounts r = count_param_totals(graph);
   // Weightless ops have no row in a parameter table; a tied head keeps one, at 0.
   detail::OpRows rows;
+  std::size_t ops = 0;
+  for (const Block& block : graph.blocks) ops += block.ops.size();
+  rows.reserve(ops);
   for (const Block& block : graph.blocks) {
     for (const Op& op : block.ops) {
       const Count n = mul(params_per_copy(op), u(op.copies));

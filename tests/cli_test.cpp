@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 #include "test_util.hpp"
 
@@ -411,6 +412,64 @@ TEST(Cli, HelpAndVersionSucceed) {
   EXPECT_EQ(help.status, 0);
   EXPECT_THAT(help.out, HasSubstr("tsize params llama-3-8b"));
   EXPECT_THAT(tsize_cli("--version").out, HasSubstr("tsize 0.1.0"));
+}
+
+}  // namespace
+}  // namespace tsize
+
+namespace tsize {
+namespace {
+
+// --units si never prints a binary unit, --units binary never an SI one, in every command.
+TEST(Cli, UnitsAreTheOnesAskedForInEveryCommand) {
+  const std::regex binary(R"(\d (KiB|MiB|GiB|TiB|PiB|EiB)\b)");
+  const std::regex si(R"(\d (kB|MB|GB|TB|PB|EB)\b)");
+  for (const std::string& args :
+       {"params gpt2", "params gpt2 --explain", "flops gpt2 --explain", "memory gpt2 --explain",
+        "memory gpt2 --batch 1,2", "memory llama-3-8b --zero 0,3 --gpus 8",
+        "checkpoint gpt2 --with-optimizer", "mfu gpt2 --step-time 1", "train gpt2 --mfu 0.4",
+        "report gpt2 --explain", "compare gpt2 gpt2-medium", "gpus", "models"}) {
+    for (const char* format : {"table", "markdown", "csv"}) {
+      const CliRun in_si = tsize_cli(args + " --units si --format " + format);
+      ASSERT_EQ(in_si.status, 0) << args << ": " << in_si.err;
+      EXPECT_FALSE(std::regex_search(in_si.out, binary)) << args << " --units si " << format;
+      const CliRun in_binary = tsize_cli(args + " --units binary --format " + format);
+      ASSERT_EQ(in_binary.status, 0) << args << ": " << in_binary.err;
+      EXPECT_FALSE(std::regex_search(in_binary.out, si)) << args << " --units binary " << format;
+    }
+  }
+  const auto path = std::filesystem::temp_directory_path() / "tsize_units_chart.svg";
+  ASSERT_EQ(tsize_cli("memory gpt2 --batch 1,2 --units si --chart " + path.string()).status, 0);
+  const std::string svg = test::read_file(path.string());
+  std::filesystem::remove(path);
+  EXPECT_THAT(svg, HasSubstr("GB per GPU"));
+  EXPECT_THAT(svg, Not(HasSubstr("GiB")));
+}
+
+// A config.json runs under transformers, a model from flags under nanoGPT; both say so, and a
+// kernel flag given apart is marked as given.
+TEST(Cli, RuntimeDefaultsFollowTheModelsSourceAndAreListed) {
+  const auto preset = nlohmann::json::parse(tsize_cli("memory llama-3-8b --format json").out);
+  EXPECT_THAT(preset["assumptions"].dump(), HasSubstr("--runtime transformers: "));
+  EXPECT_THAT(preset["assumptions"].dump(), HasSubstr("--attention eager (set by --runtime"));
+  const auto flags = nlohmann::json::parse(
+      tsize_cli("memory --layers 2 --d-model 64 --heads 4 --format json").out);
+  EXPECT_THAT(flags["assumptions"].dump(), HasSubstr("--runtime nanogpt: "));
+  const CliRun given = tsize_cli("memory gpt2 --runtime compiled --loss eager --format json");
+  ASSERT_EQ(given.status, 0) << given.err;
+  const auto j = nlohmann::json::parse(given.out);
+  EXPECT_THAT(j["assumptions"].dump(), HasSubstr("--loss eager (given)"));
+  EXPECT_THAT(j["assumptions"].dump(), HasSubstr("--attention flash (set by --runtime compiled)"));
+  EXPECT_EQ(tsize_cli("memory gpt2 --runtime torch").status, 2);
+}
+
+// Adafactor's states are factored (rows + columns per matrix), in the checkpoint as in memory.
+TEST(Cli, CheckpointTakesEveryOptimizer) {
+  const CliRun r = tsize_cli("checkpoint gpt2 --with-optimizer --optimizer adafactor --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_GT(j["optimizer"].get<std::uint64_t>(), 0u);
+  EXPECT_LT(j["optimizer"].get<std::uint64_t>(), 4u * 124'439'808u / 10);
 }
 
 }  // namespace

@@ -260,3 +260,140 @@ TEST(MemoryErrors, ImpossibleCombinations) {
 
 }  // namespace
 }  // namespace tsize
+
+namespace tsize {
+namespace {
+
+using ::testing::HasSubstr;
+
+Workload workload_of(std::int64_t batch, std::int64_t seq) {
+  Workload w;
+  w.batch = batch;
+  w.seq = seq;
+  return w;
+}
+
+MemoryCounts count_preset(const std::string& preset, const Workload& w, const MemoryOptions& o) {
+  const Graph g = build_graph(load_preset(preset));
+  return count_memory(g, resolve_workload(g.spec, w), o);
+}
+
+// Every phase is the sum of its parts, and the peak is the first largest phase.
+TEST(Phases, EachIsANamedSumAndThePeakIsTheLargest) {
+  for (const Recompute r : {Recompute::kNone, Recompute::kSelective, Recompute::kFull}) {
+    MemoryOptions o;
+    o.recompute = r;
+    o.kernels.optimizer = OptimizerImpl::kForeach;
+    const MemoryCounts m = count_preset("llama-3-8b", workload_of(2, 1024), o);
+    ASSERT_EQ(m.phases.size(), r == Recompute::kFull ? 4u : 3u);
+    Count largest = 0;
+    for (const MemoryPhase& p : m.phases) {
+      Count sum = 0;
+      for (const PhasePart& part : p.parts) sum += part.bytes;
+      EXPECT_EQ(sum, p.total) << phase_info(p.phase).name;
+      largest = std::max(largest, p.total);
+    }
+    EXPECT_EQ(m.peak(), largest);
+    // What lives through the step is in every phase.
+    for (const MemoryPhase& p : m.phases) {
+      EXPECT_EQ(p.bytes(MemoryPart::kWeights), m.states.weights);
+      EXPECT_EQ(p.bytes(MemoryPart::kOptimizerStates), m.states.optimizer);
+    }
+  }
+}
+
+// torch.optim's foreach Adam: exp_avg_sq_sqrt = torch._foreach_sqrt(exp_avg_sqs), one fp32 value
+// per parameter beside every state and gradient. For GPT-2 small in fp32 that step holds
+// 4 (weights) + 8 (Adam) + 4 (gradients) + 4 (the temporary) = 20 bytes per parameter, more
+// than backward's peak at batch 1, seq 64.
+TEST(Phases, ForeachAdamsTemporaryMakesTheOptimizerStepThePeak) {
+  MemoryOptions o;
+  const MemoryCounts fused = count_preset("gpt2", workload_of(1, 64), o);
+  EXPECT_EQ(fused.states.optimizer_temporaries, 0);
+  o.kernels.optimizer = OptimizerImpl::kForeach;
+  const MemoryCounts foreach = count_preset("gpt2", workload_of(1, 64), o);
+  const Count n = 124'439'808;
+  EXPECT_EQ(foreach.states.optimizer_temporaries, 4 * n);
+  EXPECT_EQ(foreach.peak_phase().phase, Phase::kOptimizerStep);
+  EXPECT_EQ(foreach.peak(), 20 * n);
+  // Under ZeRO-1 the optimizer runs on its shard only.
+  o.zero_stage = 1;
+  o.gpus = 4;
+  EXPECT_EQ(count_preset("gpt2", workload_of(1, 64), o).states.optimizer_temporaries, n);
+}
+
+TEST(Phases, FullRecomputationHoldsCheckpointsAndOneLayerAgain) {
+  MemoryOptions o;
+  o.recompute = Recompute::kFull;
+  const MemoryCounts m = count_preset("gpt2", workload_of(4, 1024), o);
+  const MemoryPhase& layer = m.phases[1];
+  ASSERT_EQ(layer.phase, Phase::kRecomputedLayer);
+  EXPECT_EQ(layer.bytes(MemoryPart::kActivations), m.activations.checkpoints);
+  EXPECT_EQ(layer.bytes(MemoryPart::kRecomputedLayer), m.activations.recomputed_layer);
+  EXPECT_EQ(layer.bytes(MemoryPart::kGradients), m.states.gradients);
+  EXPECT_EQ(m.activations.checkpoints, 12 * Count{4} * 1024 * 768 * 4);  // 12 layer inputs, fp32
+}
+
+// The runtime sets every kernel; a flag given apart wins, and the report says which did what.
+TEST(Runtime, ProfilesSetTheKernelsAndFlagsOverrideThem) {
+  const RuntimeKnobs compiled = runtime_profile(Runtime::kCompiled).knobs;
+  EXPECT_EQ(compiled.attention, AttentionImpl::kFlash);
+  EXPECT_EQ(compiled.loss, LossImpl::kFused);
+  EXPECT_EQ(compiled.rmsnorm, NormImpl::kFused);
+  EXPECT_EQ(runtime_profile(Runtime::kTransformers).knobs.attention, AttentionImpl::kEager);
+  EXPECT_EQ(runtime_profile(Runtime::kTransformersSdpa).knobs.attention, AttentionImpl::kFlash);
+  EXPECT_EQ(runtime_profile(Runtime::kMegatron).knobs.rmsnorm, NormImpl::kFused);
+  EXPECT_EQ(default_runtime(true), Runtime::kTransformers);
+  EXPECT_EQ(default_runtime(false), Runtime::kNanoGpt);
+  KnobOverrides given;
+  given.attention = AttentionImpl::kEager;
+  EXPECT_EQ(resolve_knobs(Runtime::kCompiled, given).attention, AttentionImpl::kEager);
+  EXPECT_EQ(resolve_knobs(Runtime::kCompiled, given).loss, LossImpl::kFused);
+  const std::vector<std::string> lines = describe_knobs(Runtime::kCompiled, given);
+  EXPECT_THAT(lines[0], HasSubstr("--runtime compiled: torch.compile"));
+  EXPECT_EQ(lines[1], "--attention eager (given)");
+  EXPECT_EQ(lines[2], "--loss fused (set by --runtime compiled)");
+}
+
+// The fused loss keeps the logits (bf16) and a log-sum-exp instead of fp32 log-probabilities:
+// per token 2·V + 4 instead of 4·V + 4 (the weight scalar aside) — what compiled saves less.
+TEST(Runtime, CompiledSavesTheFusedLossInsteadOfLogProbabilities) {
+  MemoryOptions o;
+  o.precision = Precision::kAmpBf16;
+  o.runtime = Runtime::kTransformersSdpa;
+  const MemoryCounts sdpa = count_preset("gpt2", workload_of(2, 1024), o);
+  o.runtime = Runtime::kCompiled;
+  const MemoryCounts compiled = count_preset("gpt2", workload_of(2, 1024), o);
+  const Count n = 2 * 1024, v = 50257;
+  // eager: n·V·4 + n·8 + 4; fused: n·V·2 + n·4 + n·8.
+  EXPECT_EQ(sdpa.activations.total - compiled.activations.total, n * v * 2 + 4 - n * 4);
+}
+
+// The largest micro-batch: the extrapolation from b = 1 and 2 is checked, so the answer is
+// exact: b fits and b + 1 does not, on every recipe.
+TEST(Fit, MaxMicroBatchIsTheLastThatFits) {
+  for (const char* preset : {"gpt2", "llama-3-8b", "mixtral-8x7b"}) {
+    const Graph g = build_graph(load_preset(preset));
+    for (const Recompute r : {Recompute::kNone, Recompute::kFull}) {
+      MemoryOptions o;
+      o.precision = Precision::kMixedBf16;
+      o.zero_stage = 3;
+      o.gpus = 64;
+      o.recompute = r;
+      Workload w = resolve_workload(g.spec, workload_of(1, 1024));
+      const Count capacity = Count{80} << 30;
+      const std::int64_t b = max_micro_batch(g, w, o, capacity);
+      if (b == 0) {
+        EXPECT_GT(count_memory(g, w, o).peak(), capacity) << preset;
+        continue;
+      }
+      w.batch = b;
+      EXPECT_LE(count_memory(g, w, o).peak(), capacity) << preset << " b=" << b;
+      w.batch = b + 1;
+      EXPECT_GT(count_memory(g, w, o).peak(), capacity) << preset << " b=" << b;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tsize
