@@ -103,10 +103,12 @@ void forward_flops(const Op& op, std::int64_t batch, std::int64_t seq, Attention
       if (op.bias) out.product("bias add", {r.b, r.s, r.k, width}, TermKind::kPointwise);
       return;
     case OpKind::kNorm: {
-      out.set_source(op.norm == NormKind::kRMSNorm
-                         ? "RMSNorm: square, sum, scale, ·γ = 4 FLOPs per element"
-                         : "LayerNorm: mean, center, square, sum, scale, ·γ (, +β) = 6 (7) FLOPs "
-                           "per element");
+      out.set_source(op.norm == NormKind::kRMSNorm ? "RMSNorm: square, sum, scale, ·γ = 4 FLOPs "
+                                                     "per element"
+                     : op.bias ? "LayerNorm: mean, center, square, sum, scale, ·γ, +β = 7 FLOPs "
+                                 "per element"
+                               : "LayerNorm without β: mean, center, square, sum, scale, ·γ = 6 "
+                                 "FLOPs per element");
       const Input per{nullptr, u(norm_flops(op))};
       const Input heads = op.role == Role::kQNorm   ? Input{"a", u(op.per_token)}
                           : op.role == Role::kKNorm ? Input{"kv", u(op.per_token)}
