@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "op_tree.hpp"
+#include "counts/op_tree.hpp"
 #include "tsize/report.hpp"
 #include "tsize/units.hpp"
 
