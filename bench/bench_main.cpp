@@ -61,6 +61,21 @@ void BM_CountMemory(benchmark::State& state) {
 }
 BENCHMARK(BM_CountMemory)->DenseRange(0, 2);
 
+// The memory report's section: count_memory plus the peak phase's tree of activations by op.
+void BM_MemorySection(benchmark::State& state) {
+  const tsize::Graph graph = tsize::build_graph(tsize::load_preset(kModels[state.range(0)]));
+  const tsize::Workload w = tsize::resolve_workload(graph.spec, {});
+  tsize::MemoryOptions o;
+  o.precision = tsize::Precision::kAmpBf16;
+  o.runtime = tsize::Runtime::kTransformersSdpa;
+  for (auto _ : state) {
+    const tsize::MemoryCounts m = tsize::count_memory(graph, w, o);
+    benchmark::DoNotOptimize(tsize::memory_section(graph, w, o, m, {}));
+  }
+  state.SetLabel(kModels[state.range(0)]);
+}
+BENCHMARK(BM_MemorySection)->DenseRange(0, 2);
+
 void BM_RenderParamsTable(benchmark::State& state) {
   const tsize::Report report =
       tsize::full_report(tsize::build_graph(tsize::load_preset("gpt2-xl")));

@@ -289,7 +289,7 @@ TEST(Phases, EachIsANamedSumAndThePeakIsTheLargest) {
     Count largest = 0;
     for (const MemoryPhase& p : m.phases) {
       Count sum = 0;
-      for (const PhasePart& part : p.parts) sum += part.bytes;
+      for (const PhasePart& part : p.parts()) sum += part.bytes;
       EXPECT_EQ(sum, p.total) << phase_info(p.phase).name;
       largest = std::max(largest, p.total);
     }

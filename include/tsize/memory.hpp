@@ -77,10 +77,10 @@ constexpr const MemoryPartInfo& part_info(MemoryPart p) {
 
 // The moments of a step whose memory can be the peak.
 enum class Phase {
-  kStartOfBackward,   // every saved tensor, the loss's logits and gradient, the first gradient
-  kRecomputedLayer,   // --recompute full: a layer's forward runs again in backward
-  kEndOfBackward,     // every gradient, the saved tensors freed
-  kOptimizerStep,     // every gradient and the optimizer's temporaries
+  kStartOfBackward,  // every saved tensor, the loss's logits and gradient, the first gradient
+  kRecomputedLayer,  // --recompute full: a layer's forward runs again in backward
+  kEndOfBackward,    // every gradient, the saved tensors freed
+  kOptimizerStep,    // every gradient and the optimizer's temporaries
 };
 
 struct PhaseInfo {
@@ -105,19 +105,30 @@ struct PhasePart {
   std::string_view note;
 };
 
-struct MemoryPhase {
-  Phase phase;
-  std::vector<PhasePart> parts;  // in kMemoryParts order; zero parts left out
-  Count total = 0;
+class MemoryPhase {
+ public:
+  explicit MemoryPhase(Phase which) : phase(which) {}
+
+  // Adds `bytes` of `part` (with what it holds there); zero bytes add nothing.
+  MemoryPhase& add(MemoryPart part, Count bytes, std::string_view note = {});
 
   // The bytes of `part` in this phase (0 if absent).
-  Count bytes(MemoryPart part) const;
+  Count bytes(MemoryPart part) const { return bytes_[static_cast<std::size_t>(part)]; }
+  // The parts it holds, in kMemoryParts order; zero parts left out.
+  std::vector<PhasePart> parts() const;
+
+  Phase phase;
+  Count total = 0;
+
+ private:
+  std::array<Count, kMemoryParts.size()> bytes_{};
+  std::array<std::string_view, kMemoryParts.size()> notes_{};
 };
 
 struct MemoryCounts {
-  ModelStates states;             // one GPU, after ZeRO
-  SavedActivations activations;   // one micro-batch
-  Count loss_transient = 0;       // at the start of backward: logits + the loss's gradient
+  ModelStates states;            // one GPU, after ZeRO
+  SavedActivations activations;  // one micro-batch
+  Count loss_transient = 0;      // at the start of backward: logits + the loss's gradient
   Count overhead = 0;
   std::vector<MemoryPhase> phases;  // in a step's order
   std::size_t peak_index = 0;       // the largest phase (the first of equals)

@@ -58,10 +58,12 @@ class Factors {
   std::size_t n_ = 0;
 };
 
-// The walk over one block instance.
+// The walk over one block instance. `state` holds a byte per tensor of the block (kept by the
+// caller, so blocks reuse one buffer): whether it was produced, and whether it was saved.
 class BlockWalk {
  public:
-  BlockWalk(const Graph& g, const Block& block, const Workload& w, const ActivationOptions& o)
+  BlockWalk(const Graph& g, const Block& block, const Workload& w, const ActivationOptions& o,
+            std::vector<std::uint8_t>& state)
       : block_(block),
         o_(o),
         t_(dtypes(o)),
@@ -69,17 +71,17 @@ class BlockWalk {
         s_{"s", u(w.seq)},
         k_{"k", g.spec.moe ? u(g.spec.moe->experts_per_token) : 1},
         h_{"h", u(g.spec.d_model)},
-        produced_(block.tensors.size(), false),
-        saved_(block.tensors.size(), false) {
+        state_(state) {
+    state_.assign(block.tensors.size(), 0);
     for (std::size_t i = 0; i < block.tensors.size(); ++i) {
-      produced_[i] = block.tensors[i].producer < 0;  // block inputs exist from the start
+      if (block.tensors[i].producer < 0) state_[i] = kProduced;  // block inputs exist at once
     }
   }
 
   template <class Sink>
   void visit(const Op& op, Sink& out) {
     for (const TensorId id : op.inputs) require(op, id);
-    for (const TensorId id : op.outputs) produced_[index(id)] = true;
+    for (const TensorId id : op.outputs) state_[index(id)] |= kProduced;
     switch (op.kind()) {
       case OpKind::kEmbedding:
         return embedding(op, out);
@@ -113,11 +115,12 @@ class BlockWalk {
   }
 
  private:
+  static constexpr std::uint8_t kProduced = 1, kSaved = 2;
   static std::size_t index(TensorId id) { return static_cast<std::size_t>(id); }
   const Tensor& tensor(TensorId id) const { return block_.tensors[index(id)]; }
 
   void require(const Op& op, TensorId id) const {
-    if (id < 0 || index(id) >= produced_.size() || !produced_[index(id)]) {
+    if (id < 0 || index(id) >= state_.size() || (state_[index(id)] & kProduced) == 0) {
       throw std::logic_error(fmt::format("activation walk: {} reads tensor {}, never produced",
                                          op_path(block_, op), id));
     }
@@ -167,8 +170,8 @@ class BlockWalk {
   // Saves tensor `id` unless an earlier op saved its storage.
   template <class Sink>
   void keep(TensorId id, const char* label, Sink& out) {
-    if (saved_[index(id)]) return;
-    saved_[index(id)] = true;
+    if ((state_[index(id)] & kSaved) != 0) return;
+    state_[index(id)] |= kSaved;
     const Tensor& t = tensor(id);
     out.product(label, elements(t, dtype(t)).span());
   }
@@ -250,8 +253,9 @@ class BlockWalk {
     if (o_.kernels.attention == AttentionImpl::kFlash) {
       // Flash/SDPA: q, k, v, the output (which o_proj reads as a view) and the log-sum-exp;
       // the dropout mask is regenerated from the saved RNG state (seed and offset, int64).
-      out.set_source("flash attention / SDPA saves q, k, v, its output, the log-sum-exp and "
-                     "the RNG state");
+      out.set_source(
+          "flash attention / SDPA saves q, k, v, its output, the log-sum-exp and "
+          "the RNG state");
       keep(q, "q", out);
       keep(k, "k", out);
       keep(v, "v", out);
@@ -263,8 +267,9 @@ class BlockWalk {
     // Eager: q·kᵀ saves q and k (GQA: copies expanded to every query head), the scale is a
     // float64 scalar, masked_fill a bool mask of s², softmax its result, p·v the
     // probabilities (a copy when dropped out or cast) and v.
-    out.set_source("eager attention: q·kᵀ saves q and k, scale a float64 scalar, masked_fill a "
-                   "bool mask, softmax its output, p·v the probabilities and v");
+    out.set_source(
+        "eager attention: q·kᵀ saves q and k, scale a float64 scalar, masked_fill a "
+        "bool mask, softmax its output, p·v the probabilities and v");
     const bool gqa = a.kv_heads != a.heads;
     const Input probs_dtype = t_.softmax;
     keep(q, "q", out);
@@ -346,15 +351,16 @@ class BlockWalk {
   const ActivationOptions& o_;
   const Dtypes t_;
   const Input b_, s_, k_, h_;
-  std::vector<bool> produced_, saved_;
+  std::vector<std::uint8_t>& state_;
 };
 
 // Calls on_op(block, op, sink) for every op after the walk has written its terms to a fresh
 // Sink.
 template <class Sink, class OnOp>
 void walk(const Graph& g, const Workload& w, const ActivationOptions& o, OnOp on_op) {
+  std::vector<std::uint8_t> state;
   for (const Block& block : g.blocks) {
-    BlockWalk bw(g, block, w, o);
+    BlockWalk bw(g, block, w, o, state);
     for (const Op& op : block.ops) {
       Sink sink;
       bw.visit(op, sink);
@@ -379,13 +385,16 @@ Count autocast_copies(const Graph& g, Precision p) {
 
 }  // namespace
 
-SavedActivations saved_activations(const Graph& g, const Workload& w,
-                                   const ActivationOptions& o) {
+SavedActivations saved_activations(const Graph& g, const Workload& w, const ActivationOptions& o) {
   SavedActivations r;
+  std::size_t ops = 0;
+  for (const Block& block : g.blocks) ops += block.ops.size();
+  r.per_op.reserve(ops);
+  r.per_block.reserve(g.blocks.size());
   const Dtypes t = dtypes(o);
   // Full recomputation keeps a layer's input: b·s·h in the residual stream's dtype.
-  const Count kept = mul(mul(mul(u(w.batch), u(w.seq)), u(g.spec.d_model)), t.residual.value,
-                         "activation bytes");
+  const Count kept =
+      mul(mul(mul(u(w.batch), u(w.seq)), u(g.spec.d_model)), t.residual.value, "activation bytes");
   const Block* current = nullptr;
   Count block_bytes = 0;
   auto close_block = [&] {

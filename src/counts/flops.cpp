@@ -247,7 +247,7 @@ FlopCounts count_flops(const Graph& graph, const Workload& w, const FlopOptions&
       if (step == 0) {  // lookups and token movement: no row
         rows.emplace_back();
       } else {
-        rows.emplace_back(detail::OpRow{{fwd, bwd, step}, ""});
+        rows.emplace_back(detail::OpRow{{fwd, bwd, step}, 3, ""});
       }
     }
   }

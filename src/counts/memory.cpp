@@ -28,30 +28,9 @@ void validate_options(const MemoryOptions& o) {
   if (!problems.empty()) throw Error("not a valid memory setup:" + problems);
 }
 
-// A phase under construction: parts in kMemoryParts order, zeros left out.
-class PhaseBuilder {
- public:
-  explicit PhaseBuilder(Phase phase) { p_.phase = phase; }
-  PhaseBuilder& add(MemoryPart part, Count bytes, std::string_view note = {}) {
-    if (bytes > 0) {
-      p_.parts.push_back({part, bytes, note});
-      p_.total = tsize::add(p_.total, bytes, "memory bytes");
-    }
-    return *this;
-  }
-  MemoryPhase take() {
-    std::sort(p_.parts.begin(), p_.parts.end(),
-              [](const PhasePart& a, const PhasePart& b) { return a.part < b.part; });
-    return std::move(p_);
-  }
-
- private:
-  MemoryPhase p_;
-};
-
 // What every phase holds: the states that live through the step, and the overhead.
-PhaseBuilder resident(Phase phase, const MemoryCounts& m, const MemoryOptions& o) {
-  PhaseBuilder b(phase);
+MemoryPhase resident(Phase phase, const MemoryCounts& m, const MemoryOptions& o) {
+  MemoryPhase b(phase);
   b.add(MemoryPart::kWeights, m.states.weights)
       .add(MemoryPart::kMasterWeights, m.states.master_weights, "fp32 copy for the optimizer")
       .add(MemoryPart::kOptimizerStates, m.states.optimizer, to_string(o.optimizer))
@@ -86,11 +65,22 @@ StatesOptions MemoryOptions::states_options() const {
   return {precision, optimizer, knobs().optimizer, zero_stage, gpus};
 }
 
-Count MemoryPhase::bytes(MemoryPart part) const {
-  for (const PhasePart& p : parts) {
-    if (p.part == part) return p.bytes;
+MemoryPhase& MemoryPhase::add(MemoryPart part, Count bytes, std::string_view note) {
+  if (bytes == 0) return *this;
+  const auto i = static_cast<std::size_t>(part);
+  bytes_[i] = tsize::add(bytes_[i], bytes, "memory bytes");
+  notes_[i] = note;
+  total = tsize::add(total, bytes, "memory bytes");
+  return *this;
+}
+
+std::vector<PhasePart> MemoryPhase::parts() const {
+  std::vector<PhasePart> out;
+  for (const MemoryPartInfo& info : kMemoryParts) {
+    const auto i = static_cast<std::size_t>(info.part);
+    if (bytes_[i] > 0) out.push_back({info.part, bytes_[i], notes_[i]});
   }
-  return 0;
+  return out;
 }
 
 MemoryCounts count_memory(const Graph& g, const Workload& w, const MemoryOptions& o) {
@@ -114,8 +104,7 @@ MemoryCounts count_memory(const Graph& g, const Workload& w, const MemoryOptions
                               accumulating ? "" : "first gradient (lm_head)")
                          .add(MemoryPart::kAutocastCopies, a.autocast_weight_copies)
                          .add(MemoryPart::kActivations, a.total)
-                         .add(MemoryPart::kLossTransient, m.loss_transient)
-                         .take());
+                         .add(MemoryPart::kLossTransient, m.loss_transient));
   // Backward of the first layer under full recomputation: every gradient, the layer inputs
   // kept as checkpoints, and one layer re-materialized (the loss and head are freed by then).
   if (o.recompute == Recompute::kFull) {
@@ -124,17 +113,14 @@ MemoryCounts count_memory(const Graph& g, const Workload& w, const MemoryOptions
                            .add(MemoryPart::kAutocastCopies, a.autocast_weight_copies)
                            .add(MemoryPart::kActivations, a.checkpoints,
                                 "the layers' inputs, kept for recomputation")
-                           .add(MemoryPart::kRecomputedLayer, a.recomputed_layer)
-                           .take());
+                           .add(MemoryPart::kRecomputedLayer, a.recomputed_layer));
   }
-  m.phases.push_back(resident(Phase::kEndOfBackward, m, o)
-                         .add(MemoryPart::kGradients, all_gradients)
-                         .take());
+  m.phases.push_back(
+      resident(Phase::kEndOfBackward, m, o).add(MemoryPart::kGradients, all_gradients));
   m.phases.push_back(resident(Phase::kOptimizerStep, m, o)
                          .add(MemoryPart::kGradients, all_gradients)
                          .add(MemoryPart::kOptimizerTemporaries, m.states.optimizer_temporaries,
-                              "foreach Adam: the square root of v, one value per parameter")
-                         .take());
+                              "foreach Adam: the square root of v, one value per parameter"));
   for (std::size_t i = 1; i < m.phases.size(); ++i) {
     if (m.phases[i].total > m.phases[m.peak_index].total) m.peak_index = i;
   }

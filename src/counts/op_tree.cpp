@@ -14,8 +14,11 @@ Breakdown& child_named(Breakdown& parent, std::string_view name) {
   return parent.children.back();
 }
 
-std::vector<Count> times(std::vector<Count> values, std::int64_t n) {
-  for (Count& v : values) v = mul(v, static_cast<std::uint64_t>(n), "block total");
+std::vector<Count> times(const OpRow& row, std::int64_t n) {
+  std::vector<Count> values(row.columns);
+  for (std::size_t i = 0; i < row.columns; ++i) {
+    values[i] = mul(row.values[i], static_cast<std::uint64_t>(n), "block total");
+  }
   return values;
 }
 
@@ -34,7 +37,7 @@ Breakdown op_tree(const Graph& graph, const OpRows& rows) {
     }
     if (kept.empty()) continue;
     if (kept.size() == 1) {  // one row is enough: "final norm", "lm_head"
-      node.values = times(kept[0].second->values, block.repeat);
+      node.values = times(*kept[0].second, block.repeat);
       if (node.note.empty()) node.note = kept[0].second->note;
       root.children.push_back(std::move(node));
       continue;
@@ -44,20 +47,19 @@ Breakdown op_tree(const Graph& graph, const OpRows& rows) {
     for (const auto& [op, r] : kept) {
       Breakdown& parent = single_group ? node : child_named(node, op->group());
       parent.children.push_back(
-          Breakdown{std::string(op->name()), times(r->values, block.repeat), 1, r->note, {}});
+          Breakdown{std::string(op->name()), times(*r, block.repeat), 1, r->note, {}});
     }
     // A component with a single op is one row, named after the component ("loss").
     for (Breakdown& c : node.children) {
       if (c.children.size() == 1) {
         if (c.note.empty()) c.note = c.children.front().note;
-        c.values = c.children.front().values;
+        c.values = std::move(c.children.front().values);
         c.children.clear();
       }
     }
-    sum_up(node);
     root.children.push_back(std::move(node));
   }
-  sum_up(root);
+  sum_up(root);  // every interior node, once
   return root;
 }
 

@@ -2,6 +2,7 @@
 // (parameters, FLOPs, saved bytes) so their trees have the same shape and names.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,7 +13,9 @@
 namespace tsize::detail {
 
 struct OpRow {
-  std::vector<Count> values;  // for one instance of the op's block (op_tree multiplies by repeat)
+  // For one instance of the op's block (op_tree multiplies by repeat), one per column.
+  std::array<Count, 3> values{};
+  std::size_t columns = 1;
   std::string note;
 };
 

@@ -82,7 +82,7 @@ ParamCounts count_params(const Graph& graph) {
       if (n == 0 && !op.tied) {
         rows.emplace_back();
       } else {
-        rows.emplace_back(detail::OpRow{{n}, op_note(op)});
+        rows.emplace_back(detail::OpRow{{n}, 1, op_note(op)});
       }
     }
   }

@@ -49,7 +49,7 @@ Breakdown activation_tree(const Graph& g, const MemoryOptions& o, const SavedAct
     if (bytes == 0) {
       rows.emplace_back();
     } else {
-      rows.emplace_back(detail::OpRow{{bytes}, ""});
+      rows.emplace_back(detail::OpRow{{bytes}, 1, ""});
     }
   }
   Breakdown tree = detail::op_tree(g, rows);
@@ -61,7 +61,7 @@ Breakdown activation_tree(const Graph& g, const MemoryOptions& o, const SavedAct
 Breakdown peak_tree(const Graph& g, const MemoryOptions& o, const MemoryCounts& m) {
   const MemoryPhase& peak = m.peak_phase();
   Breakdown root{"peak", {}, 1, std::string(phase_info(peak.phase).name), {}};
-  for (const PhasePart& p : peak.parts) {
+  for (const PhasePart& p : peak.parts()) {
     if (p.part == MemoryPart::kActivations && peak.phase == Phase::kStartOfBackward) {
       root.children.push_back(activation_tree(g, o, m.activations));
       continue;
