@@ -23,10 +23,12 @@ void add_memory_command(CLI::App& app, std::string& out) {
   add_explain_flag(cmd, *output);
   add_chart_flag(cmd, *output);
   cmd->footer(
-      "Examples:\n  tsize memory gpt2 --batch 1,2,4,8,16,32 --precision amp-bf16 --attention "
-      "flash\n"
-      "  tsize memory llama-3-8b --seq 8192 --precision mixed-bf16 --zero 3 --gpus 8\n"
-      "  tsize memory gpt2 --device cpu --dropout 0.1 --format json\n"
+      "Examples:\n  tsize memory gpt2 --batch 1,2,4,8,16,32 --precision amp-bf16 --runtime "
+      "compiled\n"
+      "  tsize memory llama-3-8b --seq 8192 --precision mixed-bf16 --runtime megatron --zero 3 "
+      "--gpus 8\n"
+      "  tsize memory gpt2 --runtime nanogpt --device cpu --dropout 0.1 --format json\n"
+      "  tsize memory mistral-7b --seq 4096 --explain\n"
       "Without --gpu, the fit table covers every GPU of `tsize gpus`.");
   cmd->callback([&out, model, workload, memory, gpu, output] {
     const RenderOptions ro = render_options(*output);

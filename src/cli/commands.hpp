@@ -62,10 +62,18 @@ struct MemoryFlags {
 
 // A flag whose values are an enum's choices (choices.hpp): its name, allowed values and the
 // completion's list all come from the enum's one table.
+// --help lists each value with its help line when the values need saying (more than two, or
+// names that are not self-evident).
 template <Chosen E>
 CLI::Option* add_choice(CLI::App* cmd, std::string& target, const std::string& help,
-                        const char* group) {
-  return cmd->add_option(std::string(ChoiceTable<E>::kFlag), target, help)
+                        const char* group, bool each_value = false) {
+  std::string text = help;
+  if (each_value) {
+    for (const Choice<E>& c : choices<E>()) {
+      text += "\n  " + std::string(c.name) + ": " + std::string(c.help);
+    }
+  }
+  return cmd->add_option(std::string(ChoiceTable<E>::kFlag), target, text)
       ->check(CLI::IsMember(choice_names<E>()))
       ->group(group);
 }

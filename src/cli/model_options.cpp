@@ -216,21 +216,21 @@ Cluster resolve_cluster(const GpuOptions& o) {
 void add_memory_flags(CLI::App* cmd, MemoryFlags& o) {
   const char* group = "Memory";
   add_choice<Precision>(cmd, o.precision, "how weights, gradients and activations are stored",
-                        group);
-  add_choice<Optimizer>(cmd, o.optimizer, "optimizer states", group);
+                        group, true);
+  add_choice<Optimizer>(cmd, o.optimizer, "optimizer states", group, true);
   add_choice<Runtime>(cmd, o.runtime,
                       "whose code runs the model, which sets the kernels below (default: "
                       "transformers for a config or preset, nanogpt for flags alone)",
-                      group);
-  add_choice<AttentionImpl>(cmd, o.attention, "attention kernel (default: the runtime's)", group);
-  add_choice<LossImpl>(cmd, o.loss, "cross-entropy kernel (default: the runtime's)", group);
-  add_choice<NormImpl>(cmd, o.rmsnorm, "RMSNorm kernel (default: the runtime's)", group);
+                      group, true);
+  add_choice<AttentionImpl>(cmd, o.attention, "attention kernel (default: the runtime's)", group,
+                            true);
+  add_choice<LossImpl>(cmd, o.loss, "cross-entropy kernel (default: the runtime's)", group, true);
+  add_choice<NormImpl>(cmd, o.rmsnorm, "RMSNorm kernel (default: the runtime's)", group, true);
   add_choice<OptimizerImpl>(cmd, o.optimizer_impl,
                             "optimizer step: fused, or torch.optim's foreach (default: the "
                             "runtime's)",
-                            group);
-  add_choice<Device>(cmd, o.device, "cuda, or cpu (dropout and autocast save differently)",
-                     group);
+                            group, true);
+  add_choice<Device>(cmd, o.device, "where the step runs (default cuda)", group, true);
   cmd->add_option("--dropout", o.dropout, "dropout probability (default 0)")->group(group);
   cmd->add_option("--zero", o.zero,
                   "ZeRO stage 0-3 over --gpus data-parallel GPUs; a list (0,1,2,3) compares them")
