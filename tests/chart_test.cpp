@@ -21,7 +21,8 @@ TEST(MemoryChart, StacksAddUpToThePeaks) {
     w.batch = b;
     counts.push_back(count_memory(g, resolve_workload(g.spec, w), o));
   }
-  const StackedBarChart c = memory_chart("gpt2", {"b=1", "b=8"}, counts, find_gpu("RTX-4090"), ByteUnits::kBinary);
+  const StackedBarChart c =
+      memory_chart("gpt2", {"b=1", "b=8"}, counts, find_gpu("RTX-4090"), ByteUnits::kBinary);
   for (std::size_t i = 0; i < 2; ++i) {
     double total = 0;
     for (const ChartSeries& s : c.series) total += s.values[i];

@@ -300,6 +300,14 @@ TEST(Cli, ExplainShowsFormulasWithValues) {
   EXPECT_EQ(core["inputs"]["a"], 12);
   EXPECT_THAT(core["source"].get<std::string>(), HasSubstr("eager attention"));
   EXPECT_EQ(core["terms"].size(), 4u);
+  // The count and its explanation are one object: without β a LayerNorm is 6 FLOPs per element
+  // in both (it once printed 7 beside a count of 6).
+  const CliRun no_bias = tsize_cli("flops gpt2 --bias false --explain --format json");
+  ASSERT_EQ(no_bias.status, 0) << no_bias.err;
+  const auto norm = nlohmann::json::parse(no_bias.out)["explain_flops"]["layers/norms/attn_norm"];
+  EXPECT_EQ(norm["formula"], "6*b*s*out");
+  EXPECT_EQ(norm["value"], 6u * 1024u * 768u);
+  EXPECT_THAT(norm["source"].get<std::string>(), HasSubstr("= 6 FLOPs per element"));
 }
 
 // The bash completion script completes commands, flags, flag choices and presets.
@@ -465,7 +473,8 @@ TEST(Cli, RuntimeDefaultsFollowTheModelsSourceAndAreListed) {
 
 // Adafactor's states are factored (rows + columns per matrix), in the checkpoint as in memory.
 TEST(Cli, CheckpointTakesEveryOptimizer) {
-  const CliRun r = tsize_cli("checkpoint gpt2 --with-optimizer --optimizer adafactor --format json");
+  const CliRun r =
+      tsize_cli("checkpoint gpt2 --with-optimizer --optimizer adafactor --format json");
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_GT(j["optimizer"].get<std::uint64_t>(), 0u);

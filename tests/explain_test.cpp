@@ -56,8 +56,8 @@ void expect_consistent(const Figure& f, const std::string& where) {
   }
   EXPECT_EQ(r.den, 1) << where << ": " << f.formula();
   EXPECT_TRUE(r.num == static_cast<test::Int>(f.value()))
-      << where << ": " << f.formula() << " = " << to_string(static_cast<Count>(r.num))
-      << ", value " << to_string(f.value());
+      << where << ": " << f.formula() << " = " << to_string(static_cast<Count>(r.num)) << ", value "
+      << to_string(f.value());
   EXPECT_FALSE(f.source().empty()) << where;
   for (const char c : f.formula()) EXPECT_LT(static_cast<unsigned char>(c), 128) << where;
 }
@@ -149,7 +149,8 @@ TEST(Explain, JsonEntriesEvaluateToTheirValue) {
       for (const auto& [name, v] : e["inputs"].items()) inputs[name] = v.get<std::uint64_t>();
       const test::Rational value =
           test::FormulaEvaluator(e["formula"].get<std::string>(), inputs).evaluate();
-      EXPECT_TRUE(value.den == 1 && value.num == static_cast<test::Int>(e["value"].get<std::uint64_t>()))
+      EXPECT_TRUE(value.den == 1 &&
+                  value.num == static_cast<test::Int>(e["value"].get<std::uint64_t>()))
           << s.key << " " << path;
       EXPECT_TRUE(e["source"].is_string()) << path;
     }
@@ -192,9 +193,8 @@ TEST(Dataflow, AReadOfATensorNeverProducedIsAnInternalError) {
   Op& q = layers.ops[1];  // q_proj reads the attention norm's output
   ASSERT_EQ(q.role, Role::kQProj);
   q.inputs = {static_cast<TensorId>(layers.tensors.size() - 1)};  // the last op's output
-  EXPECT_THAT([&] { check_dataflow(g); },
-              ::testing::ThrowsMessage<std::logic_error>(
-                  HasSubstr("layers/attention/q_proj reads tensor")));
+  EXPECT_THAT([&] { check_dataflow(g); }, ::testing::ThrowsMessage<std::logic_error>(
+                                              HasSubstr("layers/attention/q_proj reads tensor")));
   EXPECT_THROW(saved_activations(g, resolve_workload(g.spec, {}), {}), std::logic_error);
   q.inputs = {-1};
   EXPECT_THROW(check_dataflow(g), std::logic_error);
@@ -227,7 +227,8 @@ TEST(Roles, OpPathsAreUniqueOnEveryModel) {
     const Graph g = build_graph(spec);
     for (const Block& b : g.blocks) {
       std::set<std::string> paths;
-      for (const Op& op : b.ops) EXPECT_TRUE(paths.insert(op_path(b, op)).second) << where(spec, b, op);
+      for (const Op& op : b.ops)
+        EXPECT_TRUE(paths.insert(op_path(b, op)).second) << where(spec, b, op);
     }
   }
 }

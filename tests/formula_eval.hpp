@@ -130,8 +130,8 @@ class FormulaEvaluator {
       return {v, 1};
     }
     std::string name;
-    while (at_ < text_.size() && (std::isalnum(static_cast<unsigned char>(text_[at_])) ||
-                                  text_[at_] == '_')) {
+    while (at_ < text_.size() &&
+           (std::isalnum(static_cast<unsigned char>(text_[at_])) || text_[at_] == '_')) {
       name += text_[at_++];
     }
     if (name.empty()) fail("expected a number, name or (");

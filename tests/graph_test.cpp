@@ -45,11 +45,9 @@ TEST(BuildGraph, DeepSeekSplitsDenseAndMoeLayers) {
   EXPECT_EQ(block(g, "dense layers").layers, "0-2");
   EXPECT_EQ(block(g, "moe layers").repeat, 58);
   const Block& moe = block(g, "moe layers");
-  auto experts = std::find_if(moe.ops.begin(), moe.ops.end(),
-                              [](const Op& op) {
-                                return op.component == Component::kExperts &&
-                                       op.kind() == OpKind::kLinear;
-                              });
+  auto experts = std::find_if(moe.ops.begin(), moe.ops.end(), [](const Op& op) {
+    return op.component == Component::kExperts && op.kind() == OpKind::kLinear;
+  });
   ASSERT_NE(experts, moe.ops.end());
   EXPECT_EQ(experts->copies, 256);
   EXPECT_EQ(experts->active_copies, 8);

@@ -75,7 +75,8 @@ TEST(ApplyOverrides, LayerNormOnAnRmsNormModelHasABias) {
 }
 
 TEST(ParseFlags, BadValuesNameTheChoices) {
-  EXPECT_THAT([] { parse_choice<MlpChoice>("swish"); }, ThrowsMessage<Error>(HasSubstr("gelu, relu, swiglu")));
+  EXPECT_THAT([] { parse_choice<MlpChoice>("swish"); },
+              ThrowsMessage<Error>(HasSubstr("gelu, relu, swiglu")));
   EXPECT_THAT([] { parse_bool("--tied", "yes"); },
               ThrowsMessage<Error>(HasSubstr("--tied yes: expected true or false")));
 }

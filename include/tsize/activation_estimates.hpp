@@ -12,9 +12,9 @@ namespace tsize {
 Count korthikanti_activations(const ModelSpec& spec, const Workload& w);
 
 struct ActivationEstimate {
-  Count value = 0;        // the closed form
-  Count exact = 0;        // tsize's saved bytes for the same step without recomputation
-  double deviation = 0;   // (value − exact) / exact
+  Count value = 0;       // the closed form
+  Count exact = 0;       // tsize's saved bytes for the same step without recomputation
+  double deviation = 0;  // (value − exact) / exact
 };
 
 // The closed form against the exact count with the same options but no recomputation (the

@@ -34,7 +34,9 @@ template <class E>
 struct ChoiceTable;
 
 template <class E>
-concept Chosen = requires { ChoiceTable<E>::kChoices; };
+concept Chosen = requires {
+  ChoiceTable<E>::kChoices;
+};
 
 template <Chosen E>
 constexpr const auto& choices() {

@@ -50,8 +50,7 @@ class Figure {
  public:
   void set_source(std::string_view source) { source_ = source; }
   // A term that is the product of its inputs.
-  Count product(const char* label, std::span<const Input> inputs,
-                TermKind kind = TermKind::kPlain);
+  Count product(const char* label, std::span<const Input> inputs, TermKind kind = TermKind::kPlain);
   Count product(const char* label, std::initializer_list<Input> inputs,
                 TermKind kind = TermKind::kPlain) {
     return product(label, as_span(inputs), kind);
@@ -98,8 +97,9 @@ class Tally {
  private:
   static Count add_checked(Count a, Count b) { return tsize::add(a, b, "a count"); }
   void add(Count v, TermKind kind) {
-    Count& into = kind == TermKind::kMatmul ? matmul_ : kind == TermKind::kPointwise ? pointwise_
-                                                                                     : plain_;
+    Count& into = kind == TermKind::kMatmul      ? matmul_
+                  : kind == TermKind::kPointwise ? pointwise_
+                                                 : plain_;
     into = add_checked(into, v);
   }
   Count matmul_ = 0, pointwise_ = 0, plain_ = 0;

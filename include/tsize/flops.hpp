@@ -49,8 +49,7 @@ OpFlops op_flops(const Op& op, std::int64_t batch, std::int64_t seq, AttentionFl
 
 // The forward FLOPs of op_flops() as a Figure: each term with its formula, inputs and source
 // (--explain prints it; op_flops adds the same terms).
-Figure forward_flop_figure(const Op& op, std::int64_t batch, std::int64_t seq,
-                           AttentionFlops mode);
+Figure forward_flop_figure(const Op& op, std::int64_t batch, std::int64_t seq, AttentionFlops mode);
 
 struct FlopCounts {
   Workload workload;  // resolved: seq set

@@ -52,5 +52,4 @@ const Gpu& find_gpu(const std::string& name);
 // catalog's cards are specified in GiB). Throws Error for non-positive values.
 Gpu custom_gpu(double peak_tflops, double memory_gb);
 
-
 }  // namespace tsize

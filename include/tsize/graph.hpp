@@ -106,10 +106,10 @@ struct Op {
 };
 
 struct Block {
-  std::string name;         // "embedding", "layers", "dense layers", "final norm", ...
-  std::int64_t repeat = 1;  // number of identical instances
-  std::string layers;       // which layers, e.g. "0-2" (empty outside the layer stack)
-  std::vector<Op> ops;      // forward order
+  std::string name;             // "embedding", "layers", "dense layers", "final norm", ...
+  std::int64_t repeat = 1;      // number of identical instances
+  std::string layers;           // which layers, e.g. "0-2" (empty outside the layer stack)
+  std::vector<Op> ops;          // forward order
   std::vector<Tensor> tensors;  // block inputs first, then each op's outputs
 };
 

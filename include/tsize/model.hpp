@@ -146,5 +146,4 @@ bool is_sliding_layer(const ModelSpec& spec, std::int64_t layer);
 // One line a user reads, e.g. "32 layers, d_model 4096, 32 heads / 8 KV heads (GQA), ...".
 std::string describe(const ModelSpec& spec);
 
-
 }  // namespace tsize

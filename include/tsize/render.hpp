@@ -59,5 +59,4 @@ struct ListTable {
 };
 std::string render_list(const ListTable& table, Format format);
 
-
 }  // namespace tsize

@@ -9,8 +9,8 @@
 #include <variant>
 #include <vector>
 
-#include "tsize/breakdown.hpp"
 #include "tsize/activation_estimates.hpp"
+#include "tsize/breakdown.hpp"
 #include "tsize/count.hpp"
 #include "tsize/figure.hpp"
 #include "tsize/fit.hpp"

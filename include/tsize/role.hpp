@@ -89,9 +89,9 @@ enum class Role {
   kMlpDown,
   // Mixture of experts
   kRouter,
-  kRouterBias,       // DeepSeek-V3's score-correction bias
-  kExpertDispatch,   // tokens gathered to their k experts
-  kExpertCombine,    // expert outputs weighted by the router and summed back (+ shared experts)
+  kRouterBias,        // DeepSeek-V3's score-correction bias
+  kExpertDispatch,    // tokens gathered to their k experts
+  kExpertCombine,     // expert outputs weighted by the router and summed back (+ shared experts)
   kSharedExpertGate,  // Qwen2-MoE: sigmoid gate on the shared experts' output
   // Residual stream: the branch added back (BERT and NeoX add both in their own order)
   kAttentionAdd,
@@ -162,8 +162,8 @@ constexpr const RoleInfo& role_info(Role r) { return kRoles[static_cast<std::siz
 
 // Component names, as trees and paths print them.
 inline constexpr std::array<std::string_view, 13> kComponentNames = {
-    "embedding", "norms",          "attention", "indexer",    "mlp",    "router",  "experts",
-    "shared_experts", "residual", "final norm", "pooler", "lm_head", "loss"};
+    "embedding",      "norms",    "attention",  "indexer", "mlp",     "router", "experts",
+    "shared_experts", "residual", "final norm", "pooler",  "lm_head", "loss"};
 
 constexpr std::string_view component_name(Component c) {
   return kComponentNames[static_cast<std::size_t>(c)];

@@ -59,5 +59,4 @@ struct FlopOptions {
 // positive, or seq exceeds the context the model is built for.
 Workload resolve_workload(const ModelSpec& spec, Workload w);
 
-
 }  // namespace tsize

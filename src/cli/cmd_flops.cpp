@@ -1,6 +1,4 @@
 // tsize flops MODEL — FLOPs per op, forward and backward, for one training step.
-#include <fmt/format.h>
-
 #include "commands.hpp"
 #include "tsize/answers.hpp"
 #include "tsize/chart.hpp"

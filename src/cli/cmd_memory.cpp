@@ -51,9 +51,8 @@ void add_memory_command(CLI::App& app, std::string& out) {
         counts.push_back(run.counts);
       }
       StackedBarChart chart = memory_chart(graph.spec.name, labels, counts, chosen, ro.units);
-      chart.x_label = q.zero_stages.size() > 1
-                          ? fmt::format("ZeRO stage, {} GPUs", q.options.gpus)
-                          : "micro-batch (b) and sequence length (s)";
+      chart.x_label = q.zero_stages.size() > 1 ? fmt::format("ZeRO stage, {} GPUs", q.options.gpus)
+                                               : "micro-batch (b) and sequence length (s)";
       write_file(output->chart, render_svg(chart));
     }
     out = render(a.report, ro);

@@ -1,6 +1,4 @@
 // tsize train MODEL --tokens D — time and cost of a training run.
-#include <fmt/format.h>
-
 #include <optional>
 
 #include "commands.hpp"

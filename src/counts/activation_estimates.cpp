@@ -12,8 +12,7 @@ Count korthikanti_activations(const ModelSpec& spec, const Workload& w) {
              static_cast<std::uint64_t>(spec.n_layers), "activation bytes");
 }
 
-ActivationEstimate korthikanti_estimate(const Graph& g, const Workload& w,
-                                        const MemoryOptions& o) {
+ActivationEstimate korthikanti_estimate(const Graph& g, const Workload& w, const MemoryOptions& o) {
   ActivationOptions plain = o.activation_options();
   plain.recompute = Recompute::kNone;
   ActivationEstimate e;

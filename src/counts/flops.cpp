@@ -64,11 +64,12 @@ void attention_flops(const Op& op, std::int64_t batch, std::int64_t seq, Attenti
   const Count pointwise = mul(scores, u(per), "attention FLOPs");
   const bool full = mode == AttentionFlops::kFull || !a.causal;
   const bool window = a.window > 0 && !full, top_k = a.top_k > 0 && !full;
-  const char* matmul_formula = full                ? TSIZE_ATTENTION(TSIZE_P_FULL)
-                               : window && top_k   ? TSIZE_ATTENTION(TSIZE_P_WINDOW("min(window,top_k)"))
-                               : window            ? TSIZE_ATTENTION(TSIZE_P_WINDOW("window"))
-                               : top_k             ? TSIZE_ATTENTION(TSIZE_P_WINDOW("top_k"))
-                                                   : TSIZE_ATTENTION(TSIZE_P_CAUSAL);
+  const char* matmul_formula = full ? TSIZE_ATTENTION(TSIZE_P_FULL)
+                               : window && top_k
+                                   ? TSIZE_ATTENTION(TSIZE_P_WINDOW("min(window,top_k)"))
+                               : window ? TSIZE_ATTENTION(TSIZE_P_WINDOW("window"))
+                               : top_k  ? TSIZE_ATTENTION(TSIZE_P_WINDOW("top_k"))
+                                        : TSIZE_ATTENTION(TSIZE_P_CAUSAL);
   const char* pointwise_formula = full              ? "per*b*a*" TSIZE_P_FULL
                                   : window && top_k ? "per*b*a*" TSIZE_P_WINDOW("min(window,top_k)")
                                   : window          ? "per*b*a*" TSIZE_P_WINDOW("window")
@@ -135,9 +136,10 @@ void forward_flops(const Op& op, std::int64_t batch, std::int64_t seq, Attention
       attention_flops(op, batch, seq, mode, out);
       return;
     case OpKind::kActivation:
-      out.set_source(op.gated ? "activation FLOPs per element (GELU 5, GELU-tanh 9, SiLU 5, "
-                                "ReLU 1) + 1 for ·up"
-                              : "activation FLOPs per element: GELU 5, GELU-tanh 9, SiLU 5, ReLU 1");
+      out.set_source(op.gated
+                         ? "activation FLOPs per element (GELU 5, GELU-tanh 9, SiLU 5, "
+                           "ReLU 1) + 1 for ·up"
+                         : "activation FLOPs per element: GELU 5, GELU-tanh 9, SiLU 5, ReLU 1");
       out.product("activation", {{nullptr, u(activation_flops(op))}, r.b, r.s, r.k, width},
                   TermKind::kPointwise);
       return;
@@ -162,8 +164,9 @@ void forward_flops(const Op& op, std::int64_t batch, std::int64_t seq, Attention
       out.set_source("a lookup, and a scatter of gradients: memory traffic, no arithmetic");
       return;
     case OpKind::kRoute:
-      out.set_source("tokens moved to and from their experts: not counted (the combine's k·h "
-                     "multiply-adds per token are below 0.1 % of the experts' matmuls)");
+      out.set_source(
+          "tokens moved to and from their experts: not counted (the combine's k·h "
+          "multiply-adds per token are below 0.1 % of the experts' matmuls)");
       return;
   }
 }

@@ -107,8 +107,8 @@ ModelStates model_states(const Graph& g, const StatesOptions& o) {
   // temporary per parameter in the states' dtype, on this rank's shard of the states.
   const bool adam = o.optimizer == Optimizer::kAdam || o.optimizer == Optimizer::kAdamW;
   if (adam && o.optimizer_impl == OptimizerImpl::kForeach) {
-    m.optimizer_temporaries = shard(mul(p.trainable, state_bytes, "optimizer temporaries"), z1,
-                                    o.gpus);
+    m.optimizer_temporaries =
+        shard(mul(p.trainable, state_bytes, "optimizer temporaries"), z1, o.gpus);
   }
   return m;
 }

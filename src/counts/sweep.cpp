@@ -14,8 +14,8 @@ std::vector<MemoryRun> sweep_memory(const Graph& g, const std::vector<Workload>&
   if (zero_stages.size() > 1 && workloads.size() > 1) {
     throw Error("--zero and --batch/--seq cannot both be lists: sweep one at a time");
   }
-  const std::vector<int> stages = zero_stages.empty() ? std::vector<int>{options.zero_stage}
-                                                      : zero_stages;
+  const std::vector<int> stages =
+      zero_stages.empty() ? std::vector<int>{options.zero_stage} : zero_stages;
   std::vector<MemoryRun> out;
   for (std::size_t i = 0; i < std::max(workloads.size(), stages.size()); ++i) {
     MemoryRun run;
@@ -23,9 +23,8 @@ std::vector<MemoryRun> sweep_memory(const Graph& g, const std::vector<Workload>&
     run.options = options;
     run.options.zero_stage = stages[std::min(i, stages.size() - 1)];
     run.counts = count_memory(g, run.workload, run.options);
-    run.label = stages.size() > 1
-                    ? fmt::format("ZeRO {}", run.options.zero_stage)
-                    : fmt::format("b={} s={}", run.workload.batch, run.workload.seq);
+    run.label = stages.size() > 1 ? fmt::format("ZeRO {}", run.options.zero_stage)
+                                  : fmt::format("b={} s={}", run.workload.batch, run.workload.seq);
     out.push_back(std::move(run));
   }
   return out;

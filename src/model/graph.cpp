@@ -164,7 +164,8 @@ TensorId append_mha(LayerBuilder& l, bool sliding, TensorId x) {
                                 compute({"kv", s.n_kv_heads}, d_qk));
   }
   const Tensor out = compute({"a", s.n_heads}, {"d_v", dh});
-  const TensorId o = l.b.add(attention_core(s, Role::kAttentionCore, attn, shape), {tq, tk, tv}, &out);
+  const TensorId o =
+      l.b.add(attention_core(s, Role::kAttentionCore, attn, shape), {tq, tk, tv}, &out);
   return l.proj(Role::kOutProj, attn, o, q, l.h, s.o_bias);
 }
 
@@ -177,22 +178,21 @@ TensorId append_mla(LayerBuilder& l, bool sliding, TensorId x) {
   const auto attn = Component::kAttention;
   TensorId q = -1, q_latent = -1;
   if (m.q_lora_rank > 0) {
-    const TensorId q_a = l.proj(Role::kQDownProj, attn, x, h, {"q_rank", m.q_lora_rank}, s.qkv_bias);
+    const TensorId q_a =
+        l.proj(Role::kQDownProj, attn, x, h, {"q_rank", m.q_lora_rank}, s.qkv_bias);
     const Tensor latent = compute({"q_rank", m.q_lora_rank});
     q_latent = l.b.add(rms_norm(Role::kQLatentNorm, m.q_lora_rank), {q_a}, &latent);
     q = l.proj(Role::kQUpProj, attn, q_latent, m.q_lora_rank, {"q", a * qk}, false);
   } else {
     q = l.proj(Role::kQProj, attn, x, h, {"q", a * qk}, false);
   }
-  const TensorId kv_a =
-      l.proj(Role::kKvDownProj, attn, x, h, {"kv_a", m.kv_lora_rank + m.qk_rope_head_dim},
-             s.qkv_bias);
+  const TensorId kv_a = l.proj(Role::kKvDownProj, attn, x, h,
+                               {"kv_a", m.kv_lora_rank + m.qk_rope_head_dim}, s.qkv_bias);
   const Tensor kv_latent = compute({"kv_rank", m.kv_lora_rank});
   const TensorId kv_normed =
       l.b.add(rms_norm(Role::kKvLatentNorm, m.kv_lora_rank), {kv_a}, &kv_latent);
-  const TensorId kv =
-      l.proj(Role::kKvUpProj, attn, kv_normed, m.kv_lora_rank,
-             {"kv_b", a * (m.qk_nope_head_dim + m.v_head_dim)}, false);
+  const TensorId kv = l.proj(Role::kKvUpProj, attn, kv_normed, m.kv_lora_rank,
+                             {"kv_b", a * (m.qk_nope_head_dim + m.v_head_dim)}, false);
   TensorId selection = -1;
   if (s.indexer) {
     // DeepSeek-V3.2-Exp inference/model.py, class Indexer: wq_b, wk, k_norm (LayerNorm),
@@ -247,7 +247,8 @@ TensorId append_mlp(LayerBuilder& l, Component c, std::int64_t ff, bool bias, Te
   TensorList act_in;
   if (s.mlp == MlpKind::kGated && s.fused_gate_up) {
     const Tensor t = out({"gate_up", 2 * ff});
-    const TensorId gu = l.b.add(expert(linear(Role::kMlpGateUp, c, s.d_model, 2 * ff, bias)), {x}, &t);
+    const TensorId gu =
+        l.b.add(expert(linear(Role::kMlpGateUp, c, s.d_model, 2 * ff, bias)), {x}, &t);
     act_in = {gu, gu};  // chunk views of one output
   } else if (s.mlp == MlpKind::kGated) {
     const Tensor t = out(d_ff);
@@ -273,16 +274,16 @@ TensorId append_moe(LayerBuilder& l, TensorId x) {
   const MoeSpec& m = *s.moe;
   const Tensor logits = compute({"experts", m.n_routed_experts});
   const TensorId scores = l.b.add(
-      linear(Role::kRouter, Component::kRouter, s.d_model, m.n_routed_experts, m.router_bias),
-      {x}, &logits);
+      linear(Role::kRouter, Component::kRouter, s.d_model, m.n_routed_experts, m.router_bias), {x},
+      &logits);
   if (m.router_score_correction) {
     Op bias = make_op(Role::kRouterBias, Component::kRouter, m.n_routed_experts);
     bias.trainable = false;  // DeepSeek-V3 §2.1.2: adjusted by the balancing rule, not by SGD
     l.b.add(bias, {scores});
   }
   const Tensor gathered{Rows::kRoutedTokens, TensorDtype::kCompute, {l.h, {}}};
-  const TensorId routed =
-      l.b.add(make_op(Role::kExpertDispatch, Component::kExperts, s.d_model), {x, scores}, &gathered);
+  const TensorId routed = l.b.add(make_op(Role::kExpertDispatch, Component::kExperts, s.d_model),
+                                  {x, scores}, &gathered);
   const TensorId experts = append_mlp(l, Component::kExperts, m.d_ff_expert, s.mlp_bias, routed,
                                       Rows::kRoutedTokens, m.n_routed_experts, m.experts_per_token);
   TensorList combine_in = {experts, scores};
@@ -300,8 +301,8 @@ TensorId append_moe(LayerBuilder& l, TensorId x) {
   return l.b.add(make_op(Role::kExpertCombine, Component::kExperts, s.d_model), combine_in, &out);
 }
 
-Block layer_block(const ModelSpec& s, bool moe, bool sliding, std::string name,
-                  std::int64_t repeat, std::string layers) {
+Block layer_block(const ModelSpec& s, bool moe, bool sliding, std::string name, std::int64_t repeat,
+                  std::string layers) {
   BlockBuilder b(std::move(name), repeat, std::move(layers));
   LayerBuilder l{s, b};
   const bool post_norm = s.structure == Structure::kEncoder;  // BERT: norm after the residual
@@ -407,9 +408,9 @@ void append_layer_blocks(const ModelSpec& s, std::vector<Block>& blocks) {
       std::string name = "layers";
       if (mixed_attention) name = std::string(sliding ? "sliding " : "global ").append(name);
       if (mixed_mlp) name = std::string(moe ? "moe " : "dense ").append(name);
-      stack.emplace_back(layers.front(),
-                         layer_block(s, moe, sliding, name, static_cast<std::int64_t>(layers.size()),
-                                     layer_ranges(layers)));
+      stack.emplace_back(layers.front(), layer_block(s, moe, sliding, name,
+                                                     static_cast<std::int64_t>(layers.size()),
+                                                     layer_ranges(layers)));
     }
   }
   std::sort(stack.begin(), stack.end(),
@@ -444,9 +445,8 @@ Block pooler_block(const ModelSpec& s) {
 Block lm_head_block(const ModelSpec& s) {
   BlockBuilder b("lm_head", 1, "");
   const Dim h{"h", s.d_model};
-  const TensorId x = b.input(Rows::kTokens, s.final_norm ? TensorDtype::kNormOutput
-                                                         : TensorDtype::kResidual,
-                             h);
+  const TensorId x =
+      b.input(Rows::kTokens, s.final_norm ? TensorDtype::kNormOutput : TensorDtype::kResidual, h);
   const TensorId labels = b.input(Rows::kTokens, TensorDtype::kIndex, {});
   Op head = linear(Role::kLmHead, Component::kLmHead, s.d_model, s.vocab, false);
   head.tied = s.tied_embeddings;
@@ -483,8 +483,8 @@ void check_dataflow(const Graph& graph) {
         const bool known = id >= 0 && static_cast<std::size_t>(id) < b.tensors.size();
         const int producer = known ? b.tensors[static_cast<std::size_t>(id)].producer : 0;
         if (!known || producer >= static_cast<int>(i)) {
-          throw std::logic_error(fmt::format("{} reads tensor {} that no earlier op produced",
-                                             op_path(b, op), id));
+          throw std::logic_error(
+              fmt::format("{} reads tensor {} that no earlier op produced", op_path(b, op), id));
         }
       }
       for (const TensorId id : op.outputs) {

@@ -148,8 +148,8 @@ std::string attention_words(const ModelSpec& s) {
 
 std::string mlp_words(const ModelSpec& s) {
   std::string_view act = s.mlp == MlpKind::kPlain            ? label_of(s.activation)
-                    : s.activation == Activation::kSilu ? "SwiGLU"
-                                                        : "GeGLU";
+                         : s.activation == Activation::kSilu ? "SwiGLU"
+                                                             : "GeGLU";
   if (!s.moe) return fmt::format("d_ff {} {}", s.d_ff, act);
   const MoeSpec& m = *s.moe;
   std::string out = fmt::format("MoE {} experts (top-{}", m.n_routed_experts, m.experts_per_token);

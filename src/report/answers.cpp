@@ -76,7 +76,8 @@ Report answer_checkpoint(const Graph& graph, const CheckpointRequest& q) {
 
 Report answer_mfu(const Graph& graph, const FlopCounts& flops, const Cluster& cluster,
                   double step_time_s, bool explain) {
-  const Utilization u = measure_utilization(graph, count_params(graph), flops, cluster, step_time_s);
+  const Utilization u =
+      measure_utilization(graph, count_params(graph), flops, cluster, step_time_s);
   Report r = report_heading(graph.spec);
   r.sections.push_back(utilization_section(flops, cluster, u));
   if (explain) r.sections.push_back(explain_utilization(flops, cluster, u));

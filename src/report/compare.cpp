@@ -88,9 +88,8 @@ std::string render_comparison(const std::vector<Comparison>& rows, const Compare
         "\nworkload: batch {}, seq {}; memory: --precision {}, --runtime {}, --optimizer {}, "
         "ZeRO {}; time: MFU {:.2f} on {} × {} ({}), tokens {}\n",
         s.workload.batch, s.workload.seq, to_string(s.memory.precision),
-        to_string(s.memory.runtime),
-        to_string(s.memory.optimizer), s.memory.zero_stage, s.mfu, s.cluster.gpus, gpu,
-        to_string(s.cluster.dtype),
+        to_string(s.memory.runtime), to_string(s.memory.optimizer), s.memory.zero_stage, s.mfu,
+        s.cluster.gpus, gpu, to_string(s.cluster.dtype),
         s.tokens > 0 ? human_count(s.tokens) : "20 per parameter (each model's own)");
   }
   return out;

@@ -3,39 +3,56 @@
 #include <fmt/format.h>
 
 #include "tsize/activations.hpp"
-#include "tsize/params.hpp"
 #include "tsize/flops.hpp"
+#include "tsize/params.hpp"
 
 namespace tsize {
 
-Section explain_params(const Graph& g) {
+namespace {
+
+// A section of the figures of every op, in graph order, keyed by path; ops whose figure is 0
+// (weightless ops, lookups, what saves nothing) are left out. `figures` has one per op.
+Section figure_section(const Graph& g, std::vector<Figure> figures, const char* key,
+                       std::string title, Unit unit) {
   Section s;
-  s.key = "explain_params";
-  s.title = "Explain: parameters of each op (one instance, all its copies)";
-  s.unit = Unit::kCount;
+  s.key = key;
+  s.title = std::move(title);
+  s.unit = unit;
+  std::size_t i = 0;
   for (const Block& b : g.blocks) {
     for (const Op& op : b.ops) {
-      Figure f = param_figure(op);
-      if (f.value() == 0) continue;
-      s.figures.emplace_back(op_path(b, op), std::move(f));
+      Figure& f = figures[i++];
+      if (f.value() > 0) s.figures.emplace_back(op_path(b, op), std::move(f));
     }
   }
   return s;
 }
 
-Section explain_flops(const Graph& g, const Workload& w, const FlopOptions& o) {
-  Section s;
-  s.key = "explain_flops";
-  s.title = fmt::format("Explain: forward FLOPs of each op (one instance, b {}, s {})", w.batch,
-                        w.seq);
-  s.unit = Unit::kFlops;
+// One figure per op of the graph, in order.
+template <class FigureOf>
+std::vector<Figure> per_op(const Graph& g, FigureOf figure_of) {
+  std::vector<Figure> out;
   for (const Block& b : g.blocks) {
-    for (const Op& op : b.ops) {
-      Figure f = forward_flop_figure(op, w.batch, w.seq, o.attention);
-      if (f.value() == 0) continue;
-      s.figures.emplace_back(op_path(b, op), std::move(f));
-    }
+    for (const Op& op : b.ops) out.push_back(figure_of(op));
   }
+  return out;
+}
+
+}  // namespace
+
+Section explain_params(const Graph& g) {
+  return figure_section(g, per_op(g, param_figure), "explain_params",
+                        "Explain: parameters of each op (one instance, all its copies)",
+                        Unit::kCount);
+}
+
+Section explain_flops(const Graph& g, const Workload& w, const FlopOptions& o) {
+  Section s = figure_section(
+      g,
+      per_op(g, [&](const Op& op) { return forward_flop_figure(op, w.batch, w.seq, o.attention); }),
+      "explain_flops",
+      fmt::format("Explain: forward FLOPs of each op (one instance, b {}, s {})", w.batch, w.seq),
+      Unit::kFlops);
   s.assumptions = {
       "backward: 2 × the forward matmuls (input and weight gradients), 2 × the pointwise work, "
       "1 × a bias add (its gradient is a sum)"};
@@ -43,20 +60,11 @@ Section explain_flops(const Graph& g, const Workload& w, const FlopOptions& o) {
 }
 
 Section explain_memory(const Graph& g, const Workload& w, const MemoryOptions& o) {
-  Section s;
-  s.key = "explain_memory";
-  s.title = fmt::format("Explain: bytes each op saves for backward (one instance, b {}, s {})",
-                        w.batch, w.seq);
-  s.unit = Unit::kBytes;
-  std::vector<Figure> figures = saved_activation_figures(g, w, o.activation_options());
-  std::size_t i = 0;
-  for (const Block& b : g.blocks) {
-    for (const Op& op : b.ops) {
-      Figure& f = figures[i++];
-      if (f.value() == 0) continue;
-      s.figures.emplace_back(op_path(b, op), std::move(f));
-    }
-  }
+  Section s = figure_section(
+      g, saved_activation_figures(g, w, o.activation_options()), "explain_memory",
+      fmt::format("Explain: bytes each op saves for backward (one instance, b {}, s {})", w.batch,
+                  w.seq),
+      Unit::kBytes);
   s.assumptions = {"each storage is charged to the first op that saves it, in forward order"};
   if (o.recompute == Recompute::kFull) {
     s.assumptions.push_back(

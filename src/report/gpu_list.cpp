@@ -17,8 +17,9 @@ std::string tflops(const Gpu& g, Dtype d) {
 std::string render_gpu_list(const std::vector<Gpu>& gpus, const RenderOptions& o) {
   ListTable t;
   t.headers = {"name", "memory", "bandwidth", "fp32", "tf32", "bf16", "fp16", "fp8", "TDP", "GPU"};
-  t.keys = {"name", "memory_bytes", "bandwidth_bytes_per_s", "fp32", "tf32", "bf16", "fp16",
-            "fp8", "tdp_watts", "full_name"};
+  t.keys = {
+      "name",      "memory_bytes", "bandwidth_bytes_per_s", "fp32", "tf32", "bf16", "fp16", "fp8",
+      "tdp_watts", "full_name"};
   t.numeric = {false, true, true, true, true, true, true, true, true, false};
   for (const Gpu& g : gpus) {
     std::vector<std::string> row = {g.name, human_bytes(g.memory_bytes, o.units),

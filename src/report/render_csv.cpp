@@ -50,10 +50,9 @@ std::string render_csv(const Report& report) {
                          detail::unit_name(f.unit), csv_field(f.note));
     }
     for (const auto& [path, f] : s.figures) {
-      out += fmt::format("{},explain,{},,{},{},1,{}\n", s.key, csv_field(path),
-                         to_string(f.value()), unit,
-                         csv_field(f.formula() + " = " + detail::substituted(f) + "; " +
-                                   f.source()));
+      out += fmt::format(
+          "{},explain,{},,{},{},1,{}\n", s.key, csv_field(path), to_string(f.value()), unit,
+          csv_field(f.formula() + " = " + detail::substituted(f) + "; " + f.source()));
     }
   }
   return out;
@@ -124,10 +123,10 @@ std::string render_markdown(const Report& report, ByteUnits units) {
     if (!s.figures.empty()) {
       out += "\n| op | exact | human | formula | inputs | source |\n|---|---:|---:|---|---|---|\n";
       for (const auto& [path, f] : s.figures) {
-        out += fmt::format("| {} | {} | {} | `{}` | {} | {} |\n", md_cell(path),
-                           with_commas(f.value()), detail::human(f.value(), s.unit, units),
-                           md_cell(f.formula()), md_cell(detail::inputs_text(f)),
-                           md_cell(f.source()));
+        out +=
+            fmt::format("| {} | {} | {} | `{}` | {} | {} |\n", md_cell(path),
+                        with_commas(f.value()), detail::human(f.value(), s.unit, units),
+                        md_cell(f.formula()), md_cell(detail::inputs_text(f)), md_cell(f.source()));
       }
     }
     if (!s.assumptions.empty()) out += "\n";

@@ -16,8 +16,7 @@ std::vector<std::string> memory_assumptions(const MemoryOptions& o, const Memory
   std::vector<std::string> a = {fmt::format(
       "--precision {}: weights {:g} B, gradients {:g} B, master {:g} B, {} states {:.4g} B per "
       "parameter{}",
-      to_string(o.precision), b.weights, b.gradients, b.master, to_string(o.optimizer),
-      b.optimizer,
+      to_string(o.precision), b.weights, b.gradients, b.master, to_string(o.optimizer), b.optimizer,
       o.optimizer == Optimizer::kAdafactor ? " (factored: rows + columns per matrix)" : "")};
   for (std::string& line : describe_knobs(o.runtime, o.kernels)) a.push_back(std::move(line));
   a.push_back(fmt::format("--device {}, --dropout {:g}, --recompute {}", to_string(o.device),
@@ -113,7 +112,8 @@ Section memory_section(const Graph& g, const Workload& w, const MemoryOptions& o
     s.facts.push_back({"phase_" + std::string(info.key), "phase: " + std::string(info.name),
                        p.total, Unit::kBytes, ""});
   }
-  s.facts.push_back({"peak", "peak", m.peak(), Unit::kBytes, std::string(phase_info(peak.phase).name)});
+  s.facts.push_back(
+      {"peak", "peak", m.peak(), Unit::kBytes, std::string(phase_info(peak.phase).name)});
   s.facts.push_back({"approx_korthikanti", "L·s·b·h·(34 + 5·a·s/h)", korthikanti.value,
                      Unit::kBytes,
                      fmt::format("{:+.2f} % vs exact activations without recomputation; "
@@ -194,13 +194,12 @@ Section checkpoint_section(const Graph& g, Dtype dtype, bool with_optimizer, Opt
     o.optimizer = optimizer;  // fp32 states, unsharded
     const Count states = model_states(g, o).optimizer;
     total = add(total, states);
-    s.facts.push_back({"optimizer", fmt::format("{} states", to_string(optimizer)), states,
-                       Unit::kBytes,
-                       optimizer == Optimizer::kAdafactor
-                           ? std::string("factored: rows + columns per matrix")
-                           : fmt::format("{:.4g} B/param",
-                                         state_bytes_per_param(Precision::kFp32, optimizer)
-                                             .optimizer)});
+    s.facts.push_back(
+        {"optimizer", fmt::format("{} states", to_string(optimizer)), states, Unit::kBytes,
+         optimizer == Optimizer::kAdafactor
+             ? std::string("factored: rows + columns per matrix")
+             : fmt::format("{:.4g} B/param",
+                           state_bytes_per_param(Precision::kFp32, optimizer).optimizer)});
     if (dtype_bytes != 4) {
       const Count master = mul(p.trainable, 4);
       total = add(total, master);
