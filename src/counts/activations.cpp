@@ -48,7 +48,9 @@ Dtypes dtypes(const ActivationOptions& o) {
 class Factors {
  public:
   Factors& add(Input in) {
-    if (in.name || in.value != 1) at_[n_++] = in;
+    if (!in.name && in.value == 1) return *this;  // a literal 1 multiplies nothing
+    if (n_ == at_.size()) throw std::logic_error("activation walk: a term of over 8 factors");
+    at_[n_++] = in;
     return *this;
   }
   std::span<const Input> span() const { return {at_.data(), n_}; }

@@ -33,6 +33,7 @@ std::vector<MemoryRun> sweep_memory(const Graph& g, const std::vector<Workload>&
 std::vector<FlopCounts> sweep_flops(const Graph& g, const std::vector<Workload>& workloads,
                                     const FlopOptions& options) {
   std::vector<FlopCounts> out;
+  out.reserve(workloads.size());
   for (const Workload& w : workloads) out.push_back(count_flops(g, w, options));
   return out;
 }
