@@ -28,7 +28,10 @@ test-asan: deps
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 
-demo: build
+# Builds only the binary it runs (not the tests and benchmarks).
+demo: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target tsize
 	@./$(BUILD)/tsize report $(DEMO_MODEL)
 
 bench: build

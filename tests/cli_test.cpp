@@ -483,3 +483,45 @@ TEST(Cli, CheckpointTakesEveryOptimizer) {
 
 }  // namespace
 }  // namespace tsize
+
+namespace tsize {
+namespace {
+
+// Inputs that once gave a silent or confusing answer: each is now bad input (exit 1) or bad
+// usage (exit 2), with nothing on stdout and a message naming the problem.
+TEST(CliErrors, NoSilentWrongAnswer) {
+  for (const auto& [args, message] : std::vector<std::pair<std::string, std::string>>{
+           {"memory gpt2 --peak-tflops 100 --memory-gb -1", "--memory-gb -1: expected a positive"},
+           {"memory gpt2 --peak-tflops 100 --memory-gb 0", "--memory-gb 0: expected a positive"},
+           {"memory gpt2 --peak-tflops 100 --memory-gb nan", "--memory-gb nan: expected"},
+           {"memory gpt2 --memory-gb 40", "--memory-gb 40 describes a custom GPU"},
+           {"train gpt2 --mfu 0.4 --budget-flops 0", "--budget-flops 0: too small"},
+           {"memory gpt2 --overhead 1e30", "--overhead 1e30: more than 1 PiB"},
+           {"compare gpt2 gpt2-medium --batch 1,2", "takes one --seq and one --batch value"},
+           {"flops gpt2 --batch 1Ki..", "--batch 1Ki..: a range needs a start and an end"},
+           {"flops gpt2 --batch -5", "--batch -5: must not be negative"}}) {
+    expect_bad_input(args, message);
+  }
+  for (const auto& [args, message] : std::vector<std::pair<std::string, std::string>>{
+           {"frobnicate", "unknown command \"frobnicate\""},
+           {"parms gpt2", "did you mean params?"},
+           {"memory gpt2 --batch ''", "--batch: an empty value"},
+           {"memory gpt2 --batch=", "--batch=: an empty value"},
+           {"flops gpt2 --chart ''", "--chart: an empty value"}}) {
+    const CliRun r = tsize_cli(args);
+    EXPECT_EQ(r.status, 2) << args << ": " << r.err;
+    EXPECT_THAT(r.out, IsEmpty()) << args;
+    EXPECT_THAT(r.err, HasSubstr(message)) << args;
+  }
+}
+
+// A control character in an argument is written as \xNN, never sent to the terminal.
+TEST(CliErrors, ControlCharactersAreNotEchoed) {
+  const CliRun r = tsize_cli("params \"$(printf 'x\\033[31m')\"");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_THAT(r.err, HasSubstr("x\\x1b[31m"));
+  EXPECT_THAT(r.err, Not(HasSubstr("\x1b")));
+}
+
+}  // namespace
+}  // namespace tsize

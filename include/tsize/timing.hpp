@@ -66,6 +66,7 @@ struct ComputeOptimal {
   Count params = 0;
   Count tokens = 0;
 };
+// Throws Error for a budget below 120 FLOPs (not one parameter).
 ComputeOptimal compute_optimal(Count budget_flops);
 
 }  // namespace tsize

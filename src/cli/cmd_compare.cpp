@@ -46,8 +46,14 @@ void add_compare_command(CLI::App& app, std::string& out) {
     CompareSetup setup;
     std::vector<ModelSpec> specs;
     for (const std::string& m : f->models) specs.push_back(load_model(m));
-    if (!workload->seq.empty()) setup.workload.seq = parse_size(workload->seq, "--seq");
-    setup.workload.batch = parse_size(workload->batch, "--batch");
+    const std::vector<std::int64_t> seqs = size_list(workload->seq, "--seq");
+    const std::vector<std::int64_t> batches = size_list(workload->batch, "--batch");
+    if (seqs.size() > 1 || batches.size() > 1) {
+      throw Error("tsize compare takes one --seq and one --batch value (tsize memory and tsize "
+                  "flops sweep lists)");
+    }
+    if (!seqs.empty()) setup.workload.seq = seqs.front();
+    setup.workload.batch = batches.empty() ? 1 : batches.front();
     setup.flops = flop_options(*workload);
     setup.memory = memory_options(*memory, *workload, *gpu, true);
     setup.cluster = resolve_cluster(*gpu);

@@ -45,6 +45,7 @@ struct GpuOptions {
   double memory_gb = 0;
   CLI::Option* gpu_flag = nullptr;
   CLI::Option* peak_flag = nullptr;
+  CLI::Option* memory_flag = nullptr;
 };
 
 // Training-memory recipe flags. Kernel flags left empty take the runtime's choice; an empty

@@ -42,6 +42,9 @@ void add_output_options(CLI::App* cmd, OutputOptions& o) {
 
 namespace {
 
+// --overhead's bound: a CUDA context and allocator reserve are MiB to GiB, never a PiB.
+constexpr Count kMaxOverheadBytes = Count{1} << 50;
+
 // A size flag's value: a human integer (see parse_human_count) that fits the model's limits.
 std::optional<std::int64_t> size_flag(const std::string& text, const char* flag) {
   if (text.empty()) return std::nullopt;
@@ -122,6 +125,9 @@ std::vector<std::int64_t> size_list(const std::string& text, const char* flag) {
     if (item.empty()) throw Error(fmt::format("{} {}: empty value in the list", flag, text));
     const std::size_t dots = item.find("..");
     if (dots != std::string::npos) {  // a range in powers of two: 1k..128k
+      if (dots == 0 || dots + 2 >= item.size()) {
+        throw Error(fmt::format("{} {}: a range needs a start and an end, e.g. 1..64", flag, item));
+      }
       const std::int64_t lo = parse_size(item.substr(0, dots), flag);
       const std::int64_t hi = parse_size(item.substr(dots + 2), flag);
       if (hi < lo) throw Error(fmt::format("{} {}: the range ends below its start", flag, item));
@@ -193,15 +199,22 @@ void add_gpu_options(CLI::App* cmd, GpuOptions& o, bool dtype) {
   o.peak_flag = cmd->add_option("--peak-tflops", o.peak_tflops,
                                 "a custom GPU: dense peak TFLOP/s (with --memory-gb)")
                     ->group("GPU");
-  cmd->add_option("--memory-gb", o.memory_gb, "a custom GPU: memory in GB (10^9 bytes)")
-      ->group("GPU");
+  o.memory_flag = cmd->add_option("--memory-gb", o.memory_gb,
+                                  "a custom GPU: memory in GB (10^9 bytes; default 80, with "
+                                  "--peak-tflops)")
+                      ->group("GPU");
 }
 
 Cluster resolve_cluster(const GpuOptions& o) {
   Cluster c;
   if (o.peak_flag->count() > 0) {
     if (o.gpu_flag->count() > 0) throw Error("give --gpu or --peak-tflops, not both");
-    c.gpu = custom_gpu(o.peak_tflops, o.memory_gb > 0 ? o.memory_gb : 80);
+    c.gpu = custom_gpu(o.peak_tflops, o.memory_flag->count() > 0 ? o.memory_gb : 80);
+  } else if (o.memory_flag->count() > 0) {
+    throw Error(fmt::format(
+        "--memory-gb {:g} describes a custom GPU: give it with --peak-tflops, or name a GPU "
+        "of `tsize gpus` with --gpu",
+        o.memory_gb));
   } else {
     c.gpu = find_gpu(o.gpu);
   }
@@ -270,6 +283,10 @@ MemoryOptions memory_options(const MemoryFlags& m, const WorkloadOptions& w, con
   std::string bytes = m.overhead;  // "512MiB", "1GB", "0"
   if (!bytes.empty() && bytes.back() == 'B') bytes.pop_back();
   o.overhead_bytes = parse_human_count(bytes, "--overhead");
+  if (o.overhead_bytes > kMaxOverheadBytes) {
+    throw Error("--overhead " + m.overhead + ": more than 1 PiB per GPU; give it in bytes, "
+                "e.g. 512MiB or 2GB");
+  }
   return o;
 }
 

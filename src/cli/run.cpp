@@ -4,13 +4,56 @@
 
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "commands.hpp"
 #include "tsize/error.hpp"
+#include "tsize/presets.hpp"
 
 namespace tsize::cli {
 
 namespace {
+
 Terminal g_terminal;  // this run's terminal, after --no-color
+
+// A control character in a message would act on the terminal: write it as \xNN.
+std::string printable(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    const auto b = static_cast<unsigned char>(c);
+    if ((b < 0x20 && c != '\n') || b == 0x7f) {
+      out += fmt::format("\\x{:02x}", b);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// Problems CLI11 reports badly, found before it parses: an empty value ("--batch ''") and an
+// unknown command. Returns the message, or "" when the arguments are fine so far.
+std::string early_usage_error(const std::vector<std::string>& args, CLI::App& app) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.empty()) {
+      return i > 0 && args[i - 1].rfind("--", 0) == 0
+                 ? args[i - 1] + ": an empty value; give one"
+                 : "an empty argument: give a model, a command or a flag";
+    }
+    if (a.rfind("--", 0) == 0 && a.back() == '=') return a + ": an empty value; give one";
+  }
+  if (args.empty() || args.front().rfind("-", 0) == 0) return "";
+  std::vector<std::string> commands;
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    if (sub->get_name() == args.front()) return "";
+    commands.push_back(sub->get_name());
+  }
+  const std::vector<std::string> near = nearest_names(args.front(), commands);
+  return "unknown command \"" + args.front() + "\"" +
+         (near.empty() ? "" : " (did you mean " + near.front() + "?)") +
+         "; `tsize --help` lists the commands";
+}
+
 }  // namespace
 
 const Terminal& terminal() { return g_terminal; }
@@ -37,6 +80,10 @@ int run(std::vector<std::string> args, std::string& out, std::string& err, const
   add_report_command(app, result);
   add_completion_command(app, result);
   std::ostringstream help_out, help_err;
+  if (const std::string early = early_usage_error(args, app); !early.empty()) {
+    err = printable("tsize: usage error: " + early + "\n");
+    return 2;
+  }
   try {
     std::reverse(args.begin(), args.end());  // CLI11 parses a reversed vector of arguments
     app.parse(args);
@@ -53,13 +100,13 @@ int run(std::vector<std::string> args, std::string& out, std::string& err, const
     out = help_out.str();
     return status;
   } catch (const CLI::ParseError& e) {
-    err = std::string("tsize: usage error: ") + e.what() + "\n(run `tsize --help`)\n";
+    err = printable(std::string("tsize: usage error: ") + e.what() + "\n(run `tsize --help`)\n");
     return 2;
   } catch (const tsize::Error& e) {
-    err = std::string("tsize: error: ") + e.what() + "\n";
+    err = printable(std::string("tsize: error: ") + e.what() + "\n");
     return 1;
   } catch (const std::exception& e) {
-    err = std::string("tsize: internal error: ") + e.what() + "\n";
+    err = printable(std::string("tsize: internal error: ") + e.what() + "\n");
     return 70;
   }
   out = std::move(result);

@@ -114,6 +114,10 @@ TrainingRun plan_training(const ParamCounts& p, const FlopCounts& f, const Clust
 }
 
 ComputeOptimal compute_optimal(Count budget_flops) {
+  if (budget_flops < 120) {  // 6·N·D with D = 20·N: a model of one parameter needs 120 FLOPs
+    throw Error("--budget-flops " + to_string(budget_flops) +
+                ": too small for a model of one parameter (6·N·20·N = 120 FLOPs at N = 1)");
+  }
   // N = √(C / 120): the integer square root, exact for counts far beyond double's 2^53.
   const Count target = budget_flops / 120;
   Count n = static_cast<std::uint64_t>(std::sqrt(to_double(target)));

@@ -80,6 +80,7 @@ Count parse_human_count(const std::string& text, const std::string& what) {
     throw Error(
         fmt::format("{} {}: {} (examples: 1024, 2k, 32Ki, 300B, 1.5T, 3e11)", what, text, why));
   };
+  if (!text.empty() && text.front() == '-') return fail("must not be negative");
   // Split digits[.digits][e±digits] from the suffix.
   std::size_t i = 0;
   std::string mantissa, exponent;
