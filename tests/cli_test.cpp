@@ -525,3 +525,28 @@ TEST(CliErrors, ControlCharactersAreNotEchoed) {
 
 }  // namespace
 }  // namespace tsize
+
+namespace tsize {
+namespace {
+
+// Two configs compared show two names; --name overrides the folder's.
+TEST(Cli, ConfigsAreNamedAfterTheirFolders) {
+  const auto root = std::filesystem::temp_directory_path() / "tsize_names_test";
+  for (const char* name : {"a", "b"}) {
+    std::filesystem::create_directories(root / name);
+    std::ofstream(root / name / "config.json")
+        << test::read_file(test::data_path("hf-configs/openai-community__gpt2.json"));
+  }
+  const CliRun r = tsize_cli("compare " + (root / "a/config.json").string() + " " +
+                             (root / "b").string() + " --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j[0]["model"], "tsize_names_test/a");
+  EXPECT_EQ(j[1]["model"], "tsize_names_test/b");
+  const CliRun named = tsize_cli("params " + (root / "a").string() + " --name gpt2-copy");
+  EXPECT_THAT(named.out, HasSubstr("gpt2-copy (gpt2)"));
+  std::filesystem::remove_all(root);
+}
+
+}  // namespace
+}  // namespace tsize

@@ -4,6 +4,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "test_util.hpp"
 
 namespace tsize {
@@ -174,7 +177,43 @@ TEST(HfConfigErrors, FileErrorsNameThePath) {
   EXPECT_THAT([] { load_hf_config_file("/nonexistent/config.json"); },
               ThrowsMessage<Error>(HasSubstr("/nonexistent/config.json: cannot open file")));
   EXPECT_THAT([] { load_hf_config_file(TSIZE_TEST_DATA); },
-              ThrowsMessage<Error>(HasSubstr("is a directory")));
+              ThrowsMessage<Error>(HasSubstr("a folder without config.json")));
+}
+
+}  // namespace
+}  // namespace tsize
+
+namespace tsize {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::ThrowsMessage;
+
+// Models are named after their folder as HuggingFace names repositories, not "config".
+TEST(ModelName, FolderAsOwnerSlashModel) {
+  EXPECT_EQ(model_name_for("/data/Qwen/Qwen3-8B/config.json"), "Qwen/Qwen3-8B");
+  EXPECT_EQ(model_name_for("Qwen3-8B/config.json"), "Qwen3-8B");
+  EXPECT_EQ(model_name_for("./Qwen3-8B/config.json"), "Qwen3-8B");
+  EXPECT_EQ(model_name_for(
+                "/root/.cache/huggingface/hub/models--Qwen--Qwen3-8B/snapshots/abc123/config.json"),
+            "Qwen/Qwen3-8B");
+  EXPECT_EQ(model_name_for("tests/data/hf-configs/openai-community__gpt2.json"),
+            "openai-community__gpt2");
+}
+
+// A folder is a model: its config.json is read; a folder without one is a clear error.
+TEST(ModelName, AFolderIsTheModelItHolds) {
+  const auto root = std::filesystem::temp_directory_path() / "tsize_folder_test" / "acme";
+  const auto folder = root / "tiny-llama";
+  std::filesystem::create_directories(folder);
+  std::ofstream(folder / "config.json")
+      << test::read_file(test::data_path("hf-configs/meta-llama__Meta-Llama-3-8B.json"));
+  const ModelSpec spec = load_model(folder.string());
+  EXPECT_EQ(spec.name, "acme/tiny-llama");
+  EXPECT_EQ(test::count(spec).total, 8'030'261'248u);
+  EXPECT_THAT([&] { load_model(root.string()); },
+              ThrowsMessage<Error>(HasSubstr("a folder without config.json")));
+  std::filesystem::remove_all(root.parent_path());
 }
 
 }  // namespace

@@ -18,8 +18,13 @@ namespace tsize {
 // The spec's name is left empty for the caller to set. Validates the result.
 ModelSpec parse_hf_config(std::string_view json_text, const std::string& source);
 
-// Reads and parses the file at path; the spec is named after the file's stem.
+// Reads and parses the file at path, or the config.json inside a model folder (a HuggingFace
+// snapshot); the spec is named by model_name_for().
 ModelSpec load_hf_config_file(const std::string& path);
+
+// The name a config file gives its model: "Qwen/Qwen3-8B" for …/Qwen/Qwen3-8B/config.json or a
+// HuggingFace cache snapshot of that repository, the file's stem for any other file name.
+std::string model_name_for(const std::string& path);
 
 // "bert", "deepseek_v2", ... in alphabetical order.
 std::vector<std::string> supported_model_types();

@@ -20,8 +20,8 @@ const std::vector<Preset>& presets();
 // The preset's spec, named after it. Throws Error for an unknown name, suggesting the nearest.
 ModelSpec load_preset(const std::string& name);
 
-// MODEL as the CLI takes it: a path to a config.json (contains '/' or ends in ".json") or a
-// preset name.
+// MODEL as the CLI takes it: a path to a config.json or a model folder (contains '/', ends in
+// ".json" or names a folder) or a preset name.
 ModelSpec load_model(const std::string& model);
 
 // Up to `limit` candidates closest to `name` (edit distance, then shared prefix), best first;

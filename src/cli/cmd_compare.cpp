@@ -49,8 +49,9 @@ void add_compare_command(CLI::App& app, std::string& out) {
     const std::vector<std::int64_t> seqs = size_list(workload->seq, "--seq");
     const std::vector<std::int64_t> batches = size_list(workload->batch, "--batch");
     if (seqs.size() > 1 || batches.size() > 1) {
-      throw Error("tsize compare takes one --seq and one --batch value (tsize memory and tsize "
-                  "flops sweep lists)");
+      throw Error(
+          "tsize compare takes one --seq and one --batch value (tsize memory and tsize "
+          "flops sweep lists)");
     }
     if (!seqs.empty()) setup.workload.seq = seqs.front();
     setup.workload.batch = batches.empty() ? 1 : batches.front();

@@ -22,6 +22,7 @@ namespace tsize::cli {
 // MODEL plus the architecture flags that build or override it.
 struct ModelOptions {
   std::string model;
+  std::string name;  // --name: the model's name in outputs
   // Sizes as people write them ("4096", "16k", "32Ki"); empty when the flag is absent.
   std::string layers, d_model, heads, kv_heads, head_dim, d_ff, vocab, context;
   std::string mlp, norm, pos, bias, tied;

@@ -11,8 +11,11 @@ namespace tsize::cli {
 
 void add_model_options(CLI::App* cmd, ModelOptions& o) {
   cmd->add_option("model", o.model,
-                  "preset name (see `tsize models`) or path to a HuggingFace config.json; "
-                  "omit to build a model from the flags alone");
+                  "preset name (see `tsize models`), path to a HuggingFace config.json or a "
+                  "model folder holding one; omit to build a model from the flags alone");
+  cmd->add_option("--name", o.name,
+                  "the model's name in outputs (default: the preset, or the config's folder as "
+                  "owner/model)");
   auto integer = [&](const char* flag, std::string& target, const char* help) {
     cmd->add_option(flag, target, help)->group("Architecture");
   };
@@ -78,8 +81,9 @@ ModelSpec resolve_model(const ModelOptions& o) {
   if (!o.pos.empty()) ov.positions = parse_choice<PositionKind>(o.pos);
   if (!o.bias.empty()) ov.bias = parse_bool("--bias", o.bias);
   if (!o.tied.empty()) ov.tied = parse_bool("--tied", o.tied);
-  if (o.model.empty()) return spec_from_flags(ov);
-  return apply_overrides(load_model(o.model), ov);
+  ModelSpec spec = o.model.empty() ? spec_from_flags(ov) : apply_overrides(load_model(o.model), ov);
+  if (!o.name.empty()) spec.name = o.name;
+  return spec;
 }
 
 void add_explain_flag(CLI::App* cmd, OutputOptions& o) {
@@ -284,7 +288,8 @@ MemoryOptions memory_options(const MemoryFlags& m, const WorkloadOptions& w, con
   if (!bytes.empty() && bytes.back() == 'B') bytes.pop_back();
   o.overhead_bytes = parse_human_count(bytes, "--overhead");
   if (o.overhead_bytes > kMaxOverheadBytes) {
-    throw Error("--overhead " + m.overhead + ": more than 1 PiB per GPU; give it in bytes, "
+    throw Error("--overhead " + m.overhead +
+                ": more than 1 PiB per GPU; give it in bytes, "
                 "e.g. 512MiB or 2GB");
   }
   return o;

@@ -86,16 +86,42 @@ ModelSpec parse_hf_config(std::string_view json_text, const std::string& source)
                           model_type, type_list()));
 }
 
+std::string model_name_for(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path p = fs::path(path).lexically_normal();
+  // A HuggingFace cache snapshot: …/models--Qwen--Qwen3-8B/snapshots/<hash>/config.json.
+  for (const fs::path& part : p) {
+    const std::string s = part.string();
+    if (s.rfind("models--", 0) == 0 && s.size() > 8) {
+      std::string name = s.substr(8);
+      const std::size_t sep = name.find("--");
+      if (sep != std::string::npos) name.replace(sep, 2, "/");
+      return name;
+    }
+  }
+  if (p.filename() != "config.json") return p.stem().string();
+  // …/Qwen/Qwen3-8B/config.json: the folder, after its parent as HuggingFace names repos.
+  const fs::path folder = p.parent_path();
+  const std::string model = folder.filename().string();
+  const std::string owner = folder.parent_path().filename().string();
+  if (model.empty() || model == "." || model == "..") return "config";
+  return owner.empty() || owner == "." || owner == ".." ? model : owner + "/" + model;
+}
+
 ModelSpec load_hf_config_file(const std::string& path) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw Error(path + ": is a directory, not a file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open file");
+  const bool folder = std::filesystem::is_directory(path, ec);
+  const std::string file = folder ? (std::filesystem::path(path) / "config.json").string() : path;
+  if (folder && !std::filesystem::exists(file, ec)) {
+    throw Error(path + ": a folder without config.json (tsize reads a model folder's config.json)");
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error(file + ": cannot open file");
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad()) throw Error(path + ": cannot read file");
-  ModelSpec spec = parse_hf_config(text.str(), path);
-  spec.name = std::filesystem::path(path).stem().string();
+  if (in.bad()) throw Error(file + ": cannot read file");
+  ModelSpec spec = parse_hf_config(text.str(), file);
+  spec.name = model_name_for(file);
   return spec;
 }
 

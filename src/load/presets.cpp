@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "tsize/error.hpp"
 #include "tsize/hf_config.hpp"
@@ -86,8 +87,10 @@ ModelSpec load_preset(const std::string& name) {
 }
 
 ModelSpec load_model(const std::string& model) {
+  std::error_code ec;
   const bool is_path = model.find('/') != std::string::npos ||
-                       (model.size() > 5 && model.substr(model.size() - 5) == ".json");
+                       (model.size() > 5 && model.substr(model.size() - 5) == ".json") ||
+                       std::filesystem::is_directory(model, ec);
   return is_path ? load_hf_config_file(model) : load_preset(model);
 }
 
