@@ -17,6 +17,7 @@ namespace tsize {
 struct ChartSeries {
   std::string name;
   std::vector<double> values;  // one per category
+  int color = -1;              // index into the palette; -1: the series' position
 };
 
 struct StackedBarChart {

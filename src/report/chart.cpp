@@ -36,6 +36,12 @@ std::string escape(const std::string& s) {
   return out;
 }
 
+// A series keeps its own color when it has one (a memory part is the same color in every chart).
+const char* color_of(const ChartSeries& s, std::size_t position) {
+  const std::size_t i = s.color >= 0 ? static_cast<std::size_t>(s.color) : position;
+  return kColors[i % std::size(kColors)];
+}
+
 // A "nice" axis step (1, 2 or 5 × 10^k) giving about 5 ticks up to `top`.
 double nice_step(double top) {
   if (top <= 0) return 1;
@@ -117,7 +123,8 @@ std::string render_svg(const StackedBarChart& c) {
       svg += fmt::format(
           "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\">"
           "<title>{}: {:.4g}</title></rect>\n",
-          x, y(base + v), bar, y(base) - y(base + v), kColors[k % 10], escape(c.series[k].name), v);
+          x, y(base + v), bar, y(base) - y(base + v), color_of(c.series[k], k),
+          escape(c.series[k].name), v);
       base += v;
     }
     svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n",
@@ -143,7 +150,7 @@ std::string render_svg(const StackedBarChart& c) {
     svg += fmt::format(
         "<rect x=\"{0}\" y=\"{1:.1f}\" width=\"14\" height=\"14\" fill=\"{2}\"/>\n"
         "<text x=\"{3}\" y=\"{4:.1f}\">{5}</text>\n",
-        kWidth - kRight + 20, ly, kColors[k % 10], kWidth - kRight + 40, ly + 12,
+        kWidth - kRight + 20, ly, color_of(c.series[k], k), kWidth - kRight + 40, ly + 12,
         escape(c.series[k].name));
     ly += 22;
   }
@@ -162,7 +169,7 @@ StackedBarChart memory_chart(const std::string& model, const std::vector<std::st
   c.categories = labels;
   const double unit = binary ? 1024.0 * 1024 * 1024 : 1e9;
   for (const MemoryPartInfo& part : kMemoryParts) {
-    ChartSeries s{std::string(part.label), {}};
+    ChartSeries s{std::string(part.label), {}, static_cast<int>(part.part)};
     for (const MemoryCounts& m : counts) {
       s.values.push_back(to_double(m.peak_phase().bytes(part.part)) / unit);
     }
