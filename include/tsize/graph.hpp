@@ -61,8 +61,6 @@ struct Tensor {
   TensorDtype dtype = TensorDtype::kCompute;
   std::array<Dim, 2> width{};  // elements per row: the product of the two
   int producer = -1;           // index of the op in its block that writes it; -1: block input
-
-  std::int64_t elements_per_row() const { return width[0].size * width[1].size; }
 };
 
 // The tensors an op reads or writes, by id in its block (at most four).
