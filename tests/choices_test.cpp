@@ -56,7 +56,7 @@ TEST(Choices, EveryTableIsCompleteAndParsesWhatItPrints) {
   expect_complete<ByteUnits>(2);
   expect_complete<MlpChoice>(4);
   expect_complete<NormKind>(2);
-  expect_complete<PositionKind>(3);
+  expect_complete<PositionKind>(4);
   expect_complete<Activation>(4);
 }
 

@@ -115,7 +115,9 @@ TEST(ParamsPerCopy, FollowsTheOpKind) {
   EXPECT_EQ(params_per_copy(linear), 15);
   linear.bias = true;
   EXPECT_EQ(params_per_copy(linear), 20);
-  linear.tied = true;
+  linear.tied = true;  // a tied weight is counted where it is owned; Phi's head bias is its own
+  EXPECT_EQ(params_per_copy(linear), 5);
+  linear.bias = false;
   EXPECT_EQ(params_per_copy(linear), 0);
   Op norm;
   norm.role = Role::kAttentionNorm;

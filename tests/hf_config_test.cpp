@@ -55,7 +55,7 @@ TEST(HfConfig, Qwen3HeadDimDefaultsTo128NotHiddenOverHeads) {
           "num_key_value_heads": 8})",
       "t");
   EXPECT_EQ(s.d_head, 128);
-  EXPECT_TRUE(s.qk_norm);
+  EXPECT_EQ(s.qk_norm, QkNorm::kShared);
 }
 
 TEST(HfConfig, FactsTheConfigDoesNotState) {
@@ -65,11 +65,11 @@ TEST(HfConfig, FactsTheConfigDoesNotState) {
   const ModelSpec gpt2 = parse_hf_config(R"({"model_type": "gpt2"})", "t");
   EXPECT_TRUE(gpt2.qkv_bias && gpt2.o_bias && gpt2.mlp_bias && gpt2.tied_embeddings);
   const ModelSpec gemma2 = parse_hf_config(R"({"model_type": "gemma2"})", "t");
-  EXPECT_EQ(gemma2.norms_per_layer, 4);
+  EXPECT_EQ(gemma2.layer_norms, LayerNorms::kSandwich);
   EXPECT_TRUE(gemma2.tied_embeddings);
   const ModelSpec neox = parse_hf_config(R"({"model_type": "gpt_neox"})", "t");
   EXPECT_DOUBLE_EQ(neox.rotary_fraction, 0.25);
-  EXPECT_TRUE(neox.parallel_residual);
+  EXPECT_EQ(neox.layer_norms, LayerNorms::kParallel);
 }
 
 TEST(HfConfig, Qwen2MoeLayersFollowDecoderSparseStepAndMlpOnlyLayers) {
@@ -119,9 +119,23 @@ TEST(HfConfigErrors, MissingOrUnknownModelTypeListsTheSupportedOnes) {
   EXPECT_THAT([] { parse_hf_config("{}", "c.json"); },
               ThrowsMessage<Error>(AllOf(HasSubstr("c.json: missing string key model_type"),
                                          HasSubstr("deepseek_v3"), HasSubstr("qwen2_moe"))));
+  EXPECT_THAT([] { parse_hf_config(R"({"model_type": "frobnicator"})", "c.json"); },
+              ThrowsMessage<Error>(AllOf(HasSubstr("model_type \"frobnicator\" is not supported"),
+                                         HasSubstr("gpt_neox"))));
+  EXPECT_THAT([] { parse_hf_config(R"({"model_type": "qwen3-moe"})", "c.json"); },
+              ThrowsMessage<Error>(HasSubstr("(did you mean qwen3_moe")));
+}
+
+// A family tsize knows it cannot model says why, not only "unsupported".
+TEST(HfConfigErrors, KnownButUnmodelledFamiliesSayWhy) {
   EXPECT_THAT([] { parse_hf_config(R"({"model_type": "t5"})", "c.json"); },
-              ThrowsMessage<Error>(
-                  AllOf(HasSubstr("model_type \"t5\" is not supported"), HasSubstr("gpt_neox"))));
+              ThrowsMessage<Error>(HasSubstr("model_type \"t5\" is an encoder-decoder")));
+  EXPECT_THAT([] { parse_hf_config(R"({"model_type": "mamba"})", "c.json"); },
+              ThrowsMessage<Error>(HasSubstr("model_type \"mamba\" is a state-space model")));
+  EXPECT_THAT([] { parse_hf_config(R"({"model_type": "jamba"})", "c.json"); },
+              ThrowsMessage<Error>(HasSubstr("a hybrid of attention and state-space")));
+  EXPECT_THAT([] { parse_hf_config(R"({"model_type": "gemma3"})", "c.json"); },
+              ThrowsMessage<Error>(HasSubstr("a gemma3 config without a text_config object")));
   EXPECT_THAT([] { parse_hf_config("[1, 2]", "c.json"); },
               ThrowsMessage<Error>(HasSubstr("expected a JSON object")));
 }
@@ -214,6 +228,101 @@ TEST(ModelName, AFolderIsTheModelItHolds) {
   EXPECT_THAT([&] { load_model(root.string()); },
               ThrowsMessage<Error>(HasSubstr("a folder without config.json")));
   std::filesystem::remove_all(root.parent_path());
+}
+
+}  // namespace
+}  // namespace tsize
+
+namespace tsize {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::ThrowsMessage;
+
+const DefaultUsed* find_default(const ModelSpec& s, const std::string& key) {
+  for (const DefaultUsed& d : s.provenance.defaults_used) {
+    if (d.key == key) return &d;
+  }
+  return nullptr;
+}
+
+// Issue 11 §2: {"model_type": "llama"} is Llama-2-7B's shape by transformers' defaults; every
+// field taken from a default is listed with its value and whose default it is.
+TEST(Provenance, EveryDefaultUsedIsListed) {
+  const ModelSpec s = parse_hf_config(R"({"model_type": "llama"})", "c.json");
+  ASSERT_NE(find_default(s, "num_hidden_layers"), nullptr);
+  EXPECT_EQ(find_default(s, "num_hidden_layers")->value, "32");
+  EXPECT_EQ(find_default(s, "num_hidden_layers")->source, "transformers LlamaConfig default");
+  ASSERT_NE(find_default(s, "num_key_value_heads"), nullptr);
+  EXPECT_EQ(find_default(s, "num_key_value_heads")->source, "= num_attention_heads");
+  EXPECT_EQ(find_default(s, "tie_word_embeddings")->value, "false");
+  // vocab, layers, hidden, heads, kv heads, intermediate, positions, tie, attention and MLP bias.
+  EXPECT_EQ(s.provenance.defaults_used.size(), 10u);
+  // A complete config uses none.
+  EXPECT_TRUE(
+      test::spec_of_config("meta-llama__Meta-Llama-3-8B.json").provenance.defaults_used.empty());
+}
+
+TEST(Provenance, NestedAndDerivedDefaultsNameTheirKey) {
+  const ModelSpec dbrx = parse_hf_config(R"({"model_type": "dbrx"})", "c.json");
+  ASSERT_NE(find_default(dbrx, "attn_config.kv_n_heads"), nullptr);
+  EXPECT_EQ(find_default(dbrx, "attn_config.kv_n_heads")->value, "1");
+  const ModelSpec gpt2 = parse_hf_config(R"({"model_type": "gpt2", "n_embd": 96})", "c.json");
+  EXPECT_EQ(find_default(gpt2, "n_inner")->value, "384");  // 4 · n_embd
+  EXPECT_EQ(find_default(gpt2, "n_inner")->source, "= 4 · n_embd");
+}
+
+// A misspelled key of the family is an error naming the key it meant; keys nobody reads are
+// listed as ignored.
+TEST(Provenance, MisspelledKeysAreErrorsAndUnknownOnesAreListed) {
+  EXPECT_THAT([] { parse_hf_config(R"({"model_type": "llama", "num_hidden_layer": 4})", "c"); },
+              ThrowsMessage<Error>(
+                  HasSubstr("c: num_hidden_layer: unknown key; did you mean num_hidden_layers?")));
+  EXPECT_THAT(
+      [] { parse_hf_config(R"({"model_type": "gpt2", "n_layers": 4, "n_embed": 64})", "c"); },
+      ThrowsMessage<Error>(AllOf(HasSubstr("n_layers: unknown key; did you mean n_layer"),
+                                 HasSubstr("n_embed: unknown key; did you mean n_embd"))));
+  // A near key whose neighbour is set is not a typo (Falcon's n_embed beside hidden_size).
+  const ModelSpec s = parse_hf_config(
+      R"({"model_type": "llama", "frobnicate": 1, "rope_theta": 1e4, "hidden_size": 64,
+          "num_attention_heads": 4, "intermediate_size": 128})",
+      "c");
+  EXPECT_EQ(s.provenance.ignored_keys, std::vector<std::string>{"frobnicate"});
+}
+
+TEST(Provenance, StrictRefusesEveryDefault) {
+  EXPECT_THAT([] { parse_hf_config(R"({"model_type": "llama"})", "c", {true}); },
+              ThrowsMessage<Error>(AllOf(
+                  HasSubstr("num_hidden_layers is not set (--strict; the default would be 32"),
+                  HasSubstr("mlp_bias is not set"))));
+  EXPECT_NO_THROW(test::spec_of_config("meta-llama__Meta-Llama-3-8B.json", {true}));
+}
+
+// Multimodal configs give the language model in text_config, and say so.
+TEST(Provenance, WrappersGiveTheirLanguageModel) {
+  const ModelSpec g = test::spec_of_config("google__gemma-3-12b-it.json");
+  EXPECT_EQ(g.family, "gemma3_text");
+  EXPECT_THAT(g.provenance.note, HasSubstr("text_config, gemma3_text) of a gemma3 config"));
+  EXPECT_EQ(find_default(g, "vocab_size")->value, "262208");  // the 12B text_config omits it
+  const ModelSpec m = test::spec_of_config("mistralai__Mistral-Small-3.1-24B-Base-2503.json");
+  EXPECT_EQ(m.family, "mistral");  // Mistral3Config's text_config default model_type
+  EXPECT_EQ(m.d_head, 128);        // head_dim given; hidden / heads would be 160
+}
+
+// layer_types must be a repeating pattern with one global layer every P layers.
+TEST(Provenance, LayerTypesGiveThePatternOrAnError) {
+  const ModelSpec oss = test::spec_of_config("openai__gpt-oss-20b.json");
+  EXPECT_EQ(oss.sliding_window_period, 2);
+  EXPECT_TRUE(is_local_layer(oss, 0));
+  EXPECT_FALSE(is_local_layer(oss, 1));
+  EXPECT_THAT(
+      [] {
+        parse_hf_config(R"({"model_type": "gpt_oss", "num_hidden_layers": 3,
+          "layer_types": ["full_attention", "sliding_attention", "sliding_attention"]})",
+                        "c");
+      },
+      ThrowsMessage<Error>(HasSubstr("layer_types: local and global layers must repeat")));
 }
 
 }  // namespace

@@ -29,6 +29,59 @@ TEST(CountParams, MatchesEveryPublishedCountInParamsMd) {
   EXPECT_EQ(pythia.non_embedding, 805'736'448);  // Pythia paper's non-embedding column
 }
 
+// Issue 11: one real model of each family added; the published counts and their sources are in
+// tests/data/hf-configs/PARAMS.md ("Families added for issue 11").
+TEST(CountParams, TodaysFamiliesMatchTheirPublishedCounts) {
+  struct Case {
+    const char* file;
+    Count total, active;  // active 0: a dense model (active = total)
+  };
+  const Case cases[] = {
+      {"Qwen__Qwen3-30B-A3B.json", 30'532'122'624, 3'353'032'704},
+      {"allenai__OLMo-2-1124-7B.json", 7'298'617'344, 0},
+      {"allenai__OLMoE-1B-7B-0924.json", 6'919'161'856, 1'282'017'280},
+      {"openai__gpt-oss-20b.json", 20'914'757'184, 4'187'440'704},
+      {"openai__gpt-oss-120b.json", 116'829'156'672, 5'711'982'912},
+      {"meta-llama__Llama-4-Scout-17B-16E.json", 107'769'861'120, 17'172'894'720},
+      {"google__gemma-3-1b-it.json", 999'885'952, 0},
+      {"google__gemma-3-12b-it.json", 11'766'034'176, 0},
+      {"mistralai__Mistral-Small-3.1-24B-Base-2503.json", 23'572'403'200, 0},
+      {"ibm-granite__granite-3.3-8b-instruct.json", 8'170'864'640, 0},
+      {"CohereForAI__aya-expanse-8b.json", 8'028'033'024, 0},
+      {"microsoft__phi-2.json", 2'779'683'840, 0},
+      {"microsoft__phi-1_5.json", 1'418'270'720, 0},
+      {"microsoft__Phi-3.5-MoE-instruct.json", 41'873'153'344, 6'640'999'744},
+      {"stabilityai__stablelm-2-12b.json", 12'143'185'920, 0},
+      {"stabilityai__stablelm-2-1_6b.json", 1'644'515'328, 0},
+      {"stabilityai__stablelm-3b-4e1t.json", 2'795'443'200, 0},
+      {"tiiuae__falcon-rw-1b.json", 1'311'625'216, 0},
+      {"tiiuae__falcon-40b.json", 41'303'293'952, 0},
+      {"databricks__dbrx-instruct.json", 131'596'523'520, 36'469'708'800},
+      {"bigcode__starcoder2-3b.json", 3'030'371'328, 0},
+      {"bigcode__starcoder2-15b.json", 15'957'889'024, 0},
+  };
+  for (const Case& c : cases) {
+    const ParamCounts p = count_config(c.file);
+    EXPECT_EQ(p.total, c.total) << c.file;
+    EXPECT_EQ(p.active, c.active == 0 ? c.total : c.active) << c.file;
+  }
+}
+
+// gpt-oss model card (arXiv:2508.10925) Table 1, per component, derived for the 20B (L 24,
+// E 32, h 2880, a 64 × 64, kv 8 × 64, f 2880, V 201088):
+//   attention = L·(2880·4096 + 4096 + 2·(2880·512 + 512) + 4096·2880 + 2880 + 64 sinks)
+//   MLP = L·(router 32·2880 + 32 + experts 32·(2880·5760 + 5760 + 2880·2880 + 2880))
+TEST(CountParams, GptOssComponentsMatchItsModelCard) {
+  const Count L = 24, h = 2880;
+  const Count attention = L * (h * 4096 + 4096 + 2 * (h * 512 + 512) + 4096 * h + h + 64);
+  const Count mlp = L * (32 * h + 32 + 32 * (h * 5760 + 5760 + h * h + h));
+  const Count embed = 201088 * h;
+  const Count norms = L * 2 * h + h;
+  EXPECT_EQ(attention, 637'203'456u);  // card: 0.64B
+  EXPECT_EQ(mlp, 19'119'145'728u);     // card: 19.12B
+  EXPECT_EQ(count_config("openai__gpt-oss-20b.json").total, attention + mlp + 2 * embed + norms);
+}
+
 TEST(CountParams, Gpt2XlMatchesItsClosedForm) {
   // PARAMS.md: 48·(12d² + 13d) + V·d + 1024·d + 2d, d = 1600, V = 50257.
   const Count d = 1600, v = 50257;

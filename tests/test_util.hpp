@@ -45,9 +45,10 @@ inline ModelSpec nanogpt_spec(const nlohmann::json& config) {
 
 inline ParamCounts count(const ModelSpec& spec) { return count_params(build_graph(spec)); }
 inline ParamCounts count_preset(const std::string& name) { return count(load_preset(name)); }
-inline ParamCounts count_config(const std::string& file) {
-  return count(load_hf_config_file(data_path("hf-configs/" + file)));
+inline ModelSpec spec_of_config(const std::string& file, const LoadOptions& options = {}) {
+  return load_hf_config_file(data_path("hf-configs/" + file), options);
 }
+inline ParamCounts count_config(const std::string& file) { return count(spec_of_config(file)); }
 inline ParamCounts count_json(const std::string& json) {
   return count(parse_hf_config(json, "test"));
 }

@@ -28,6 +28,8 @@ struct AttentionShape {
   std::int64_t rotary_dim = 0;  // per head, rotated part
   bool causal = true;
   std::int64_t window = 0;  // keys per query in a sliding window (0: unlimited)
+  std::int64_t chunk = 0;   // queries see only keys of their own chunk of this many tokens
+  bool sinks = false;       // a learned sink logit per head joins each softmax (gpt-oss)
   std::int64_t top_k = 0;   // keys per query chosen by a sparse indexer (0: all)
   bool softmax = true;      // false: DSA indexer scores (ReLU, weighted sum over heads)
 };

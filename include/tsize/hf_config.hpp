@@ -14,13 +14,21 @@
 
 namespace tsize {
 
+struct LoadOptions {
+  bool strict = false;  // a field left to its default is an error, not a note
+};
+
 // Parses config.json text. `source` names the input in errors ("config.json", "preset gpt2").
-// The spec's name is left empty for the caller to set. Validates the result.
-ModelSpec parse_hf_config(std::string_view json_text, const std::string& source);
+// A multimodal config that wraps a language model (text_config) gives the language model. The
+// spec's provenance lists the defaults used and the keys ignored; a key that misspells one the
+// family reads is an error. The spec's name is left empty for the caller to set. Validates the
+// result.
+ModelSpec parse_hf_config(std::string_view json_text, const std::string& source,
+                          const LoadOptions& options = {});
 
 // Reads and parses the file at path, or the config.json inside a model folder (a HuggingFace
 // snapshot); the spec is named by model_name_for().
-ModelSpec load_hf_config_file(const std::string& path);
+ModelSpec load_hf_config_file(const std::string& path, const LoadOptions& options = {});
 
 // The name a config file gives its model: "Qwen/Qwen3-8B" for …/Qwen/Qwen3-8B/config.json or a
 // HuggingFace cache snapshot of that repository, the file's stem for any other file name.

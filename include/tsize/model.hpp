@@ -12,12 +12,13 @@
 #include <vector>
 
 #include "tsize/choices.hpp"
+#include "tsize/provenance.hpp"
 
 namespace tsize {
 
 enum class Structure { kDecoder, kEncoder };  // causal LM, or BERT-style encoder
 enum class NormKind { kLayerNorm, kRMSNorm };
-enum class PositionKind { kLearned, kRotary, kNone };
+enum class PositionKind { kLearned, kRotary, kAlibi, kNone };
 enum class MlpKind { kPlain, kGated };  // up→act→down, or act(gate)·up→down
 enum class Activation { kGelu, kGeluTanh, kRelu, kSilu };
 
@@ -33,11 +34,29 @@ struct ChoiceTable<NormKind> {
 template <>
 struct ChoiceTable<PositionKind> {
   static constexpr std::string_view kFlag = "--pos";
-  static constexpr std::array<Choice<PositionKind>, 3> kChoices{{
+  static constexpr std::array<Choice<PositionKind>, 4> kChoices{{
       {PositionKind::kLearned, "learned", "learned positions", "a learned position embedding"},
       {PositionKind::kRotary, "rope", "RoPE", "rotary position embedding"},
+      {PositionKind::kAlibi, "alibi", "ALiBi",
+       "a fixed per-head linear bias on the attention scores (Press et al. 2022), no weights"},
       {PositionKind::kNone, "none", "no positions", "no position information"},
   }};
+};
+
+// Where a decoder layer normalizes, and how its two branches meet the residual stream.
+enum class LayerNorms {
+  kPre,          // x + attn(norm(x)), then + mlp(norm(·)) (Llama, GPT-2)
+  kSandwich,     // x + norm(attn(norm(x))), the same for the MLP: 4 norms (Gemma-2, Gemma-3)
+  kPostBranch,   // x + norm(attn(x)), then + norm(mlp(·)): no input norm (OLMo-2)
+  kParallel,     // x + attn(norm1(x)) + mlp(norm2(x)) (GPT-NeoX, Falcon-40B)
+  kParallelOne,  // x + attn(norm(x)) + mlp(norm(x)): one norm (GPT-J, Phi-2, Cohere, Falcon-7B)
+};
+
+// Normalization of queries and keys per head, before RoPE.
+enum class QkNorm {
+  kNone,
+  kShared,   // one γ over d_head, shared by every head (Qwen3, Gemma-3, Phi qk_layernorm)
+  kPerHead,  // a γ for each head and feature: heads·d_head (OLMo-2, OLMoE, Cohere, StableLM)
 };
 
 template <>
@@ -89,28 +108,35 @@ struct ModelSpec {
   std::string description;  // one line, from the preset
 
   Structure structure = Structure::kDecoder;
-  std::int64_t n_layers = 0;               // [L]
-  std::int64_t d_model = 0;                // [h]
-  std::int64_t n_heads = 0;                // [a]
-  std::int64_t n_kv_heads = 0;             // = n_heads for MHA, 1 for MQA
-  std::int64_t d_head = 0;                 // may differ from d_model / n_heads (Gemma)
-  std::int64_t d_ff = 0;                   // dense MLP hidden size
-  std::int64_t vocab = 0;                  // [V]
-  std::int64_t max_positions = 0;          // context length the model was built for
-  std::int64_t type_vocab = 0;             // BERT token-type embeddings (0: none)
-  std::int64_t sliding_window = 0;         // keys a query sees in sliding layers (0: no window)
-  std::int64_t sliding_window_period = 1;  // layers with i % period == 0 slide (Gemma-2: 2)
+  std::int64_t n_layers = 0;       // [L]
+  std::int64_t d_model = 0;        // [h]
+  std::int64_t n_heads = 0;        // [a]
+  std::int64_t n_kv_heads = 0;     // = n_heads for MHA, 1 for MQA
+  std::int64_t d_head = 0;         // may differ from d_model / n_heads (Gemma)
+  std::int64_t d_ff = 0;           // dense MLP hidden size
+  std::int64_t vocab = 0;          // [V]
+  std::int64_t max_positions = 0;  // context length the model was built for
+  std::int64_t type_vocab = 0;     // BERT token-type embeddings (0: none)
+  // Local and global layers: with period P > 1, layer i with i % P == P − 1 is global, the others
+  // local (Gemma-2: P 2, Gemma-3: P 6, Llama-4: P 4); with P = 1 every layer is local. A local
+  // layer attends within a sliding window of `sliding_window` keys, or within its chunk of
+  // `attention_chunk` tokens (Llama-4); with neither set, every layer is global.
+  std::int64_t sliding_window = 0;
+  std::int64_t sliding_window_period = 1;
+  std::int64_t attention_chunk = 0;
 
   PositionKind positions = PositionKind::kLearned;
-  double rotary_fraction = 1.0;  // share of d_head that RoPE rotates (NeoX, Phi)
+  double rotary_fraction = 1.0;     // share of d_head that RoPE rotates (NeoX, Phi)
+  bool global_layers_nope = false;  // global layers use no positions (Llama-4's NoPE layers)
 
   NormKind norm = NormKind::kLayerNorm;
-  bool norm_bias = true;           // LayerNorm beta
-  int norms_per_layer = 2;         // Gemma-2: 4 (pre and post, attention and MLP)
-  bool qk_norm = false;            // Qwen3: RMSNorm over d_head on q and k
-  bool embedding_norm = false;     // BERT: LayerNorm after the embeddings
-  bool final_norm = true;          // decoders end in a norm; BERT does not
-  bool parallel_residual = false;  // GPT-NeoX: attention and MLP read the same input
+  bool norm_bias = true;                      // LayerNorm beta
+  LayerNorms layer_norms = LayerNorms::kPre;  // decoders; BERT normalizes after each add
+  QkNorm qk_norm = QkNorm::kNone;
+  NormKind qk_norm_kind = NormKind::kRMSNorm;
+  bool qk_norm_bias = false;    // Phi's qk_layernorm has β
+  bool embedding_norm = false;  // BERT: LayerNorm after the embeddings
+  bool final_norm = true;       // decoders end in a norm; BERT does not
 
   MlpKind mlp = MlpKind::kPlain;
   Activation activation = Activation::kGelu;
@@ -119,7 +145,9 @@ struct ModelSpec {
 
   bool qkv_bias = false;
   bool o_bias = false;
-  bool mlp_bias = false;
+  bool mlp_bias = false;         // dense and expert MLP Linears (gpt-oss: experts' biases)
+  bool lm_head_bias = false;     // Phi, Phi-3.5-MoE: nn.Linear(h, V, bias=True)
+  bool attention_sinks = false;  // gpt-oss: a learned sink logit per head, [a] per layer
   bool tied_embeddings = false;  // lm_head shares the token embedding
   bool pooler = false;           // BERT pooler: Linear(h, h) + tanh
 
@@ -127,6 +155,8 @@ struct ModelSpec {
   std::optional<MlaSpec> mla;
   std::optional<IndexerSpec> indexer;
   std::int64_t mtp_layers = 0;  // DeepSeek multi-token-prediction modules (not counted)
+
+  Provenance provenance;  // what the config left to defaults (empty for flag-built models)
 };
 
 // The largest size of any one dimension (2^30): keeps every product of two or three sizes
@@ -140,8 +170,9 @@ void validate(const ModelSpec& spec);
 // True if layer i (0-based) uses the MoE MLP. REQUIRES: validated spec.
 bool is_moe_layer(const ModelSpec& spec, std::int64_t layer);
 
-// True if layer i (0-based) attends within a sliding window. REQUIRES: validated spec.
-bool is_sliding_layer(const ModelSpec& spec, std::int64_t layer);
+// True if layer i (0-based) is local: it attends within a sliding window or a chunk.
+// REQUIRES: validated spec.
+bool is_local_layer(const ModelSpec& spec, std::int64_t layer);
 
 // One line a user reads, e.g. "32 layers, d_model 4096, 32 heads / 8 KV heads (GQA), ...".
 std::string describe(const ModelSpec& spec);

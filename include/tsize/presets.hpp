@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "tsize/embedded.hpp"
+#include "tsize/hf_config.hpp"
 #include "tsize/model.hpp"
+#include "tsize/nearest.hpp"
 
 namespace tsize {
 
@@ -18,16 +20,10 @@ using Preset = EmbeddedFile;
 const std::vector<Preset>& presets();
 
 // The preset's spec, named after it. Throws Error for an unknown name, suggesting the nearest.
-ModelSpec load_preset(const std::string& name);
+ModelSpec load_preset(const std::string& name, const LoadOptions& options = {});
 
 // MODEL as the CLI takes it: a path to a config.json or a model folder (contains '/', ends in
 // ".json" or names a folder) or a preset name.
-ModelSpec load_model(const std::string& model);
-
-// Up to `limit` candidates closest to `name` (edit distance, then shared prefix), best first;
-// empty when nothing is close.
-std::vector<std::string> nearest_names(const std::string& name,
-                                       const std::vector<std::string>& candidates,
-                                       std::size_t limit = 3);
+ModelSpec load_model(const std::string& model, const LoadOptions& options = {});
 
 }  // namespace tsize

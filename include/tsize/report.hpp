@@ -72,7 +72,8 @@ struct Report {
   std::string family;   // HF model_type
   std::string summary;  // describe(spec)
   std::vector<Section> sections;
-  bool nested = false;  // JSON nests every section under its key (a sweep, `tsize report`)
+  bool nested = false;    // JSON nests every section under its key (a sweep, `tsize report`)
+  Provenance provenance;  // what the config left to defaults, shown after the sections
 };
 
 // The parameter section: tree, totals, bytes per dtype, and the counting rules used.

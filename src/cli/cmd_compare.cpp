@@ -16,6 +16,7 @@ void add_compare_command(CLI::App& app, std::string& out) {
     std::vector<std::string> models;
     std::string tokens;
     double mfu = 0.4;
+    bool strict = false;
   };
   auto f = std::make_shared<Flags>();  // owned by the callback
   auto workload = std::make_shared<WorkloadOptions>();
@@ -23,6 +24,7 @@ void add_compare_command(CLI::App& app, std::string& out) {
   auto gpu = std::make_shared<GpuOptions>();
   auto output = std::make_shared<OutputOptions>();
   cmd->add_option("models", f->models, "presets or config.json paths")->required();
+  add_strict_flag(cmd, f->strict);
   add_workload_options(cmd, *workload);
   add_memory_flags(cmd, *memory);
   memory->precision = "amp-bf16";
@@ -45,7 +47,7 @@ void add_compare_command(CLI::App& app, std::string& out) {
     if (f->models.size() < 2) throw Error("tsize compare needs at least two models");
     CompareSetup setup;
     std::vector<ModelSpec> specs;
-    for (const std::string& m : f->models) specs.push_back(load_model(m));
+    for (const std::string& m : f->models) specs.push_back(load_model(m, {f->strict}));
     const std::vector<std::int64_t> seqs = size_list(workload->seq, "--seq");
     const std::vector<std::int64_t> batches = size_list(workload->batch, "--batch");
     if (seqs.size() > 1 || batches.size() > 1) {

@@ -26,7 +26,11 @@ struct ModelOptions {
   // Sizes as people write them ("4096", "16k", "32Ki"); empty when the flag is absent.
   std::string layers, d_model, heads, kv_heads, head_dim, d_ff, vocab, context;
   std::string mlp, norm, pos, bias, tied;
+  bool strict = false;  // --strict: a config field left to its default is an error
 };
+
+// --strict on a command that reads configs.
+void add_strict_flag(CLI::App* cmd, bool& strict);
 
 // Workload flags: numbers as people write them (2k, 32Ki, 1.5T); --seq may be a list.
 struct WorkloadOptions {

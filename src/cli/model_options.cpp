@@ -16,6 +16,7 @@ void add_model_options(CLI::App* cmd, ModelOptions& o) {
   cmd->add_option("--name", o.name,
                   "the model's name in outputs (default: the preset, or the config's folder as "
                   "owner/model)");
+  add_strict_flag(cmd, o.strict);
   auto integer = [&](const char* flag, std::string& target, const char* help) {
     cmd->add_option(flag, target, help)->group("Architecture");
   };
@@ -36,6 +37,12 @@ void add_model_options(CLI::App* cmd, ModelOptions& o) {
   cmd->add_option("--tied", o.tied, "lm_head shares the token embedding")
       ->check(CLI::IsMember({"true", "false"}))
       ->group("Architecture");
+}
+
+void add_strict_flag(CLI::App* cmd, bool& strict) {
+  cmd->add_flag("--strict", strict,
+                "refuse a config that leaves an architecture field to its transformers default "
+                "(tsize lists the defaults it used otherwise)");
 }
 
 void add_output_options(CLI::App* cmd, OutputOptions& o) {
@@ -81,7 +88,8 @@ ModelSpec resolve_model(const ModelOptions& o) {
   if (!o.pos.empty()) ov.positions = parse_choice<PositionKind>(o.pos);
   if (!o.bias.empty()) ov.bias = parse_bool("--bias", o.bias);
   if (!o.tied.empty()) ov.tied = parse_bool("--tied", o.tied);
-  ModelSpec spec = o.model.empty() ? spec_from_flags(ov) : apply_overrides(load_model(o.model), ov);
+  ModelSpec spec =
+      o.model.empty() ? spec_from_flags(ov) : apply_overrides(load_model(o.model, {o.strict}), ov);
   if (!o.name.empty()) spec.name = o.name;
   return spec;
 }

@@ -198,7 +198,8 @@ class BlockWalk {
     const Tensor& in = tensor(op.inputs[0]);
     const Tensor& normed = tensor(op.outputs[0]);
     const Input in_dtype = dtype(in);
-    const Input per = op.role == Role::kQNorm   ? Input{"a", u(op.per_token)}
+    const Input per = op.per_token == 1         ? Input{nullptr, 1}
+                      : op.role == Role::kQNorm ? Input{"a", u(op.per_token)}
                       : op.role == Role::kKNorm ? Input{"kv", u(op.per_token)}
                                                 : Input{nullptr, u(op.per_token)};
     Factors stat_rows = rows(Rows::kTokens);

@@ -50,6 +50,8 @@ RowFactors row_factors(const Op& op, std::int64_t batch, std::int64_t seq) {
 #define TSIZE_P_FULL "s*s"
 #define TSIZE_P_CAUSAL "s*(s+1)/2"
 #define TSIZE_P_WINDOW(W) "(min(s," W ")*(min(s," W ")+1)/2+(s-min(s," W "))*min(s," W "))"
+#define TSIZE_P_CHUNK \
+  "(floor(s/chunk)*chunk*(chunk+1)/2+(s-floor(s/chunk)*chunk)*(s-floor(s/chunk)*chunk+1)/2)"
 #define TSIZE_ATTENTION(P) "2*b*a*" P "*(d_qk+d_v)"
 
 // The forward FLOPs of the attention core: both matmuls, and the pointwise work per score.
@@ -64,28 +66,33 @@ void attention_flops(const Op& op, std::int64_t batch, std::int64_t seq, Attenti
   const Count pointwise = mul(scores, u(per), "attention FLOPs");
   const bool full = mode == AttentionFlops::kFull || !a.causal;
   const bool window = a.window > 0 && !full, top_k = a.top_k > 0 && !full;
-  const char* matmul_formula = full ? TSIZE_ATTENTION(TSIZE_P_FULL)
+  const bool chunk = a.chunk > 0 && !full;
+  const char* matmul_formula = full    ? TSIZE_ATTENTION(TSIZE_P_FULL)
+                               : chunk ? TSIZE_ATTENTION(TSIZE_P_CHUNK)
                                : window && top_k
                                    ? TSIZE_ATTENTION(TSIZE_P_WINDOW("min(window,top_k)"))
                                : window ? TSIZE_ATTENTION(TSIZE_P_WINDOW("window"))
                                : top_k  ? TSIZE_ATTENTION(TSIZE_P_WINDOW("top_k"))
                                         : TSIZE_ATTENTION(TSIZE_P_CAUSAL);
   const char* pointwise_formula = full              ? "per*b*a*" TSIZE_P_FULL
+                                  : chunk           ? "per*b*a*" TSIZE_P_CHUNK
                                   : window && top_k ? "per*b*a*" TSIZE_P_WINDOW("min(window,top_k)")
                                   : window          ? "per*b*a*" TSIZE_P_WINDOW("window")
                                   : top_k           ? "per*b*a*" TSIZE_P_WINDOW("top_k")
                                                     : "per*b*a*" TSIZE_P_CAUSAL;
   const Input b{"b", u(batch)}, s{"s", u(seq)}, heads{"a", u(a.heads)};
-  const Input w{"window", u(a.window)}, k{"top_k", u(a.top_k)};
+  const Input w{"window", u(a.window)}, k{"top_k", u(a.top_k)}, c{"chunk", u(a.chunk)};
   out.formula("q·kᵀ and p·v", matmul, matmul_formula,
-              {b, heads, s, w, k, {"d_qk", u(a.qk_dim)}, {"d_v", u(a.v_dim)}}, TermKind::kMatmul);
+              {b, heads, s, w, k, c, {"d_qk", u(a.qk_dim)}, {"d_v", u(a.v_dim)}},
+              TermKind::kMatmul);
   out.formula(a.softmax ? "scale, mask, softmax" : "ReLU, head weights, sum", pointwise,
-              pointwise_formula, {{"per", u(per)}, b, heads, s, w, k}, TermKind::kPointwise);
+              pointwise_formula, {{"per", u(per)}, b, heads, s, w, k, c}, TermKind::kPointwise);
 }
 
 #undef TSIZE_P_FULL
 #undef TSIZE_P_CAUSAL
 #undef TSIZE_P_WINDOW
+#undef TSIZE_P_CHUNK
 #undef TSIZE_ATTENTION
 
 // Writes the forward FLOPs of one instance of op (all its copies, each token through its
@@ -111,7 +118,8 @@ void forward_flops(const Op& op, std::int64_t batch, std::int64_t seq, Attention
                                : "LayerNorm without β: mean, center, square, sum, scale, ·γ = 6 "
                                  "FLOPs per element");
       const Input per{nullptr, u(norm_flops(op))};
-      const Input heads = op.role == Role::kQNorm   ? Input{"a", u(op.per_token)}
+      const Input heads = op.per_token == 1         ? Input{nullptr, 1}
+                          : op.role == Role::kQNorm ? Input{"a", u(op.per_token)}
                           : op.role == Role::kKNorm ? Input{"kv", u(op.per_token)}
                                                     : Input{nullptr, u(op.per_token)};
       out.product("normalize", {per, r.b, r.s, heads, width}, TermKind::kPointwise);
@@ -129,8 +137,12 @@ void forward_flops(const Op& op, std::int64_t batch, std::int64_t seq, Attention
     }
     case OpKind::kAttention:
       out.set_source(op.attention.softmax
-                         ? "2·m·n·k for q·kᵀ and p·v per head; softmax 6 FLOPs per score "
-                           "(scale, max, subtract, exp, sum, divide)"
+                         ? (op.attention.sinks
+                                ? "2·m·n·k for q·kᵀ and p·v per head; softmax 6 FLOPs per score "
+                                  "(scale, max, subtract, exp, sum, divide); the sink logit, "
+                                  "one per query and head, is not counted"
+                                : "2·m·n·k for q·kᵀ and p·v per head; softmax 6 FLOPs per score "
+                                  "(scale, max, subtract, exp, sum, divide)")
                          : "DSA indexer: q·kᵀ per head, then ReLU, head weight and sum = 3 "
                            "FLOPs per score");
       attention_flops(op, batch, seq, mode, out);
@@ -176,6 +188,10 @@ void forward_flops(const Op& op, std::int64_t batch, std::int64_t seq, Attention
 Count attention_pairs(const AttentionShape& a, std::int64_t seq, AttentionFlops mode) {
   const Count s = u(seq);
   if (mode == AttentionFlops::kFull || !a.causal) return s * s;
+  if (a.chunk > 0) {  // Llama-4: query i sees the keys of its chunk up to itself, i % chunk + 1
+    const Count c = u(a.chunk), whole = s / c * c, rest = s - whole;
+    return whole / c * (c * (c + 1) / 2) + rest * (rest + 1) / 2;
+  }
   std::int64_t w = seq;  // keys the last query sees
   if (a.window > 0) w = std::min(w, a.window);
   if (a.top_k > 0) w = std::min(w, a.top_k);

@@ -14,7 +14,9 @@ template <class Sink>
 void param_terms(const Op& op, Input copies, Sink& out) {
   const Input width{"out", u(op.out)};
   if (op.tied) {
-    out.set_source("tied to the token embedding: its weights are counted there");
+    out.set_source(op.bias ? "tied to the token embedding (counted there); its bias is its own"
+                           : "tied to the token embedding: its weights are counted there");
+    if (op.bias) out.product("bias", {copies, width});
     return;
   }
   switch (op.kind()) {
@@ -34,14 +36,19 @@ void param_terms(const Op& op, Input copies, Sink& out) {
                                                               : "LayerNorm without bias: γ"));
       out.product(op.bias ? "γ and β" : "γ", {copies, {nullptr, op.bias ? 2u : 1u}, width});
       return;
+    case OpKind::kAttention:
+      if (!op.attention.sinks) break;
+      out.set_source("gpt-oss modeling: sinks = nn.Parameter([a]), one logit per head");
+      out.product("sinks", {copies, {"a", u(op.attention.heads)}});
+      return;
     case OpKind::kBias:
       out.set_source("DeepSeek-V3 §2.1.2: a score bias per expert, updated without gradients");
       out.product("bias", {copies, width});
       return;
     default:
-      out.set_source("no weights");
-      return;
+      break;
   }
+  out.set_source("no weights");
 }
 
 Input copies_of(const Op& op) {

@@ -7,7 +7,7 @@
 
 #include "tsize/embedded.hpp"
 #include "tsize/error.hpp"
-#include "tsize/presets.hpp"
+#include "tsize/nearest.hpp"
 
 namespace tsize {
 namespace detail {

@@ -9,6 +9,7 @@
 #include "config_reader.hpp"
 #include "hf_families.hpp"
 #include "tsize/error.hpp"
+#include "tsize/nearest.hpp"
 
 namespace tsize {
 namespace {
@@ -48,6 +49,78 @@ nlohmann::json parse_json(std::string_view text, const std::string& source) {
 
 std::string type_list() { return fmt::format("{}", fmt::join(supported_model_types(), ", ")); }
 
+// Multimodal configs that wrap a language model in text_config: the wrapper's model_type and
+// the model_type its text_config has when it does not say (transformers' <Wrapper>Config).
+struct Wrapper {
+  std::string_view model_type, text_model_type;
+};
+constexpr Wrapper kWrappers[] = {
+    {"gemma3", "gemma3_text"}, {"llama4", "llama4_text"}, {"llava", "llama"},
+    {"llava_next", "llama"},   {"mistral3", "mistral"},
+};
+
+// Families tsize knows it cannot model, and why.
+struct Unsupported {
+  std::string_view model_type, reason;
+};
+constexpr std::string_view kStateSpace =
+    "a state-space model (selective-scan layers, no attention); tsize models transformer layers";
+constexpr std::string_view kHybrid =
+    "a hybrid of attention and state-space (Mamba) layers; tsize models transformer layers only";
+constexpr std::string_view kEncoderDecoder =
+    "an encoder-decoder (a decoder stack with cross-attention to an encoder); tsize models "
+    "decoder-only and encoder-only transformers";
+constexpr std::string_view kRecurrent =
+    "a recurrent model (RWKV time-mixing, no attention); tsize models transformer layers";
+constexpr Unsupported kUnsupported[] = {
+    {"bamba", kHybrid},
+    {"bart", kEncoderDecoder},
+    {"falcon_h1", kHybrid},
+    {"falcon_mamba", kStateSpace},
+    {"granitemoehybrid", kHybrid},
+    {"jamba", kHybrid},
+    {"longt5", kEncoderDecoder},
+    {"m2m_100", kEncoderDecoder},
+    {"mamba", kStateSpace},
+    {"mamba2", kStateSpace},
+    {"marian", kEncoderDecoder},
+    {"mbart", kEncoderDecoder},
+    {"mt5", kEncoderDecoder},
+    {"nemotron_h", kHybrid},
+    {"pegasus", kEncoderDecoder},
+    {"rwkv", kRecurrent},
+    {"switch_transformers", kEncoderDecoder},
+    {"t5", kEncoderDecoder},
+    {"umt5", kEncoderDecoder},
+    {"whisper", kEncoderDecoder},
+    {"zamba", kHybrid},
+    {"zamba2", kHybrid},
+};
+
+std::string model_type_of(const nlohmann::json& object, const std::string& source) {
+  const auto type = object.find("model_type");
+  if (type == object.end() || !type->is_string()) {
+    throw Error(
+        fmt::format("{}: missing string key model_type (expected one of {})", source, type_list()));
+  }
+  return type->get<std::string>();
+}
+
+const detail::Family& family_of(const std::string& model_type, const std::string& source) {
+  for (const auto& family : detail::families()) {
+    if (family.model_type == model_type) return family;
+  }
+  for (const Unsupported& u : kUnsupported) {
+    if (u.model_type == model_type) {
+      throw Error(fmt::format("{}: model_type \"{}\" is {}", source, model_type, u.reason));
+    }
+  }
+  std::vector<std::string> near = nearest_names(model_type, supported_model_types());
+  std::string msg = fmt::format("{}: model_type \"{}\" is not supported", source, model_type);
+  if (!near.empty()) msg += fmt::format(" (did you mean {}?)", fmt::join(near, ", "));
+  throw Error(msg + fmt::format("; supported: {}", type_list()));
+}
+
 }  // namespace
 
 std::vector<std::string> supported_model_types() {
@@ -56,34 +129,48 @@ std::vector<std::string> supported_model_types() {
   return out;
 }
 
-ModelSpec parse_hf_config(std::string_view json_text, const std::string& source) {
+ModelSpec parse_hf_config(std::string_view json_text, const std::string& source,
+                          const LoadOptions& options) {
   const nlohmann::json root = parse_json(json_text, source);
   if (!root.is_object()) throw Error(source + ": expected a JSON object at the top level");
-  detail::ConfigReader reader(root, source);
-  const auto type = root.find("model_type");
-  if (type == root.end() || !type->is_string()) {
-    throw Error(
-        fmt::format("{}: missing string key model_type (expected one of {})", source, type_list()));
-  }
-  const std::string model_type = type->get<std::string>();
-  for (const auto& family : detail::families()) {
-    if (family.model_type != model_type) continue;
-    ModelSpec spec = family.read(reader);
-    reader.raise();
-    spec.family = model_type;
-    if (auto meta = root.find("_tsize"); meta != root.end() && meta->is_object()) {
-      const auto d = meta->find("description");
-      if (d != meta->end() && d->is_string()) spec.description = d->get<std::string>();
+  std::string model_type = model_type_of(root, source);
+  const nlohmann::json* config = &root;
+  std::string note;
+  for (const Wrapper& w : kWrappers) {
+    if (w.model_type != model_type) continue;
+    const auto text = root.find("text_config");
+    if (text == root.end() || !text->is_object()) {
+      throw Error(
+          fmt::format("{}: a {} config without a text_config object (tsize counts the "
+                      "language model a multimodal config wraps)",
+                      source, model_type));
     }
-    try {
-      validate(spec);
-    } catch (const Error& e) {
-      throw Error(source + ": " + e.what());
-    }
-    return spec;
+    config = &*text;
+    const auto inner = text->find("model_type");
+    const std::string wrapper = model_type;
+    model_type = inner != text->end() && inner->is_string() ? inner->get<std::string>()
+                                                            : std::string(w.text_model_type);
+    note = fmt::format(
+        "the language model (text_config, {}) of a {} config; the vision encoder "
+        "and projector are not counted",
+        model_type, wrapper);
   }
-  throw Error(fmt::format("{}: model_type \"{}\" is not supported (supported: {})", source,
-                          model_type, type_list()));
+  const detail::Family& family = family_of(model_type, source);
+  detail::ConfigReader reader(*config, source, family.config_class, options.strict);
+  ModelSpec spec = family.read(reader);
+  spec.provenance = reader.finish();
+  spec.provenance.note = note;
+  spec.family = model_type;
+  if (auto meta = root.find("_tsize"); meta != root.end() && meta->is_object()) {
+    const auto d = meta->find("description");
+    if (d != meta->end() && d->is_string()) spec.description = d->get<std::string>();
+  }
+  try {
+    validate(spec);
+  } catch (const Error& e) {
+    throw Error(source + ": " + e.what());
+  }
+  return spec;
 }
 
 std::string model_name_for(const std::string& path) {
@@ -108,7 +195,7 @@ std::string model_name_for(const std::string& path) {
   return owner.empty() || owner == "." || owner == ".." ? model : owner + "/" + model;
 }
 
-ModelSpec load_hf_config_file(const std::string& path) {
+ModelSpec load_hf_config_file(const std::string& path, const LoadOptions& options) {
   std::error_code ec;
   const bool folder = std::filesystem::is_directory(path, ec);
   const std::string file = folder ? (std::filesystem::path(path) / "config.json").string() : path;
@@ -120,7 +207,7 @@ ModelSpec load_hf_config_file(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) throw Error(file + ": cannot read file");
-  ModelSpec spec = parse_hf_config(text.str(), file);
+  ModelSpec spec = parse_hf_config(text.str(), file, options);
   spec.name = model_name_for(file);
   return spec;
 }

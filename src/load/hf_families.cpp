@@ -11,6 +11,11 @@ namespace tsize::detail {
 namespace {
 
 // Defaults of the keys most families share.
+// Heads and head_dim; without head_dim the heads must divide hidden_size.
+// GPT-2, BERT, GPT-NeoX, OLMoE, Phi, StableLM and Cohere-2 ignore a head_dim key (their
+// modeling code divides hidden by heads); the llama family reads it.
+enum class HeadDimKey { kRead, kIgnored };
+
 struct Defaults {
   std::int64_t vocab, hidden, d_ff, layers, heads;
   std::int64_t kv_heads = 0;  // 0: = num_attention_heads
@@ -18,12 +23,14 @@ struct Defaults {
   std::int64_t max_positions = 2048;
   bool tied = false;
   const char* activation = "silu";
+  HeadDimKey head_dim_key = HeadDimKey::kRead;
+  bool kv_heads_key = true;  // false: the config class has no num_key_value_heads (GPT-2, BERT)
 };
 
 Activation parse_activation(ConfigReader& c, const char* fallback) {
   std::string key;
   const nlohmann::json* v =
-      c.find({"hidden_activation", "hidden_act", "activation_function"}, &key);
+      c.find({"hidden_activation", "hidden_act", "activation_function", "activation"}, &key);
   const std::string name = v && v->is_string() ? v->get<std::string>() : fallback;
   if (v && !v->is_string()) c.problem(fmt::format("{}={}: expected a string", key, v->dump()));
   if (name == "gelu" || name == "gelu_python") return Activation::kGelu;
@@ -40,25 +47,27 @@ Activation parse_activation(ConfigReader& c, const char* fallback) {
   return Activation::kGelu;
 }
 
-// Heads and head_dim; without head_dim the heads must divide hidden_size.
-// GPT-2, BERT and GPT-NeoX ignore a head_dim key (their modeling code divides hidden by heads);
-// the llama family reads it.
-enum class HeadDimKey { kRead, kIgnored };
-
 void read_heads(ConfigReader& c, ModelSpec& s, const Defaults& d,
                 std::initializer_list<const char*> heads_keys = {"num_attention_heads"},
                 std::initializer_list<const char*> hidden_keys = {"hidden_size"},
                 HeadDimKey head_dim_key = HeadDimKey::kRead) {
   s.d_model = c.integer(hidden_keys, d.hidden);
   s.n_heads = c.integer(heads_keys, d.heads);
+  if (d.head_dim_key == HeadDimKey::kIgnored) head_dim_key = HeadDimKey::kIgnored;
   // Absent: the config class default; null: num_attention_heads (transformers' __init__).
-  const std::int64_t kv_default =
-      d.kv_heads > 0 && !c.is_null("num_key_value_heads") ? d.kv_heads : s.n_heads;
-  s.n_kv_heads = c.integer({"num_key_value_heads"}, kv_default);
+  const bool kv_class_default = d.kv_heads > 0 && !c.is_null("num_key_value_heads");
+  s.n_kv_heads = !d.kv_heads_key
+                     ? s.n_heads
+                     : c.integer({"num_key_value_heads"},
+                                 kv_class_default ? Fallback(d.kv_heads)
+                                                  : Fallback(s.n_heads, "num_attention_heads"));
   std::string key;
   const bool explicit_head_dim =
       head_dim_key == HeadDimKey::kRead && c.find({"head_dim"}, &key) != nullptr;
   s.d_head = explicit_head_dim ? c.integer({"head_dim"}, d.head_dim) : d.head_dim;
+  if (!explicit_head_dim && d.head_dim > 0 && head_dim_key == HeadDimKey::kRead) {
+    c.defaulted("head_dim", fmt::format("{}", d.head_dim));
+  }
   if (!explicit_head_dim && d.head_dim == 0) {
     if (s.n_heads > 0 && s.d_model % s.n_heads != 0) {
       std::string heads_key,
@@ -107,13 +116,15 @@ ModelSpec gpt2(ConfigReader& c) {
   // configuration_gpt2.py; hidden_size etc. are attribute_map aliases and win over n_embd.
   s.vocab = c.integer({"vocab_size"}, 50257);
   s.n_layers = c.integer({"num_hidden_layers", "n_layer"}, 12);
-  read_heads(c, s, {50257, 768, 0, 12, 12}, {"num_attention_heads", "n_head"},
-             {"hidden_size", "n_embd"}, HeadDimKey::kIgnored);
-  if (c.boolean("add_cross_attention", false)) {
+  Defaults d{50257, 768, 0, 12, 12};
+  d.kv_heads_key = false;
+  read_heads(c, s, d, {"num_attention_heads", "n_head"}, {"hidden_size", "n_embd"},
+             HeadDimKey::kIgnored);
+  if (const auto* x = c.find({"add_cross_attention"}, nullptr); x && *x == true) {
     c.problem("add_cross_attention=true: encoder-decoder cross-attention is not supported");
   }
   s.n_kv_heads = s.n_heads;
-  s.d_ff = c.integer({"n_inner"}, 4 * s.d_model);  // n_inner None → 4 · n_embd
+  s.d_ff = c.integer({"n_inner"}, {4 * s.d_model, "4 · n_embd"});  // n_inner None → 4 · n_embd
   s.max_positions = c.integer({"max_position_embeddings", "n_positions"}, 1024);
   s.activation = parse_activation(c, "gelu_new");
   s.fused_qkv = true;  // Conv1D c_attn, always with biases
@@ -127,9 +138,10 @@ ModelSpec bert(ConfigReader& c) {
   s.structure = Structure::kEncoder;
   s.vocab = c.integer({"vocab_size"}, 30522);
   s.n_layers = c.integer({"num_hidden_layers"}, 12);
-  read_heads(c, s, {30522, 768, 3072, 12, 12}, {"num_attention_heads"}, {"hidden_size"},
-             HeadDimKey::kIgnored);
-  if (c.boolean("add_cross_attention", false)) {
+  Defaults d{30522, 768, 3072, 12, 12};
+  d.kv_heads_key = false;
+  read_heads(c, s, d, {"num_attention_heads"}, {"hidden_size"}, HeadDimKey::kIgnored);
+  if (const auto* x = c.find({"add_cross_attention"}, nullptr); x && *x == true) {
     c.problem("add_cross_attention=true: encoder-decoder cross-attention is not supported");
   }
   s.n_kv_heads = s.n_heads;
@@ -152,14 +164,16 @@ ModelSpec gpt_neox(ConfigReader& c) {
   ModelSpec s;
   s.vocab = c.integer({"vocab_size"}, 50432);
   s.n_layers = c.integer({"num_hidden_layers"}, 44);
-  read_heads(c, s, {50432, 6144, 24576, 44, 64}, {"num_attention_heads"}, {"hidden_size"},
-             HeadDimKey::kIgnored);
+  Defaults d{50432, 6144, 24576, 44, 64};
+  d.kv_heads_key = false;
+  read_heads(c, s, d, {"num_attention_heads"}, {"hidden_size"}, HeadDimKey::kIgnored);
   s.n_kv_heads = s.n_heads;
   s.d_ff = c.integer({"intermediate_size"}, 24576);
   s.max_positions = c.integer({"max_position_embeddings"}, 2048);
   s.positions = PositionKind::kRotary;
   s.rotary_fraction = c.number("rotary_pct", 0.25);
-  s.parallel_residual = c.boolean("use_parallel_residual", true);
+  s.layer_norms =
+      c.boolean("use_parallel_residual", true) ? LayerNorms::kParallel : LayerNorms::kPre;
   s.activation = parse_activation(c, "gelu");
   s.fused_qkv = true;  // query_key_value
   s.qkv_bias = s.o_bias = c.boolean("attention_bias", true);
@@ -175,15 +189,49 @@ ModelSpec llama(ConfigReader& c) {
   return s;
 }
 
-// sliding_window on every layer (Mistral, Mixtral, Phi-3): null or absent means none.
-void read_sliding_window(ConfigReader& c, ModelSpec& s, std::int64_t period) {
-  s.sliding_window = c.integer({"sliding_window"}, 0, 0);
-  s.sliding_window_period = period;
+// sliding_window on every layer (Mistral, Mixtral, Phi-3, StarCoder2, Phi-3.5-MoE): null means
+// none; absent, the class default (MistralConfig: 4096; the others: None).
+void read_sliding_window(ConfigReader& c, ModelSpec& s, std::int64_t fallback = 0) {
+  s.sliding_window = c.is_null("sliding_window") ? 0 : c.integer({"sliding_window"}, fallback, 0);
+  s.sliding_window_period = 1;
+}
+
+// The local/global pattern of layer_types ("sliding_attention", "chunked_attention",
+// "full_attention"): the period P with every P-th layer global (model.hpp); 1 when every layer
+// is local, 0 when none is. Absent: `fallback`. An irregular list is a problem.
+std::int64_t local_period(ConfigReader& c, std::int64_t layers, std::int64_t fallback) {
+  std::string key;
+  const nlohmann::json* v = c.find({"layer_types"}, &key);
+  if (!v) return fallback;
+  std::vector<bool> local;
+  if (v->is_array()) {
+    for (const auto& t : *v)
+      local.push_back(!t.is_string() || t.get<std::string>() != "full_attention");
+  }
+  if (!v->is_array() || static_cast<std::int64_t>(local.size()) != layers) {
+    c.problem(
+        fmt::format("layer_types: expected a list of {} layer types (num_hidden_layers)", layers));
+    return fallback;
+  }
+  const auto first_global = std::find(local.begin(), local.end(), false);
+  if (first_global == local.end()) return 1;
+  const std::int64_t period = first_global - local.begin() + 1;
+  for (std::int64_t i = 0; i < layers; ++i) {
+    const bool expected = period > 1 && i % period != period - 1;
+    if (local[static_cast<std::size_t>(i)] != expected) {
+      if (std::find(local.begin(), local.end(), true) == local.end()) return 0;
+      c.problem(
+          "layer_types: local and global layers must repeat with one global layer every P layers "
+          "(the last of each P); this list does not");
+      return fallback;
+    }
+  }
+  return period;
 }
 
 ModelSpec mistral(ConfigReader& c) {
   ModelSpec s = llama_like(c, {32000, 4096, 14336, 32, 32, 8, 0, 131072});  // no bias anywhere
-  read_sliding_window(c, s, 1);
+  read_sliding_window(c, s, 4096);
   return s;
 }
 
@@ -194,7 +242,7 @@ ModelSpec mixtral(ConfigReader& c) {
   m.experts_per_token = c.integer({"num_experts_per_tok"}, 2);
   m.d_ff_expert = s.d_ff;  // each expert is an MLP of intermediate_size
   check_moe(c, m, "num_local_experts");
-  read_sliding_window(c, s, 1);
+  read_sliding_window(c, s);
   s.moe = m;
   return s;
 }
@@ -227,7 +275,7 @@ ModelSpec qwen2_moe(ConfigReader& c) {
 ModelSpec qwen3(ConfigReader& c) {
   ModelSpec s = llama_like(c, {151936, 4096, 22016, 32, 32, 32, 128, 32768});
   s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
-  s.qk_norm = true;
+  s.qk_norm = QkNorm::kShared;
   return s;
 }
 
@@ -241,10 +289,10 @@ ModelSpec gemma(ConfigReader& c) {
 ModelSpec gemma2(ConfigReader& c) {
   ModelSpec s = llama_like(c, {256000, 2304, 9216, 26, 8, 4, 256, 8192, true, "gelu_pytorch_tanh"});
   s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
-  s.norms_per_layer = 4;  // input, post_attention, pre_feedforward, post_feedforward
+  s.layer_norms = LayerNorms::kSandwich;  // input, post_attention, pre/post_feedforward
   // modeling_gemma2.py: is_sliding = not bool(layer_idx % 2), window 4096 by default.
   s.sliding_window = c.integer({"sliding_window"}, 4096, 0);
-  s.sliding_window_period = 2;
+  s.sliding_window_period = local_period(c, s.n_layers, 2);
   return s;
 }
 
@@ -253,7 +301,7 @@ ModelSpec phi3(ConfigReader& c) {
   s.fused_qkv = true;      // qkv_proj, no bias
   s.fused_gate_up = true;  // gate_up_proj, no bias
   s.rotary_fraction = c.number("partial_rotary_factor", 1.0);
-  read_sliding_window(c, s, 1);
+  read_sliding_window(c, s);
   return s;
 }
 
@@ -320,25 +368,360 @@ ModelSpec deepseek_v32(ConfigReader& c) {
   return s;
 }
 
+// --- Families added for today's models (transformers' configuration_/modeling_<type>.py) ---
+
+// A MoE of E experts of hidden size ff, top-k; `experts_keys` in the order the config spells it.
+MoeSpec read_moe(ConfigReader& c, std::initializer_list<const char*> experts_keys,
+                 std::int64_t experts, std::int64_t k, std::int64_t ff) {
+  MoeSpec m;
+  m.n_routed_experts = c.integer(experts_keys, experts);
+  m.experts_per_token = c.integer({"num_experts_per_tok"}, k);
+  m.d_ff_expert = ff;
+  check_moe(c, m, *experts_keys.begin());
+  return m;
+}
+
+// Qwen3-MoE: Qwen3's attention (q/k RMSNorm over d_head), MoE on layers with
+// (i + 1) % decoder_sparse_step == 0 outside mlp_only_layers; no shared expert, router unbiased.
+ModelSpec qwen3_moe(ConfigReader& c) {
+  ModelSpec s = llama_like(c, {151936, 2048, 6144, 24, 32, 4, 0, 32768});
+  s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
+  s.qk_norm = QkNorm::kShared;
+  MoeSpec m = read_moe(c, {"num_experts", "num_local_experts"}, 128, 8,
+                       c.integer({"moe_intermediate_size"}, 768));
+  m.layer_frequency = c.integer({"decoder_sparse_step"}, 1);
+  m.frequency_offset = 1;
+  m.dense_layers = c.integer_list("mlp_only_layers");
+  s.moe = m;
+  return s;
+}
+
+// OLMo-2: RMSNorm on the output of each branch only (no input norm), q/k RMSNorm over their full
+// width (a·d_head and kv·d_head).
+ModelSpec olmo2(ConfigReader& c) {
+  ModelSpec s = llama_like(c, {50304, 4096, 11008, 32, 32, 0, 0, 2048});
+  s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
+  s.qk_norm = QkNorm::kPerHead;
+  s.layer_norms = LayerNorms::kPostBranch;
+  return s;
+}
+
+// OLMoE: pre-norm, q/k RMSNorm over their full width, every layer MoE with experts of
+// intermediate_size; head_dim is hidden_size / heads.
+ModelSpec olmoe(ConfigReader& c) {
+  Defaults d{50304, 2048, 2048, 16, 16, 0, 0, 4096};
+  d.head_dim_key = HeadDimKey::kIgnored;
+  ModelSpec s = llama_like(c, d);
+  s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
+  s.qk_norm = QkNorm::kPerHead;
+  s.moe = read_moe(c, {"num_experts", "num_local_experts"}, 64, 8, s.d_ff);
+  return s;
+}
+
+// Gemma-3: Gemma-2's sandwich norms, q/k RMSNorm over d_head, one global layer in
+// sliding_window_pattern (6) unless layer_types says otherwise.
+ModelSpec gemma3_text(ConfigReader& c) {
+  ModelSpec s =
+      llama_like(c, {262208, 2304, 9216, 26, 8, 4, 256, 131072, true, "gelu_pytorch_tanh"});
+  s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
+  s.layer_norms = LayerNorms::kSandwich;
+  s.qk_norm = QkNorm::kShared;
+  s.sliding_window = c.integer({"sliding_window"}, 4096, 0);
+  s.sliding_window_period = local_period(c, s.n_layers, c.integer({"sliding_window_pattern"}, 6));
+  return s;
+}
+
+// gpt-oss: biased attention with a sink logit per head, every layer MoE with a biased router and
+// biased experts (gate_up_proj fused), sliding window on alternate layers.
+ModelSpec gpt_oss(ConfigReader& c) {
+  ModelSpec s = llama_like(c, {201088, 2880, 2880, 36, 64, 8, 64, 131072});
+  s.qkv_bias = s.o_bias = c.boolean("attention_bias", true);
+  s.attention_sinks = true;
+  s.mlp_bias = true;       // gate_up_proj_bias [E, 2f], down_proj_bias [E, h]
+  s.fused_gate_up = true;  // one [E, h, 2f] tensor; its SwiGLU is clamped (α 1.702, limit 7)
+  MoeSpec m = read_moe(c, {"num_local_experts", "num_experts"}, 128, 4, s.d_ff);
+  m.router_bias = true;
+  s.moe = m;
+  s.sliding_window = c.integer({"sliding_window"}, 128, 0);
+  s.sliding_window_period = local_period(c, s.n_layers, 2);
+  return s;
+}
+
+// Llama-4 (text): MoE layers (a shared expert beside routed ones of intermediate_size) and dense
+// layers of intermediate_size_mlp; chunked attention with RoPE on three layers of four, global
+// attention without positions on the fourth. The weightless L2 q/k norm is not modelled.
+ModelSpec llama4_text(ConfigReader& c) {
+  ModelSpec s = llama_like(c, {202048, 5120, 8192, 48, 40, 8, 128, 131072});
+  s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
+  c.boolean("use_qk_norm", true);  // an L2 norm without weights
+  const std::int64_t expert_ff = s.d_ff;
+  s.d_ff = c.integer({"intermediate_size_mlp"}, 16384);
+  MoeSpec m = read_moe(c, {"num_local_experts", "num_experts"}, 16, 1, expert_ff);
+  m.n_shared_experts = 1;
+  m.d_ff_shared = expert_ff;
+  if (c.find({"moe_layers"}, nullptr) != nullptr) {  // explicit: every other layer is dense
+    const std::vector<std::int64_t> moe_layers = c.integer_list("moe_layers");
+    for (std::int64_t i = 0; i < s.n_layers; ++i) {
+      if (std::find(moe_layers.begin(), moe_layers.end(), i) == moe_layers.end()) {
+        m.dense_layers.push_back(i);
+      }
+    }
+  } else {  // range(step - 1, L, step)
+    m.layer_frequency = c.integer({"interleave_moe_layer_step"}, 1);
+    m.frequency_offset = 1;
+  }
+  s.moe = m;
+  s.attention_chunk =
+      c.is_null("attention_chunk_size") ? 0 : c.integer({"attention_chunk_size"}, 8192);
+  // no_rope_layers: 1 where a layer uses RoPE; empty means every no_rope_layer_interval-th layer
+  // (the last of each interval) has none.
+  std::int64_t period = c.integer({"no_rope_layer_interval"}, 4);
+  const std::vector<std::int64_t> rope = c.integer_list("no_rope_layers");
+  if (!rope.empty()) {
+    const auto nope = std::find(rope.begin(), rope.end(), 0);
+    period = nope == rope.end() ? 1 : nope - rope.begin() + 1;
+    for (std::size_t i = 0; i < rope.size(); ++i) {
+      const auto p = static_cast<std::size_t>(period);
+      if ((rope[i] != 0) != (p == 1 || i % p != p - 1)) {
+        c.problem("no_rope_layers: the layers without RoPE must repeat every P layers");
+        break;
+      }
+    }
+  }
+  s.sliding_window_period = local_period(c, s.n_layers, period);
+  s.global_layers_nope = s.attention_chunk > 0;
+  return s;
+}
+
+// Phi-1/1.5/2: one LayerNorm feeding attention and MLP in parallel, biases on every Linear (the
+// output projection is `dense`) and on lm_head, partial RoPE.
+ModelSpec phi(ConfigReader& c) {
+  ModelSpec s;
+  Defaults d{51200, 2048, 8192, 24, 32, 0, 0, 2048, false, "gelu_new", HeadDimKey::kIgnored};
+  s.vocab = c.integer({"vocab_size"}, d.vocab);
+  s.n_layers = c.integer({"num_hidden_layers"}, d.layers);
+  read_heads(c, s, d);
+  s.d_ff = c.integer({"intermediate_size"}, d.d_ff);
+  s.max_positions = c.integer({"max_position_embeddings"}, d.max_positions);
+  s.positions = PositionKind::kRotary;
+  s.rotary_fraction = c.number("partial_rotary_factor", 0.5);
+  s.layer_norms = LayerNorms::kParallelOne;
+  s.activation = parse_activation(c, d.activation);
+  s.qkv_bias = s.o_bias = s.mlp_bias = true;
+  s.lm_head_bias = true;                   // PhiForCausalLM: nn.Linear(h, V, bias=True)
+  if (c.boolean("qk_layernorm", false)) {  // one nn.LayerNorm(d_head) each for q and k
+    s.qk_norm = QkNorm::kShared;
+    s.qk_norm_kind = NormKind::kLayerNorm;
+    s.qk_norm_bias = true;
+  }
+  s.tied_embeddings = c.boolean("tie_word_embeddings", d.tied);
+  return s;
+}
+
+// Phi-3.5-MoE: LayerNorm with β everywhere (despite rms_norm_eps), attention_bias on q/k/v/o,
+// every layer MoE, lm_head_bias.
+ModelSpec phimoe(ConfigReader& c) {
+  ModelSpec s = llama_like(c, {32064, 4096, 6400, 32, 32, 8, 0, 131072});
+  s.norm = NormKind::kLayerNorm;
+  s.norm_bias = true;
+  s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
+  s.lm_head_bias = c.boolean("lm_head_bias", false);
+  s.moe = read_moe(c, {"num_local_experts", "num_experts"}, 16, 2, s.d_ff);
+  read_sliding_window(c, s);
+  return s;
+}
+
+// StableLM: LayerNorm with β, q/k/v biases by use_qkv_bias, partial RoPE, a parallel block with
+// one norm by use_parallel_residual, per-head q/k LayerNorms (weight only) by qk_layernorm.
+ModelSpec stablelm(ConfigReader& c) {
+  Defaults d{50304, 2560, 6912, 32, 32, 32, 0, 4096};
+  d.head_dim_key = HeadDimKey::kIgnored;
+  ModelSpec s = llama_like(c, d);
+  s.norm = NormKind::kLayerNorm;
+  s.norm_bias = true;
+  s.qkv_bias = c.boolean("use_qkv_bias", false);
+  s.rotary_fraction = c.number("partial_rotary_factor", 0.25);
+  if (c.boolean("use_parallel_residual", false)) s.layer_norms = LayerNorms::kParallelOne;
+  if (c.boolean("qk_layernorm", false)) {
+    s.qk_norm = QkNorm::kPerHead;
+    s.qk_norm_kind = NormKind::kLayerNorm;
+  }
+  return s;
+}
+
+// StarCoder2: LayerNorm with β, biases on every Linear by use_bias, a plain GELU-tanh MLP
+// (c_fc, c_proj), a sliding window on every layer, tied unless stated.
+ModelSpec starcoder2(ConfigReader& c) {
+  ModelSpec s = llama_like(c, {49152, 3072, 12288, 30, 24, 2, 0, 4096, true, "gelu_pytorch_tanh"});
+  s.norm = NormKind::kLayerNorm;
+  s.norm_bias = true;
+  s.mlp = MlpKind::kPlain;
+  s.qkv_bias = s.o_bias = s.mlp_bias = c.boolean("use_bias", true);
+  read_sliding_window(c, s);
+  return s;
+}
+
+// Cohere (Command-R): one LayerNorm without β feeding attention and MLP in parallel, per-head
+// q/k LayerNorms by use_qk_norm, tied.
+ModelSpec cohere(ConfigReader& c) {
+  ModelSpec s = llama_like(c, {256000, 8192, 22528, 40, 64, 0, 0, 8192, true});
+  s.norm = NormKind::kLayerNorm;
+  s.norm_bias = false;
+  s.layer_norms = LayerNorms::kParallelOne;
+  s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
+  if (c.boolean("use_qk_norm", false)) {
+    s.qk_norm = QkNorm::kPerHead;
+    s.qk_norm_kind = NormKind::kLayerNorm;
+  }
+  return s;
+}
+
+// Cohere-2 (Command R7B): Cohere's block, head_dim forced to hidden / heads, no q/k norm, a
+// sliding window on three layers of four.
+ModelSpec cohere2(ConfigReader& c) {
+  Defaults d{256000, 8192, 22528, 40, 64, 0, 0, 8192, true};
+  d.head_dim_key = HeadDimKey::kIgnored;
+  ModelSpec s = llama_like(c, d);
+  s.norm = NormKind::kLayerNorm;
+  s.norm_bias = false;
+  s.layer_norms = LayerNorms::kParallelOne;
+  s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
+  s.sliding_window = c.integer({"sliding_window"}, 4096, 0);
+  s.sliding_window_period = local_period(c, s.n_layers, c.integer({"sliding_window_pattern"}, 4));
+  return s;
+}
+
+// Granite: Llama with scalar multipliers (no weights).
+ModelSpec granite(ConfigReader& c) {
+  ModelSpec s = llama_like(c, {32000, 4096, 11008, 32, 32, 0, 0, 2048});
+  s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
+  s.mlp_bias = c.boolean("mlp_bias", false);
+  return s;
+}
+
+// Falcon: a fused query_key_value (MQA for 7B, grouped for the new decoder architecture), a
+// plain GELU MLP of ffn_hidden_size, LayerNorms by parallel_attn and num_ln_in_parallel_attn,
+// RoPE or ALiBi, biases by `bias`, tied. `rw`: an original RefinedWeb config, read with the key
+// names transformers' convert_custom_code_checkpoint.py renames (n_head, n_layer, n_head_kv).
+ModelSpec falcon_like(ConfigReader& c, bool rw) {
+  ModelSpec s;
+  s.vocab = c.integer({"vocab_size"}, 65024);
+  s.n_layers =
+      rw ? c.integer({"n_layer", "num_hidden_layers"}, 32) : c.integer({"num_hidden_layers"}, 32);
+  s.d_model = c.integer({"hidden_size", "n_embed"}, 4544);
+  s.n_heads = rw ? c.integer({"n_head", "num_attention_heads"}, 71)
+                 : c.integer({"num_attention_heads"}, 71);
+  if (s.d_model % s.n_heads != 0) {
+    c.problem(
+        fmt::format("num_attention_heads={} does not divide hidden_size={}", s.n_heads, s.d_model));
+  }
+  s.d_head = s.d_model / s.n_heads;
+  const bool new_architecture =
+      rw ? c.find({"n_head_kv"}, nullptr) != nullptr : c.boolean("new_decoder_architecture", false);
+  const bool multi_query = c.boolean("multi_query", true);
+  // num_kv_heads counts only in the new architecture; otherwise MQA has 1, the rest n_heads.
+  std::int64_t kv = multi_query ? 1 : s.n_heads;
+  if (new_architecture) {
+    kv = rw ? c.integer({"n_head_kv", "num_kv_heads"}, {s.n_heads, "n_head"})
+            : c.integer({"num_kv_heads"}, {s.n_heads, "num_attention_heads"});
+  } else {
+    c.find({"num_kv_heads", "n_head_kv"}, nullptr);  // read by transformers, unused here
+  }
+  s.n_kv_heads = kv;
+  if (s.n_kv_heads > 0 && s.n_heads % s.n_kv_heads != 0) {
+    c.problem(fmt::format("num_kv_heads={} does not divide num_attention_heads={}", s.n_kv_heads,
+                          s.n_heads));
+  }
+  s.d_ff = c.integer({"ffn_hidden_size"}, {4 * s.d_model, "4 · hidden_size"});
+  s.max_positions = c.integer({"max_position_embeddings"}, 2048);
+  s.positions = c.boolean("alibi", false) ? PositionKind::kAlibi : PositionKind::kRotary;
+  const bool parallel = c.boolean("parallel_attn", true);
+  std::optional<std::int64_t> norms = c.maybe_integer({"num_ln_in_parallel_attn"});
+  if (!norms && new_architecture) norms = 2;
+  s.layer_norms = !parallel                                 ? LayerNorms::kPre
+                  : norms == std::optional<std::int64_t>(2) ? LayerNorms::kParallel
+                                                            : LayerNorms::kParallelOne;
+  s.activation = parse_activation(c, "gelu");
+  s.fused_qkv = true;
+  s.qkv_bias = s.o_bias = s.mlp_bias = c.boolean("bias", false);
+  s.tied_embeddings = c.boolean("tie_word_embeddings", true);
+  return s;
+}
+
+ModelSpec falcon(ConfigReader& c) { return falcon_like(c, false); }
+ModelSpec refined_web(ConfigReader& c) { return falcon_like(c, true); }
+
+// DBRX: attn_config and ffn_config nested; fused Wqkv, LayerNorms without β, every layer MoE of
+// SwiGLU experts (w1, v1, w2), never tied.
+ModelSpec dbrx(ConfigReader& c) {
+  ModelSpec s;
+  s.vocab = c.integer({"vocab_size"}, 32000);
+  s.n_layers = c.integer({"n_layers", "num_hidden_layers"}, 24);
+  Defaults d{32000, 2048, 3584, 24, 16, 0, 0, 2048, false, "silu", HeadDimKey::kIgnored, false};
+  read_heads(c, s, d, {"n_heads", "num_attention_heads"}, {"d_model", "hidden_size"});
+  s.n_kv_heads = c.integer_in("attn_config", "kv_n_heads", 1);
+  if (s.n_kv_heads > 0 && s.n_heads % s.n_kv_heads != 0) {
+    c.problem(fmt::format("attn_config.kv_n_heads={} does not divide n_heads={}", s.n_kv_heads,
+                          s.n_heads));
+  }
+  s.max_positions = c.integer({"max_seq_len", "max_position_embeddings"}, 2048);
+  s.positions = PositionKind::kRotary;
+  s.norm = NormKind::kLayerNorm;
+  s.norm_bias = false;
+  s.mlp = MlpKind::kGated;
+  s.activation = Activation::kSilu;  // ffn_act_fn {"name": "silu"}
+  s.fused_qkv = true;
+  s.d_ff = c.integer_in("ffn_config", "ffn_hidden_size", 3584);
+  MoeSpec m;
+  m.n_routed_experts = c.integer_in("ffn_config", "moe_num_experts", 4);
+  m.experts_per_token = c.integer_in("ffn_config", "moe_top_k", 1);
+  m.d_ff_expert = s.d_ff;
+  check_moe(c, m, "ffn_config.moe_num_experts");
+  s.moe = m;
+  if (c.boolean("tie_word_embeddings", false)) {
+    c.problem(
+        "tie_word_embeddings=true: DBRX does not support tied embeddings (transformers "
+        "raises)");
+  }
+  return s;
+}
+
 }  // namespace
 
 const std::vector<Family>& families() {
   static const std::vector<Family> kFamilies = {
-      {"bert", bert},
-      {"deepseek_v2", deepseek_v2},
-      {"deepseek_v3", deepseek_v3},
-      {"deepseek_v32", deepseek_v32},
-      {"gemma", gemma},
-      {"gemma2", gemma2},
-      {"gpt2", gpt2},
-      {"gpt_neox", gpt_neox},
-      {"llama", llama},
-      {"mistral", mistral},
-      {"mixtral", mixtral},
-      {"phi3", phi3},
-      {"qwen2", qwen2},
-      {"qwen2_moe", qwen2_moe},
-      {"qwen3", qwen3},
+      {"RefinedWeb", "RWConfig (converted as FalconConfig)", refined_web},
+      {"RefinedWebModel", "RWConfig (converted as FalconConfig)", refined_web},
+      {"bert", "BertConfig", bert},
+      {"cohere", "CohereConfig", cohere},
+      {"cohere2", "Cohere2Config", cohere2},
+      {"dbrx", "DbrxConfig", dbrx},
+      {"deepseek_v2", "DeepseekV2Config", deepseek_v2},
+      {"deepseek_v3", "DeepseekV3Config", deepseek_v3},
+      {"deepseek_v32", "DeepseekV32Config", deepseek_v32},
+      {"falcon", "FalconConfig", falcon},
+      {"gemma", "GemmaConfig", gemma},
+      {"gemma2", "Gemma2Config", gemma2},
+      {"gemma3_text", "Gemma3TextConfig", gemma3_text},
+      {"gpt2", "GPT2Config", gpt2},
+      {"gpt_neox", "GPTNeoXConfig", gpt_neox},
+      {"gpt_oss", "GptOssConfig", gpt_oss},
+      {"granite", "GraniteConfig", granite},
+      {"llama", "LlamaConfig", llama},
+      {"llama4_text", "Llama4TextConfig", llama4_text},
+      {"mistral", "MistralConfig", mistral},
+      {"mixtral", "MixtralConfig", mixtral},
+      {"olmo2", "Olmo2Config", olmo2},
+      {"olmoe", "OlmoeConfig", olmoe},
+      {"phi", "PhiConfig", phi},
+      {"phi3", "Phi3Config", phi3},
+      {"phimoe", "PhimoeConfig", phimoe},
+      {"qwen2", "Qwen2Config", qwen2},
+      {"qwen2_moe", "Qwen2MoeConfig", qwen2_moe},
+      {"qwen3", "Qwen3Config", qwen3},
+      {"qwen3_moe", "Qwen3MoeConfig", qwen3_moe},
+      {"stablelm", "StableLmConfig", stablelm},
+      {"starcoder2", "Starcoder2Config", starcoder2},
   };
   return kFamilies;
 }

@@ -11,6 +11,7 @@ namespace tsize::detail {
 
 struct Family {
   std::string model_type;
+  std::string config_class;  // transformers' configuration class, whose defaults apply
   ModelSpec (*read)(ConfigReader&);
 };
 

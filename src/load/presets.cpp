@@ -7,6 +7,7 @@
 
 #include "tsize/error.hpp"
 #include "tsize/hf_config.hpp"
+#include "tsize/nearest.hpp"
 
 namespace tsize {
 namespace detail {
@@ -24,21 +25,6 @@ const std::vector<Preset>& presets() {
 
 namespace {
 
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -46,34 +32,10 @@ std::string lower(std::string s) {
 
 }  // namespace
 
-std::vector<std::string> nearest_names(const std::string& name,
-                                       const std::vector<std::string>& candidates,
-                                       std::size_t limit) {
-  const std::string key = lower(name);
-  std::vector<std::pair<std::size_t, std::string>> scored;
-  for (const std::string& c : candidates) {
-    const std::string lc = lower(c);
-    // A prefix ("h100" → "h100-sxm") ranks first, then a substring, then small typos.
-    const std::size_t typo = edit_distance(key, lc);
-    if (!key.empty() && lc.rfind(key, 0) == 0) {
-      scored.emplace_back(0, c);
-    } else if (!key.empty() && lc.find(key) != std::string::npos) {
-      scored.emplace_back(1, c);
-    } else if (typo <= std::max<std::size_t>(2, key.size() / 3)) {
-      scored.emplace_back(typo + 1, c);
-    }
-  }
-  std::stable_sort(scored.begin(), scored.end(),
-                   [](const auto& x, const auto& y) { return x.first < y.first; });
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < scored.size() && i < limit; ++i) out.push_back(scored[i].second);
-  return out;
-}
-
-ModelSpec load_preset(const std::string& name) {
+ModelSpec load_preset(const std::string& name, const LoadOptions& options) {
   for (const Preset& p : presets()) {
     if (lower(std::string(p.name)) != lower(name)) continue;  // names are case-insensitive
-    ModelSpec spec = parse_hf_config(p.text, "preset " + std::string(p.name));
+    ModelSpec spec = parse_hf_config(p.text, "preset " + std::string(p.name), options);
     spec.name = p.name;
     return spec;
   }
@@ -86,12 +48,12 @@ ModelSpec load_preset(const std::string& name) {
   throw Error(msg);
 }
 
-ModelSpec load_model(const std::string& model) {
+ModelSpec load_model(const std::string& model, const LoadOptions& options) {
   std::error_code ec;
   const bool is_path = model.find('/') != std::string::npos ||
                        (model.size() > 5 && model.substr(model.size() - 5) == ".json") ||
                        std::filesystem::is_directory(model, ec);
-  return is_path ? load_hf_config_file(model) : load_preset(model);
+  return is_path ? load_hf_config_file(model, options) : load_preset(model, options);
 }
 
 }  // namespace tsize

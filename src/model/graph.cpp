@@ -98,6 +98,16 @@ Op rms_norm(Role role, std::int64_t width) {
   return op;
 }
 
+// A q or k norm over `heads` heads of d_head features: one γ shared by the heads, or one each.
+Op qk_norm(const ModelSpec& s, Role role, std::int64_t heads) {
+  const bool shared = s.qk_norm == QkNorm::kShared;
+  Op op = make_op(role, Component::kAttention, shared ? s.d_head : heads * s.d_head);
+  op.norm = s.qk_norm_kind;
+  op.bias = s.qk_norm_kind == NormKind::kLayerNorm && s.qk_norm_bias;
+  op.per_token = shared ? heads : 1;
+  return op;
+}
+
 Op embedding(Role role, std::int64_t rows, std::int64_t width) {
   Op op = make_op(role, Component::kEmbedding, width);
   op.in = rows;
@@ -128,8 +138,8 @@ struct LayerBuilder {
   }
 };
 
-// Multi-head attention with MHA/GQA/MQA heads: q, k, v (or fused qkv), rope, core, o.
-TensorId append_mha(LayerBuilder& l, bool sliding, TensorId x) {
+// Multi-head attention with MHA/GQA/MQA heads: q, k, v (or fused qkv), q/k norms, rope, core, o.
+TensorId append_mha(LayerBuilder& l, bool local, TensorId x) {
   const ModelSpec& s = l.s;
   const std::int64_t dh = s.d_head;
   const std::int64_t q = s.n_heads * dh, kv = s.n_kv_heads * dh;
@@ -143,19 +153,20 @@ TensorId append_mha(LayerBuilder& l, bool sliding, TensorId x) {
     tv = l.proj(Role::kVProj, attn, x, s.d_model, {"v", kv}, s.qkv_bias);
   }
   const Dim d_qk{"d_qk", dh};
-  if (s.qk_norm) {  // Qwen3: RMSNorm over each head's d_head features
-    Op qn = rms_norm(Role::kQNorm, dh);
-    qn.per_token = s.n_heads;
+  if (s.qk_norm != QkNorm::kNone) {
     const Tensor q_out = compute({"a", s.n_heads}, d_qk);
-    tq = l.b.add(qn, {tq}, &q_out);
-    Op kn = rms_norm(Role::kKNorm, dh);
-    kn.per_token = s.n_kv_heads;
+    tq = l.b.add(qk_norm(s, Role::kQNorm, s.n_heads), {tq}, &q_out);
     const Tensor k_out = compute({"kv", s.n_kv_heads}, d_qk);
-    tk = l.b.add(kn, {tk}, &k_out);
+    tk = l.b.add(qk_norm(s, Role::kKNorm, s.n_kv_heads), {tk}, &k_out);
   }
   AttentionShape shape{s.n_heads, s.n_kv_heads, dh, dh, 0, true};
-  if (sliding) shape.window = s.sliding_window;
-  if (s.positions == PositionKind::kRotary) {
+  if (local) {
+    shape.window = s.sliding_window;
+    shape.chunk = s.attention_chunk;
+  }
+  shape.sinks = s.attention_sinks;
+  const bool nope = !local && s.global_layers_nope;  // Llama-4: global layers have no RoPE
+  if (s.positions == PositionKind::kRotary && !nope) {
     // GPT-NeoX: rotary_ndims = int(head_size * rotary_pct)
     shape.rotary_dim = static_cast<std::int64_t>(static_cast<double>(dh) * s.rotary_fraction);
     Op rope = make_op(Role::kRotary, attn, s.n_heads * dh);
@@ -170,7 +181,7 @@ TensorId append_mha(LayerBuilder& l, bool sliding, TensorId x) {
 }
 
 // DeepSeek-V2/V3 multi-head latent attention (arXiv:2405.04434 §2.1), and V3.2's indexer.
-TensorId append_mla(LayerBuilder& l, bool sliding, TensorId x) {
+TensorId append_mla(LayerBuilder& l, bool local, TensorId x) {
   const ModelSpec& s = l.s;
   const MlaSpec& m = *s.mla;
   const std::int64_t h = s.d_model, a = s.n_heads;
@@ -216,7 +227,10 @@ TensorId append_mla(LayerBuilder& l, bool sliding, TensorId x) {
     selection = l.b.add(attention_core(s, Role::kIndexerScores, idx, scores), {iq, ik, iw}, &top);
   }
   AttentionShape shape{a, a, qk, m.v_head_dim, m.qk_rope_head_dim, true};
-  if (sliding) shape.window = s.sliding_window;
+  if (local) {
+    shape.window = s.sliding_window;
+    shape.chunk = s.attention_chunk;
+  }
   if (s.indexer) shape.top_k = s.indexer->top_k;  // DSA: each query attends to top-k keys
   AttentionShape rope_shape = shape;
   rope_shape.kv_heads = 1;  // the RoPE part of the key is one head, shared by all query heads
@@ -301,16 +315,16 @@ TensorId append_moe(LayerBuilder& l, TensorId x) {
   return l.b.add(make_op(Role::kExpertCombine, Component::kExperts, s.d_model), combine_in, &out);
 }
 
-Block layer_block(const ModelSpec& s, bool moe, bool sliding, std::string name, std::int64_t repeat,
+Block layer_block(const ModelSpec& s, bool moe, bool local, std::string name, std::int64_t repeat,
                   std::string layers) {
   BlockBuilder b(std::move(name), repeat, std::move(layers));
   LayerBuilder l{s, b};
   const bool post_norm = s.structure == Structure::kEncoder;  // BERT: norm after the residual
-  const bool sandwich = s.norms_per_layer == 4;               // Gemma-2: pre and post norms
+  const LayerNorms norms = s.layer_norms;
   // A post-norm layer's input is the previous layer's norm output; the bytes are the same.
   const TensorId x = b.input(Rows::kTokens, TensorDtype::kResidual, l.h);
   auto attention = [&](TensorId in) {
-    return s.mla ? append_mla(l, sliding, in) : append_mha(l, sliding, in);
+    return s.mla ? append_mla(l, local, in) : append_mha(l, local, in);
   };
   auto mlp = [&](TensorId in) {
     return moe ? append_moe(l, in) : append_mlp(l, Component::kMlp, s.d_ff, s.mlp_bias, in);
@@ -319,42 +333,51 @@ Block layer_block(const ModelSpec& s, bool moe, bool sliding, std::string name, 
     const Tensor t = tokens(TensorDtype::kResidual, l.h);
     return b.add(make_op(role, Component::kResidual, s.d_model), {stream, branch}, &t);
   };
+  auto branch_norm = [&](Role role, TensorId branch) {  // a norm on a branch's output
+    const Tensor t = tokens(TensorDtype::kNormOutput, l.h);
+    return b.add(norm(s, role, Component::kNorms, s.d_model), {branch}, &t);
+  };
   if (post_norm) {
     const TensorId r1 = add(Role::kAttentionAdd, x, attention(x));
     const TensorId n1 = l.residual_norm(Role::kAttentionNorm, r1);
     const TensorId r2 = add(Role::kMlpAdd, n1, mlp(n1));
     l.residual_norm(Role::kMlpNorm, r2);
-  } else if (s.parallel_residual) {  // GPT-NeoX: x + attn(ln1(x)) + mlp(ln2(x))
+  } else if (norms == LayerNorms::kParallel) {  // GPT-NeoX: x + attn(ln1(x)) + mlp(ln2(x))
     const TensorId attn = attention(l.residual_norm(Role::kAttentionNorm, x));
     const TensorId ffn = mlp(l.residual_norm(Role::kMlpNorm, x));
     add(Role::kMlpAdd, add(Role::kAttentionAdd, x, attn), ffn);
+  } else if (norms == LayerNorms::kParallelOne) {  // Phi-2, Cohere: x + attn(ln(x)) + mlp(ln(x))
+    const TensorId n = l.residual_norm(Role::kAttentionNorm, x);
+    const TensorId attn = attention(n);
+    const TensorId ffn = mlp(n);
+    add(Role::kMlpAdd, add(Role::kAttentionAdd, x, attn), ffn);
+  } else if (norms == LayerNorms::kPostBranch) {  // OLMo-2: x + norm(attn(x)), + norm(mlp(·))
+    const TensorId r1 =
+        add(Role::kAttentionAdd, x, branch_norm(Role::kPostAttentionNorm, attention(x)));
+    add(Role::kMlpAdd, r1, branch_norm(Role::kPostMlpNorm, mlp(r1)));
   } else {
+    const bool sandwich = norms == LayerNorms::kSandwich;  // Gemma-2: pre and post norms
     TensorId attn = attention(l.residual_norm(Role::kAttentionNorm, x));
-    if (sandwich) {
-      const Tensor t = tokens(TensorDtype::kNormOutput, l.h);
-      attn = b.add(norm(s, Role::kPostAttentionNorm, Component::kNorms, s.d_model), {attn}, &t);
-    }
+    if (sandwich) attn = branch_norm(Role::kPostAttentionNorm, attn);
     const TensorId r1 = add(Role::kAttentionAdd, x, attn);
     TensorId ffn = mlp(l.residual_norm(Role::kMlpNorm, r1));
-    if (sandwich) {
-      const Tensor t = tokens(TensorDtype::kNormOutput, l.h);
-      ffn = b.add(norm(s, Role::kPostMlpNorm, Component::kNorms, s.d_model), {ffn}, &t);
-    }
+    if (sandwich) ffn = branch_norm(Role::kPostMlpNorm, ffn);
     add(Role::kMlpAdd, r1, ffn);
   }
   return b.take();
 }
 
-// "0-2", "3-60", "1,3,5": the layers in a block, as ranges.
+// "0-2", "3-60", "1,3,5", "0-40 step 2", "0-46 except 5-41 step 6": a block's layers.
 std::string layer_ranges(const std::vector<std::int64_t>& layers) {
-  if (layers.size() >= 3) {  // an arithmetic progression: "0-40 step 2"
-    const std::int64_t step = layers[1] - layers[0];
-    bool regular = step > 1;
-    for (std::size_t i = 1; i < layers.size() && regular; ++i) {
-      regular = layers[i] - layers[i - 1] == step;
+  auto progression = [](const std::vector<std::int64_t>& v) {  // "5-41 step 6", or ""
+    if (v.size() < 3) return std::string();
+    const std::int64_t step = v[1] - v[0];
+    for (std::size_t i = 1; i < v.size(); ++i) {
+      if (step < 2 || v[i] - v[i - 1] != step) return std::string();
     }
-    if (regular) return fmt::format("{}-{} step {}", layers.front(), layers.back(), step);
-  }
+    return fmt::format("{}-{} step {}", v.front(), v.back(), step);
+  };
+  if (const std::string p = progression(layers); !p.empty()) return p;
   std::vector<std::string> parts;
   for (std::size_t i = 0; i < layers.size();) {
     std::size_t j = i;
@@ -363,8 +386,19 @@ std::string layer_ranges(const std::vector<std::int64_t>& layers) {
                            : fmt::format("{}-{}", layers[i], layers[j]));
     i = j + 1;
   }
-  if (parts.size() > 6) return fmt::format("{} layers from {}", layers.size(), layers.front());
-  return fmt::format("{}", fmt::join(parts, ","));
+  if (parts.size() <= 6) return fmt::format("{}", fmt::join(parts, ","));
+  std::vector<std::int64_t> missing;  // Gemma-3's local layers: all but every sixth
+  for (std::int64_t l = layers.front(), i = 0; l <= layers.back(); ++l) {
+    if (layers[static_cast<std::size_t>(i)] == l) {
+      ++i;
+    } else {
+      missing.push_back(l);
+    }
+  }
+  if (const std::string p = progression(missing); !p.empty()) {
+    return fmt::format("{}-{} except {}", layers.front(), layers.back(), p);
+  }
+  return fmt::format("{} layers from {}", layers.size(), layers.front());
 }
 
 // Token ids (and positions, token types) in, the embedding sum out; BERT normalizes it.
@@ -392,25 +426,26 @@ Block embedding_block(const ModelSpec& s) {
 // Layers are grouped by kind (MoE or dense MLP, sliding or global attention), not by
 // contiguity, so alternating layers still make two blocks.
 void append_layer_blocks(const ModelSpec& s, std::vector<Block>& blocks) {
-  std::vector<std::int64_t> kinds[2][2];  // [moe][sliding]
+  std::vector<std::int64_t> kinds[2][2];  // [moe][local]
   for (std::int64_t i = 0; i < s.n_layers; ++i) {
-    kinds[is_moe_layer(s, i)][is_sliding_layer(s, i)].push_back(i);
+    kinds[is_moe_layer(s, i)][is_local_layer(s, i)].push_back(i);
   }
   const bool mixed_mlp =
       kinds[0][0].size() + kinds[0][1].size() > 0 && kinds[1][0].size() + kinds[1][1].size() > 0;
   const bool mixed_attention =
       kinds[0][0].size() + kinds[1][0].size() > 0 && kinds[0][1].size() + kinds[1][1].size() > 0;
   std::vector<std::pair<std::int64_t, Block>> stack;  // keyed by first layer: forward order
+  const char* local_name = s.attention_chunk > 0 ? "chunked " : "sliding ";
   for (int moe = 0; moe < 2; ++moe) {
-    for (int sliding = 0; sliding < 2; ++sliding) {
-      const std::vector<std::int64_t>& layers = kinds[moe][sliding];
+    for (int local = 0; local < 2; ++local) {
+      const std::vector<std::int64_t>& layers = kinds[moe][local];
       if (layers.empty()) continue;
       std::string name = "layers";
-      if (mixed_attention) name = std::string(sliding ? "sliding " : "global ").append(name);
+      if (mixed_attention) name = std::string(local ? local_name : "global ").append(name);
       if (mixed_mlp) name = std::string(moe ? "moe " : "dense ").append(name);
-      stack.emplace_back(layers.front(), layer_block(s, moe, sliding, name,
-                                                     static_cast<std::int64_t>(layers.size()),
-                                                     layer_ranges(layers)));
+      stack.emplace_back(layers.front(),
+                         layer_block(s, moe, local, name, static_cast<std::int64_t>(layers.size()),
+                                     layer_ranges(layers)));
     }
   }
   std::sort(stack.begin(), stack.end(),
@@ -448,7 +483,7 @@ Block lm_head_block(const ModelSpec& s) {
   const TensorId x =
       b.input(Rows::kTokens, s.final_norm ? TensorDtype::kNormOutput : TensorDtype::kResidual, h);
   const TensorId labels = b.input(Rows::kTokens, TensorDtype::kIndex, {});
-  Op head = linear(Role::kLmHead, Component::kLmHead, s.d_model, s.vocab, false);
+  Op head = linear(Role::kLmHead, Component::kLmHead, s.d_model, s.vocab, s.lm_head_bias);
   head.tied = s.tied_embeddings;
   head.embedding = true;  // Kaplan et al. 2020 §2.1: N excludes embedding and unembedding
   const Tensor logits = compute({"vocab", s.vocab});

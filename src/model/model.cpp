@@ -106,13 +106,14 @@ void validate(const ModelSpec& s) {
           "compressed query)");
     }
   }
-  if (s.norms_per_layer != 2 && s.norms_per_layer != 4) {
-    p.add(fmt::format("norms_per_layer={} must be 2 or 4", s.norms_per_layer));
+  if (s.sliding_window > 0 && s.attention_chunk > 0) {
+    p.add("a local layer either slides (sliding_window) or is chunked (attention_chunk), not both");
   }
   if (s.structure == Structure::kEncoder && s.moe)
     p.add("encoder models with MoE are not supported");
   p.non_negative("mtp_layers", s.mtp_layers);
   p.non_negative("sliding_window", s.sliding_window);
+  p.non_negative("attention_chunk", s.attention_chunk);
   p.positive("sliding_window_period", s.sliding_window_period);
   p.raise(s.name);
 }
@@ -127,8 +128,9 @@ bool is_moe_layer(const ModelSpec& s, std::int64_t layer) {
   return (layer + m.frequency_offset) % m.layer_frequency == 0;
 }
 
-bool is_sliding_layer(const ModelSpec& s, std::int64_t layer) {
-  return s.sliding_window > 0 && layer % s.sliding_window_period == 0;
+bool is_local_layer(const ModelSpec& s, std::int64_t layer) {
+  const std::int64_t p = s.sliding_window_period;
+  return (s.sliding_window > 0 || s.attention_chunk > 0) && (p == 1 || layer % p != p - 1);
 }
 
 namespace {
@@ -168,13 +170,16 @@ std::string describe(const ModelSpec& s) {
   } else {
     out += fmt::format(", {}", label_of(s.positions));
   }
-  if (s.sliding_window > 0) {
-    out += s.sliding_window_period == 1 ? fmt::format(", sliding window {}", s.sliding_window)
-           : s.sliding_window_period == 2
-               ? fmt::format(", sliding window {} on alternate layers", s.sliding_window)
-               : fmt::format(", sliding window {} on one layer in {}", s.sliding_window,
-                             s.sliding_window_period);
+  if (s.sliding_window > 0 || s.attention_chunk > 0) {
+    const std::string local = s.sliding_window > 0
+                                  ? fmt::format("sliding window {}", s.sliding_window)
+                                  : fmt::format("chunked attention {}", s.attention_chunk);
+    const std::int64_t p = s.sliding_window_period;
+    out += p == 1   ? ", " + local
+           : p == 2 ? fmt::format(", {} on alternate layers", local)
+                    : fmt::format(", {} on {} of {} layers", local, p - 1, p);
   }
+  if (s.global_layers_nope) out += ", no positions on global layers";
   if (s.indexer) out += fmt::format(", sparse attention top-{}", s.indexer->top_k);
   out += fmt::format(", vocab {}", s.vocab);
   if (s.structure == Structure::kEncoder) {

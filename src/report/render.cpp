@@ -108,6 +108,22 @@ std::string heading(const Report& r) {
   return out;
 }
 
+std::vector<std::string> provenance_lines(const Provenance& p) {
+  std::vector<std::string> out;
+  if (!p.note.empty()) out.push_back("Counted: " + p.note + ".");
+  if (!p.defaults_used.empty()) {
+    out.emplace_back("Defaults used (the config does not set these; --strict refuses them):");
+    for (const DefaultUsed& d : p.defaults_used) {
+      out.push_back(fmt::format("  {} = {} ({})", d.key, d.value, d.source));
+    }
+  }
+  if (!p.ignored_keys.empty()) {
+    out.push_back(fmt::format("Ignored keys (not read for this family): {}",
+                              fmt::join(p.ignored_keys, ", ")));
+  }
+  return out;
+}
+
 namespace {
 
 bool identifier_char(char c) {

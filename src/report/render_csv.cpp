@@ -132,6 +132,11 @@ std::string render_markdown(const Report& report, ByteUnits units) {
     if (!s.assumptions.empty()) out += "\n";
     for (const std::string& a : s.assumptions) out += "- " + md_cell(a) + "\n";
   }
+  const std::vector<std::string> lines = detail::provenance_lines(report.provenance);
+  if (!lines.empty()) out += "\n";
+  for (const std::string& l : lines) {
+    out += l.rfind("  ", 0) == 0 ? "  - " + md_cell(l.substr(2)) + "\n" : "- " + md_cell(l) + "\n";
+  }
   return out;
 }
 

@@ -30,4 +30,9 @@ std::string inputs_text(const Figure& f);
 // The line above every rendering: "gpt2 (gpt2): 12 layers, ...".
 std::string heading(const Report& report);
 
+// The lines below a table: what the config wrapped, left to defaults, and carried that tsize
+// does not know ("  num_key_value_heads = 32 (transformers LlamaConfig default)"); empty when
+// the config set everything.
+std::vector<std::string> provenance_lines(const Provenance& p);
+
 }  // namespace tsize::detail

@@ -1,4 +1,6 @@
 // JSON: exact integers (written digit by digit, so values above 2^64 stay exact), stable keys.
+#include <fmt/format.h>
+
 #include <string>
 
 #include "render_format.hpp"
@@ -99,13 +101,31 @@ std::string fields(const Section& s, int indent) {
   return out;
 }
 
+// "note", "defaults_used": [{"key", "value", "source"}], "ignored_keys": [...]. A default's value
+// is JSON as the reader wrote it (a number, true, "silu", []).
+std::string provenance_fields(const Provenance& p) {
+  std::string out = "  \"note\": " + quoted(p.note) + ",\n  \"defaults_used\": [";
+  for (std::size_t i = 0; i < p.defaults_used.size(); ++i) {
+    const DefaultUsed& d = p.defaults_used[i];
+    out += fmt::format("{}\n    {{\"key\": {}, \"value\": {}, \"source\": {}}}", i ? "," : "",
+                       quoted(d.key), d.value, quoted(d.source));
+  }
+  out += p.defaults_used.empty() ? "],\n" : "\n  ],\n";
+  out += "  \"ignored_keys\": [";
+  for (std::size_t i = 0; i < p.ignored_keys.size(); ++i) {
+    out += (i ? ", " : "") + quoted(p.ignored_keys[i]);
+  }
+  return out + "]";
+}
+
 }  // namespace
 
 std::string render_json(const Report& r, bool nest_sections) {
   std::string out = "{\n";
   out += "  \"model\": " + quoted(r.model) + ",\n";
   out += "  \"family\": " + quoted(r.family) + ",\n";
-  out += "  \"summary\": " + quoted(r.summary);
+  out += "  \"summary\": " + quoted(r.summary) + ",\n";
+  out += provenance_fields(r.provenance);
   // Flat: the first section's fields at the top level, any others under their keys.
   for (std::size_t i = 0; i < r.sections.size(); ++i) {
     const Section& s = r.sections[i];

@@ -148,6 +148,11 @@ std::string section_table(const Section& s, const RenderOptions& o) {
 std::string render_table(const Report& report, const RenderOptions& o) {
   std::string out = detail::heading(report) + "\n";
   for (const Section& s : report.sections) out += "\n" + section_table(s, o);
+  const std::vector<std::string> lines = detail::provenance_lines(report.provenance);
+  if (!lines.empty()) out += "\n";
+  for (const std::string& l : lines) {
+    out += o.color ? std::string(kDim) + l + kReset + "\n" : l + "\n";
+  }
   return out;
 }
 

@@ -53,6 +53,7 @@ Report report_heading(const ModelSpec& spec) {
   r.model = spec.name;
   r.family = spec.family;
   r.summary = describe(spec);
+  r.provenance = spec.provenance;
   return r;
 }
 
