@@ -115,6 +115,53 @@ TEST(CliErrors, BadConfigFileNamesFileLineAndColumn) {
   EXPECT_THAT(r.err, HasSubstr(path.string() + ": malformed JSON at line 3, column 23"));
 }
 
+// Issue 11 §2: every command that reads a config says what it assumed; --strict refuses it; a
+// misspelled key is an error with the key it meant.
+TEST(Cli, DefaultsUsedAreInEveryCommandsJson) {
+  const auto path = std::filesystem::temp_directory_path() / "tsize_defaults.json";
+  std::ofstream(path) << R"({"model_type": "llama", "num_hidden_layers": 2, "frobnicate": 1})";
+  for (const char* command : {"params", "flops", "memory", "report", "checkpoint"}) {
+    const CliRun r = tsize_cli(std::string(command) + " " + path.string() + " --format json");
+    ASSERT_EQ(r.status, 0) << command << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_TRUE(j["defaults_used"].is_array()) << command;
+    bool found = false;
+    for (const auto& d : j["defaults_used"]) {
+      if (d["key"] == "hidden_size") {  // transformers' LlamaConfig default
+        EXPECT_EQ(d["value"], 4096);
+        EXPECT_EQ(d["source"], "transformers LlamaConfig default");
+        found = true;
+      }
+      EXPECT_NE(d["key"], "num_hidden_layers") << "set in the file";
+    }
+    EXPECT_TRUE(found) << command;
+    EXPECT_EQ(j["ignored_keys"], nlohmann::json::array({"frobnicate"})) << command;
+  }
+  const CliRun table = tsize_cli("params " + path.string());
+  EXPECT_THAT(table.out, HasSubstr("  hidden_size = 4096 (transformers LlamaConfig default)"));
+  EXPECT_THAT(table.out, HasSubstr("Ignored keys (not read for this family): frobnicate"));
+  const CliRun strict = tsize_cli("memory " + path.string() + " --strict");
+  EXPECT_EQ(strict.status, 1);
+  EXPECT_THAT(strict.out, IsEmpty());
+  EXPECT_THAT(strict.err, HasSubstr("hidden_size is not set (--strict; the default would be 4096"));
+  const CliRun compare = tsize_cli("compare " + path.string() + " gpt2 --strict");
+  EXPECT_EQ(compare.status, 1);
+  EXPECT_THAT(compare.out, IsEmpty());
+  std::filesystem::remove(path);
+  EXPECT_EQ(tsize_cli("params llama-3-8b --strict").status, 0);  // a complete preset
+}
+
+TEST(CliErrors, MisspelledConfigKeysSayWhatTheyMeant) {
+  const auto path = std::filesystem::temp_directory_path() / "tsize_typo.json";
+  std::ofstream(path) << R"({"model_type": "qwen2", "num_hidden_layer": 4, "vocab_sise": 8})";
+  const CliRun r = tsize_cli("params " + path.string());
+  std::filesystem::remove(path);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_THAT(r.out, IsEmpty());
+  EXPECT_THAT(r.err, HasSubstr("num_hidden_layer: unknown key; did you mean num_hidden_layers?"));
+  EXPECT_THAT(r.err, HasSubstr("vocab_sise: unknown key; did you mean vocab_size?"));
+}
+
 TEST(CliErrors, InvalidShapesFromFlagsAreBadInput) {
   expect_bad_input("params gpt2 --heads 7", "--heads 7 does not divide --d-model 768");
   expect_bad_input("params gpt2 --layers 0", "n_layers=0 must be a positive integer");
