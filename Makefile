@@ -37,23 +37,27 @@ demo: deps
 bench: build
 	@./$(BUILD)/tsize_bench
 
-# libFuzzer (clang-14): the config.json loader and the command line, FUZZ_SECONDS each.
+# libFuzzer (clang-14): the config.json loader, the command line and the checkpoint headers
+# (safetensors, GGUF), FUZZ_SECONDS each.
 # A crash leaves its input in $(FUZZ_BUILD)/crash-*: fix it, then keep the input in
 # fuzz/regressions/ so `make test` replays it.
 fuzz:
 	@bash scripts/deps.sh fuzz
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
 	  -DTSIZE_FUZZ=ON -DTSIZE_TESTS=OFF -DTSIZE_BENCH=OFF >/dev/null
-	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_config fuzz_args
-	@mkdir -p $(FUZZ_BUILD)/corpus/config $(FUZZ_BUILD)/corpus/args
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_config fuzz_args fuzz_checkpoint
+	@mkdir -p $(FUZZ_BUILD)/corpus/config $(FUZZ_BUILD)/corpus/args $(FUZZ_BUILD)/corpus/checkpoint
 	@cp models/*.json tests/data/hf-configs/*.json $(FUZZ_BUILD)/corpus/config/
 	@cp fuzz/corpus/args/* $(FUZZ_BUILD)/corpus/args/
 	@cp fuzz/regressions/config/* $(FUZZ_BUILD)/corpus/config/ 2>/dev/null || true
 	@cp fuzz/regressions/args/* $(FUZZ_BUILD)/corpus/args/ 2>/dev/null || true
+	@cp fuzz/corpus/checkpoint/* $(FUZZ_BUILD)/corpus/checkpoint/
 	./$(FUZZ_BUILD)/fuzz_config -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 	  -artifact_prefix=$(FUZZ_BUILD)/crash-config- $(FUZZ_BUILD)/corpus/config
 	./$(FUZZ_BUILD)/fuzz_args -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 	  -artifact_prefix=$(FUZZ_BUILD)/crash-args- $(FUZZ_BUILD)/corpus/args
+	./$(FUZZ_BUILD)/fuzz_checkpoint -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	  -artifact_prefix=$(FUZZ_BUILD)/crash-checkpoint- $(FUZZ_BUILD)/corpus/checkpoint
 
 # clang-tidy with the project's .clang-tidy over the library and the CLI.
 tidy: build

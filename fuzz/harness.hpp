@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "tsize/checkpoint_files.hpp"
 #include "tsize/error.hpp"
 #include "tsize/flops.hpp"
 #include "tsize/graph.hpp"
@@ -50,6 +51,27 @@ inline void check_config(std::string_view text) {
     require(!render(r, {Format::kJson}).empty(), "JSON rendered");
   } catch (const Error&) {
     // overflow of a valid-looking model: an error, never a wrapped number
+  }
+}
+
+// Bytes as a safetensors header and as a GGUF header. Only tsize::Error may escape; every tensor
+// read has the elements its shape says and no more bytes than its elements can need.
+inline void check_checkpoint(std::string_view bytes) {
+  for (int format = 0; format < 2; ++format) {
+    try {
+      const std::vector<StoredTensor> tensors = format == 0
+                                                    ? parse_safetensors_header(bytes, "fuzz")
+                                                    : parse_gguf_header(bytes, "fuzz");
+      for (const StoredTensor& t : tensors) {
+        Count elements = 1;
+        for (const std::uint64_t d : t.shape) elements = mul(elements, d);
+        require(elements == t.elements, "elements = product of the shape");
+        require(t.values <= mul(t.bytes, 2) || t.values == t.elements, "values within bounds");
+        require(t.bytes <= mul(t.elements, 8), "at most 8 bytes per element");
+      }
+    } catch (const Error&) {
+      // rejected with a message: fine
+    }
   }
 }
 

@@ -34,6 +34,18 @@ TEST(FuzzRegressions, ConfigInputsKeepTheirInvariants) {
   EXPECT_GT(n, 20u);
 }
 
+TEST(FuzzRegressions, CheckpointInputsKeepTheirInvariants) {
+  std::size_t n = 0;
+  for (const std::string dir : {"fuzz/regressions/checkpoint", "fuzz/corpus/checkpoint"}) {
+    for (const fs::path& p : files_in(dir)) {
+      SCOPED_TRACE(p.string());
+      fuzz::check_checkpoint(test::read_file(p.string()));
+      ++n;
+    }
+  }
+  EXPECT_GE(n, 2u);
+}
+
 TEST(FuzzRegressions, ArgumentInputsKeepTheirInvariants) {
   std::size_t n = 0;
   for (const std::string dir : {"fuzz/regressions/args", "fuzz/corpus/args"}) {

@@ -19,8 +19,10 @@
 
 namespace tsize {
 
-// tsize params: the parameter tree and totals; with explain, every op's formula.
-Report answer_params(const Graph& graph, bool explain);
+// tsize params: the parameter tree and totals; with explain, every op's formula; with a
+// checkpoint (a model folder's safetensors), its stored tensors against the count.
+Report answer_params(const Graph& graph, bool explain,
+                     const std::optional<StoredCheckpoint>& stored = std::nullopt);
 
 struct FlopsRequest {
   std::vector<Workload> workloads;  // resolved; several: a sweep
@@ -54,7 +56,8 @@ struct CheckpointRequest {
   Dtype dtype = Dtype::kFp32;
   bool with_optimizer = false;
   Optimizer optimizer = Optimizer::kAdamW;
-  std::optional<Count> actual_bytes;  // a real file's size to compare with
+  std::optional<Count> actual_bytes;       // a real file's size to compare with
+  std::optional<StoredCheckpoint> stored;  // its tensors, when its headers can be read
 };
 Report answer_checkpoint(const Graph& graph, const CheckpointRequest& request);
 

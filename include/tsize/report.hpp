@@ -11,6 +11,7 @@
 
 #include "tsize/activation_estimates.hpp"
 #include "tsize/breakdown.hpp"
+#include "tsize/checkpoint_files.hpp"
 #include "tsize/count.hpp"
 #include "tsize/figure.hpp"
 #include "tsize/fit.hpp"
@@ -113,6 +114,11 @@ Section fit_section(const Workload& w, const std::vector<GpuFit>& fits);
 // the file's size against the estimate.
 Section checkpoint_section(const Graph& graph, Dtype dtype, bool with_optimizer,
                            Optimizer optimizer, std::optional<Count> actual_bytes);
+
+// A released checkpoint's stored tensors (headers only) beside tsize's count: stored values and
+// bytes per dtype, how many of them the graph places, and the tensors it does not, by reason.
+Section stored_checkpoint_section(const Graph& graph, const ParamCounts& params,
+                                  const StoredCheckpoint& stored);
 
 // A report with the model's heading and no sections yet.
 Report report_heading(const ModelSpec& spec);

@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 #include "tsize/answers.hpp"
+#include "tsize/checkpoint_files.hpp"
 #include "tsize/error.hpp"
 
 namespace tsize::cli {
@@ -22,7 +23,9 @@ void add_checkpoint_command(CLI::App& app, std::string& out) {
   cmd->add_flag("--with-optimizer", f->with_optimizer, "include optimizer states (to resume)")
       ->group("Checkpoint");
   add_choice<Optimizer>(cmd, f->optimizer, "optimizer whose states are stored", "Checkpoint");
-  cmd->add_option("--compare", f->compare, "an actual checkpoint file to compare with");
+  cmd->add_option("--compare", f->compare,
+                  "an actual checkpoint to compare with: any file by its size; a .safetensors "
+                  "or .gguf file or a model folder also by its tensors (headers only)");
   cmd->footer(
       "Examples:\n  tsize checkpoint gpt2-xl --with-optimizer\n"
       "  tsize checkpoint gpt2 --with-optimizer --compare out/ckpt.pt");
@@ -35,9 +38,12 @@ void add_checkpoint_command(CLI::App& app, std::string& out) {
     q.optimizer = parse_choice<Optimizer>(f->optimizer);
     if (!f->compare.empty()) {
       std::error_code ec;
-      const auto size = std::filesystem::file_size(f->compare, ec);
+      const bool folder = std::filesystem::is_directory(f->compare, ec);
+      const auto size = folder ? 0 : std::filesystem::file_size(f->compare, ec);
       if (ec) throw Error(f->compare + ": cannot read the file's size (" + ec.message() + ")");
-      q.actual_bytes = static_cast<std::uint64_t>(size);
+      if (!std::filesystem::is_directory(f->compare))
+        q.actual_bytes = static_cast<std::uint64_t>(size);
+      q.stored = read_checkpoint(f->compare);  // .safetensors, .gguf or a model folder
     }
     out = render(answer_checkpoint(graph, q), ro);
   });

@@ -1,6 +1,9 @@
 // tsize params MODEL — parameters by component, totals and bytes per dtype.
+#include <filesystem>
+
 #include "commands.hpp"
 #include "tsize/answers.hpp"
+#include "tsize/checkpoint_files.hpp"
 
 namespace tsize::cli {
 
@@ -17,7 +20,12 @@ void add_params_command(CLI::App& app, std::string& out) {
       "  tsize params gpt2 --bias false --context 2048");
   cmd->callback([&out, model, output] {
     const RenderOptions ro = render_options(*output);
-    out = render(answer_params(build_graph(resolve_model(*model)), output->explain), ro);
+    const Graph graph = build_graph(resolve_model(*model));
+    // A model folder's safetensors headers, compared with the count.
+    std::optional<StoredCheckpoint> stored;
+    std::error_code ec;
+    if (std::filesystem::is_directory(model->model, ec)) stored = read_checkpoint(model->model);
+    out = render(answer_params(graph, output->explain, stored), ro);
   });
 }
 

@@ -9,9 +9,12 @@
 
 namespace tsize {
 
-Report answer_params(const Graph& graph, bool explain) {
+Report answer_params(const Graph& graph, bool explain,
+                     const std::optional<StoredCheckpoint>& stored) {
   Report r = report_heading(graph.spec);
-  r.sections.push_back(params_section(graph.spec, count_params(graph)));
+  const ParamCounts params = count_params(graph);
+  r.sections.push_back(params_section(graph.spec, params));
+  if (stored) r.sections.push_back(stored_checkpoint_section(graph, params, *stored));
   if (explain) r.sections.push_back(explain_params(graph));
   return r;
 }
@@ -71,6 +74,8 @@ Report answer_checkpoint(const Graph& graph, const CheckpointRequest& q) {
   Report r = report_heading(graph.spec);
   r.sections.push_back(
       checkpoint_section(graph, q.dtype, q.with_optimizer, q.optimizer, q.actual_bytes));
+  if (q.stored)
+    r.sections.push_back(stored_checkpoint_section(graph, count_params(graph), *q.stored));
   return r;
 }
 
