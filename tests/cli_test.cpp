@@ -151,6 +151,22 @@ TEST(Cli, DefaultsUsedAreInEveryCommandsJson) {
   EXPECT_EQ(tsize_cli("params llama-3-8b --strict").status, 0);  // a complete preset
 }
 
+// Issue 11 §4: a 23.93 GiB peak does not fit an L4, whose process can allocate 22.49 GiB
+// (nvidia-smi 23034 MiB with ECC) less the 512 MiB CUDA context = 21.99 GiB.
+TEST(Cli, FitIsAgainstUsableMemoryWithTheMarginShown) {
+  const CliRun r = tsize_cli("memory gpt2-xl --precision amp-bf16 --attention flash --gpu L4");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("does not fit at batch 1: 23.93 GiB of 21.99 GiB usable"));
+  EXPECT_THAT(r.out, HasSubstr("GiB short)"));
+  const CliRun roomy = tsize_cli(
+      "memory gpt2-xl --precision amp-bf16 --attention flash --gpu L4 --cuda-context 0 "
+      "--format json");
+  ASSERT_EQ(roomy.status, 0) << roomy.err;
+  EXPECT_THAT(roomy.out, HasSubstr("of 22.49 GiB usable"));
+  expect_bad_input("memory gpt2 --cuda-context 2048TiB",
+                   "--cuda-context 2048TiB: more than 1 PiB");
+}
+
 TEST(CliErrors, MisspelledConfigKeysSayWhatTheyMeant) {
   const auto path = std::filesystem::temp_directory_path() / "tsize_typo.json";
   std::ofstream(path) << R"({"model_type": "qwen2", "num_hidden_layer": 4, "vocab_sise": 8})";
@@ -241,7 +257,9 @@ TEST(Cli, TrainAndGpus) {
   EXPECT_EQ(j["cost"].get<double>(), j["gpu_hours"].get<double>() * 2);
   const CliRun gpus = tsize_cli("gpus --format csv");
   ASSERT_EQ(gpus.status, 0) << gpus.err;
-  EXPECT_THAT(gpus.out, HasSubstr("H100-SXM,85899345920,3350000000000,66900000000000,"));
+  // memory, usable (torch total_memory 81089 MiB), bandwidth, fp32.
+  EXPECT_THAT(gpus.out,
+              HasSubstr("H100-SXM,85899345920,85027979264,3350000000000,66900000000000,"));
   const CliRun unknown = tsize_cli("train gpt2 --mfu 0.4 --gpu H100");
   EXPECT_EQ(unknown.status, 1);
   EXPECT_THAT(unknown.err, HasSubstr("did you mean H100-SXM"));

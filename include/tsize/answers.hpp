@@ -40,10 +40,11 @@ FlopsAnswer answer_flops(const Graph& graph, const FlopsRequest& request);
 struct MemoryRequest {
   std::vector<Workload> workloads;  // resolved; several: a sweep
   MemoryOptions options;
-  std::vector<int> zero_stages;  // several: a sweep over ZeRO stages (not with workloads)
-  std::vector<Gpu> gpus;         // the fit table's GPUs
-  bool explain = false;          // one run only
-  bool columns = false;          // a sweep as one section of columns (tables)
+  std::vector<int> zero_stages;          // several: a sweep over ZeRO stages (not with workloads)
+  std::vector<Gpu> gpus;                 // the fit table's GPUs
+  ByteUnits units = ByteUnits::kBinary;  // of the fit table's notes
+  bool explain = false;                  // one run only
+  bool columns = false;                  // a sweep as one section of columns (tables)
 };
 struct MemoryAnswer {
   Report report;

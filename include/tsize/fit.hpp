@@ -14,12 +14,17 @@ namespace tsize {
 std::int64_t max_micro_batch(const Graph& graph, Workload w, const MemoryOptions& o,
                              Count capacity);
 
+// What a training process can use on a GPU: its usable memory less the CUDA context.
+Count fit_capacity(const Gpu& gpu, const MemoryOptions& o);
+
 struct GpuFit {
   Gpu gpu;
   Count peak = 0;              // at the workload's micro-batch
-  bool fits = false;           // peak <= the GPU's memory
-  double share = 0;            // peak / memory
-  std::int64_t max_batch = 0;  // max_micro_batch on this GPU
+  Count capacity = 0;          // fit_capacity
+  bool fits = false;           // peak <= capacity
+  double share = 0;            // peak / capacity
+  double margin_bytes = 0;     // capacity − peak (negative: short by that much)
+  std::int64_t max_batch = 0;  // max_micro_batch on this GPU's capacity
 };
 
 // One GpuFit per GPU, in order.

@@ -33,6 +33,8 @@ struct Gpu {
   std::string vendor;
   std::string full_name;   // "NVIDIA H100 SXM5 80GB (HBM3)"
   Count memory_bytes = 0;  // as the vendor's capacity means it (GiB for every card listed)
+  Count usable_bytes = 0;  // what a process can allocate: torch's total_memory (cudaMemGetInfo)
+  std::string usable_source;
   Count bandwidth_bytes_per_s = 0;
   std::array<std::optional<Count>, 5> peak_flops;  // dense FLOP/s by Dtype; nullopt: unsupported
   int tdp_watts = 0;

@@ -20,6 +20,11 @@
 
 namespace tsize {
 
+// The default CUDA context: the first CUDA call creates it, taking hundreds of MiB before any
+// tensor (723 MiB on an older stack: discuss.pytorch.org "What is the reason for pytorch's GPU
+// memory floor"; CUDA >= 11.7 loads modules lazily and takes less). A stated default: 512 MiB.
+inline constexpr Count kCudaContextBytes = Count{512} << 20;
+
 struct MemoryOptions {
   Precision precision = Precision::kFp32;
   Optimizer optimizer = Optimizer::kAdamW;
@@ -30,7 +35,10 @@ struct MemoryOptions {
   double dropout = 0;        // in [0, 1): embeddings, attention probabilities, residual branches
   int zero_stage = 0;        // 0-3 (3 = FSDP full sharding)
   std::int64_t gpus = 1;     // data-parallel GPUs that ZeRO shards over
-  Count overhead_bytes = 0;  // CUDA context, allocator reserve: added to every phase as stated
+  Count overhead_bytes = 0;  // allocator reserve, fragmentation: added to every phase as stated
+  // The CUDA context a process holds beside its tensors: not part of any phase (PyTorch's
+  // max_memory_allocated leaves it out), subtracted from a GPU's usable memory when fitting.
+  Count cuda_context_bytes = kCudaContextBytes;
 
   RuntimeKnobs knobs() const { return resolve_knobs(runtime, kernels); }
   ActivationOptions activation_options() const;

@@ -22,6 +22,7 @@
 #include "tsize/params.hpp"
 #include "tsize/sweep.hpp"
 #include "tsize/timing.hpp"
+#include "tsize/units.hpp"
 
 namespace tsize {
 
@@ -107,7 +108,8 @@ Section memory_section(const Graph& graph, const Workload& w, const MemoryOption
 Section memory_sweep_section(const std::vector<MemoryRun>& runs);
 
 // What fits where: per GPU, the largest micro-batch that fits and the peak's share of memory.
-Section fit_section(const Workload& w, const std::vector<GpuFit>& fits);
+// Each note gives the peak, the usable memory and the margin in `units`.
+Section fit_section(const Workload& w, const std::vector<GpuFit>& fits, ByteUnits units);
 
 // Checkpoint size: weights in `dtype`, and optionally the optimizer's states (fp32, as
 // model_states counts them: Adafactor factored) and the fp32 master copy; with `actual_bytes`,

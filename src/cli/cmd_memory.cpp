@@ -42,6 +42,7 @@ void add_memory_command(CLI::App& app, std::string& out) {
     q.gpus = one_gpu ? std::vector<Gpu>{chosen} : gpu_catalog();
     q.explain = output->explain;
     q.columns = ro.format == Format::kTable || ro.format == Format::kMarkdown;
+    q.units = ro.units;
     const MemoryAnswer a = answer_memory(graph, q);
     if (!output->chart.empty()) {
       std::vector<std::string> labels;

@@ -62,6 +62,7 @@ struct MemoryFlags {
   std::string attention, loss, rmsnorm, optimizer_impl;
   std::string device = "cuda";
   std::string overhead = "0";
+  std::string cuda_context = "512MiB";
   double dropout = 0;
   std::string zero = "0";  // a stage, or a list of stages to compare
 };

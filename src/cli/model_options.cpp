@@ -260,6 +260,10 @@ void add_memory_flags(CLI::App* cmd, MemoryFlags& o) {
   cmd->add_option("--zero", o.zero,
                   "ZeRO stage 0-3 over --gpus data-parallel GPUs; a list (0,1,2,3) compares them")
       ->group(group);
+  cmd->add_option("--cuda-context", o.cuda_context,
+                  "the CUDA context a process holds beside its tensors, subtracted from a GPU's "
+                  "usable memory when fitting (default 512MiB)")
+      ->group(group);
   cmd->add_option("--overhead", o.overhead,
                   "bytes added to the peak for the CUDA context and allocator, e.g. 512MiB "
                   "(default 0)")
@@ -267,6 +271,18 @@ void add_memory_flags(CLI::App* cmd, MemoryFlags& o) {
 }
 
 namespace {
+
+// A size in bytes as people write it ("512MiB", "1GB", "0"), at most 1 PiB.
+Count byte_flag(const std::string& text, const char* flag) {
+  std::string bytes = text;
+  if (!bytes.empty() && bytes.back() == 'B') bytes.pop_back();
+  const Count v = parse_human_count(bytes, flag);
+  if (v > kMaxOverheadBytes) {
+    throw Error(std::string(flag) + " " + text +
+                ": more than 1 PiB per GPU; give it in bytes, e.g. 512MiB or 2GB");
+  }
+  return v;
+}
 
 // A kernel flag: its value when given, else the runtime's.
 template <Chosen E>
@@ -292,14 +308,8 @@ MemoryOptions memory_options(const MemoryFlags& m, const WorkloadOptions& w, con
   o.zero_stage = zero_stages(m).front();
   o.recompute = parse_choice<Recompute>(w.recompute);
   o.gpus = size_list(g.gpus, "--gpus").front();
-  std::string bytes = m.overhead;  // "512MiB", "1GB", "0"
-  if (!bytes.empty() && bytes.back() == 'B') bytes.pop_back();
-  o.overhead_bytes = parse_human_count(bytes, "--overhead");
-  if (o.overhead_bytes > kMaxOverheadBytes) {
-    throw Error("--overhead " + m.overhead +
-                ": more than 1 PiB per GPU; give it in bytes, "
-                "e.g. 512MiB or 2GB");
-  }
+  o.overhead_bytes = byte_flag(m.overhead, "--overhead");
+  o.cuda_context_bytes = byte_flag(m.cuda_context, "--cuda-context");
   return o;
 }
 

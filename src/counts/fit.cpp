@@ -36,6 +36,10 @@ std::int64_t max_micro_batch(const Graph& g, Workload w, const MemoryOptions& o,
   return lo;
 }
 
+Count fit_capacity(const Gpu& gpu, const MemoryOptions& o) {
+  return gpu.usable_bytes > o.cuda_context_bytes ? gpu.usable_bytes - o.cuda_context_bytes : 0;
+}
+
 std::vector<GpuFit> fit_gpus(const Graph& g, const Workload& w, const MemoryOptions& o,
                              const std::vector<Gpu>& gpus) {
   const Count peak = count_memory(g, w, o).peak();
@@ -44,9 +48,11 @@ std::vector<GpuFit> fit_gpus(const Graph& g, const Workload& w, const MemoryOpti
     GpuFit f;
     f.gpu = gpu;
     f.peak = peak;
-    f.fits = peak <= gpu.memory_bytes;
-    f.share = to_double(peak) / to_double(gpu.memory_bytes);
-    f.max_batch = max_micro_batch(g, w, o, gpu.memory_bytes);
+    f.capacity = fit_capacity(gpu, o);
+    f.fits = peak <= f.capacity;
+    f.share = f.capacity > 0 ? to_double(peak) / to_double(f.capacity) : 0;
+    f.margin_bytes = to_double(f.capacity) - to_double(peak);
+    f.max_batch = max_micro_batch(g, w, o, f.capacity);
     out.push_back(f);
   }
   return out;

@@ -234,7 +234,9 @@ std::vector<StoredTensor> parse_safetensors_header(std::string_view bytes,
   }
   if (!header.is_object()) throw Error(source + ": the safetensors header is not a JSON object");
   std::vector<StoredTensor> out;
-  for (const auto& [name, info] : header.items()) {
+  for (const auto& item : header.items()) {
+    const std::string& name = item.key();
+    const nlohmann::json& info = item.value();
     if (name == "__metadata__") continue;
     const auto bad = [&](const std::string& what) {
       return Error(fmt::format("{}: tensor {}: {}", source, name, what));

@@ -34,6 +34,8 @@ std::vector<Gpu> load_catalog() {
       gpu.vendor = g.value("vendor", "");
       gpu.full_name = g.value("full_name", "");
       gpu.memory_bytes = count_field(g, "memory_bytes", gpu.name);
+      gpu.usable_bytes = count_field(g, "usable_memory_bytes", gpu.name);
+      gpu.usable_source = g.value("usable_memory_source", "");
       gpu.bandwidth_bytes_per_s = count_field(g, "memory_bandwidth_bytes_per_s", gpu.name);
       const auto& peaks = g.at("peak_flops");
       for (const Dtype d : kDtypes) {
@@ -87,6 +89,8 @@ Gpu custom_gpu(double peak_tflops, double memory_gb) {
   g.full_name = fmt::format("custom GPU ({:g} TFLOP/s, {:g} GB)", peak_tflops, memory_gb);
   g.custom = true;
   g.memory_bytes = static_cast<std::uint64_t>(std::llround(memory_gb * 1e9));
+  g.usable_bytes = g.memory_bytes;
+  g.usable_source = "--memory-gb";
   const Count peak = static_cast<std::uint64_t>(std::llround(peak_tflops * 1e12));
   for (auto& p : g.peak_flops) p = peak;
   return g;

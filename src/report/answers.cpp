@@ -51,7 +51,7 @@ MemoryAnswer answer_memory(const Graph& graph, const MemoryRequest& q) {
         memory_section(graph, run.workload, run.options, run.counts,
                        korthikanti_estimate(graph, run.workload, run.options)));
     a.report.sections.push_back(
-        fit_section(run.workload, fit_gpus(graph, run.workload, run.options, q.gpus)));
+        fit_section(run.workload, fit_gpus(graph, run.workload, run.options, q.gpus), q.units));
     if (q.explain) a.report.sections.push_back(explain_memory(graph, run.workload, run.options));
   } else if (q.columns) {
     a.report.sections.push_back(memory_sweep_section(a.runs));

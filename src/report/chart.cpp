@@ -162,7 +162,8 @@ StackedBarChart memory_chart(const std::string& model, const std::vector<std::st
                              ByteUnits units) {
   StackedBarChart c;
   c.title = fmt::format("{}: training memory per GPU", model);
-  c.subtitle = "stacked: what the peak holds; dashed: the GPU's memory";
+  c.subtitle =
+      "stacked: what the peak holds; dashed: the GPU's usable memory less the CUDA context";
   c.x_label = "run";
   const bool binary = units == ByteUnits::kBinary;
   c.y_label = binary ? "GiB per GPU" : "GB per GPU";
@@ -177,7 +178,7 @@ StackedBarChart memory_chart(const std::string& model, const std::vector<std::st
       c.series.push_back(s);
     }
   }
-  c.reference = to_double(gpu.memory_bytes) / unit;
+  c.reference = to_double(gpu.usable_bytes - std::min(gpu.usable_bytes, kCudaContextBytes)) / unit;
   c.reference_label = fmt::format("{} ({:.0f} {})", gpu.name, *c.reference, binary ? "GiB" : "GB");
   return c;
 }

@@ -33,7 +33,8 @@ std::vector<Comparison> compare_models(const std::vector<ModelSpec>& models, Com
     c.flops_per_token = f.per_token();
     c.memory = count_memory(g, w, setup.memory);
     c.peak_bytes = c.memory.peak();
-    c.max_batch = max_micro_batch(g, w, setup.memory, setup.cluster.gpu.memory_bytes);
+    c.max_batch =
+        max_micro_batch(g, w, setup.memory, fit_capacity(setup.cluster.gpu, setup.memory));
     c.tokens = setup.tokens > 0 ? setup.tokens : mul(20, p.total);
     c.train_seconds =
         plan_training(p, f, setup.cluster, c.tokens, setup.mfu, std::nullopt, std::nullopt).seconds;

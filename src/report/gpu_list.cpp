@@ -16,15 +16,25 @@ std::string tflops(const Gpu& g, Dtype d) {
 
 std::string render_gpu_list(const std::vector<Gpu>& gpus, const RenderOptions& o) {
   ListTable t;
-  t.headers = {"name", "memory", "bandwidth", "fp32", "tf32", "bf16", "fp16", "fp8", "TDP", "GPU"};
-  t.keys = {
-      "name",      "memory_bytes", "bandwidth_bytes_per_s", "fp32", "tf32", "bf16", "fp16", "fp8",
-      "tdp_watts", "full_name"};
-  t.numeric = {false, true, true, true, true, true, true, true, true, false};
+  t.headers = {"name", "memory", "usable", "bandwidth", "fp32", "tf32",
+               "bf16", "fp16",   "fp8",    "TDP",       "GPU"};
+  t.keys = {"name",
+            "memory_bytes",
+            "usable_memory_bytes",
+            "bandwidth_bytes_per_s",
+            "fp32",
+            "tf32",
+            "bf16",
+            "fp16",
+            "fp8",
+            "tdp_watts",
+            "full_name"};
+  t.numeric = {false, true, true, true, true, true, true, true, true, true, false};
   for (const Gpu& g : gpus) {
     std::vector<std::string> row = {g.name, human_bytes(g.memory_bytes, o.units),
+                                    human_bytes(g.usable_bytes, o.units),
                                     human_bytes(g.bandwidth_bytes_per_s, o.units) + "/s"};
-    std::vector<std::string> data = {g.name, to_string(g.memory_bytes),
+    std::vector<std::string> data = {g.name, to_string(g.memory_bytes), to_string(g.usable_bytes),
                                      to_string(g.bandwidth_bytes_per_s)};
     for (const Dtype d : kDtypes) {
       row.push_back(tflops(g, d));
@@ -38,7 +48,7 @@ std::string render_gpu_list(const std::vector<Gpu>& gpus, const RenderOptions& o
     t.data_rows.push_back(data);
   }
   if (o.format == Format::kTable || o.format == Format::kMarkdown) {
-    t.headers[3] = "fp32 TFLOP/s";
+    t.headers[4] = "fp32 TFLOP/s";
   } else {
     t.headers = t.keys;
   }

@@ -151,7 +151,7 @@ Section memory_sweep_section(const std::vector<MemoryRun>& runs) {
   return s;
 }
 
-Section fit_section(const Workload& w, const std::vector<GpuFit>& fits) {
+Section fit_section(const Workload& w, const std::vector<GpuFit>& fits, ByteUnits units) {
   Section s;
   s.key = "fit";
   s.title = fmt::format("What fits (batch {}, seq {})", w.batch, w.seq);
@@ -160,19 +160,24 @@ Section fit_section(const Workload& w, const std::vector<GpuFit>& fits) {
   s.show_share = false;
   s.breakdown.name = "gpus";
   for (const GpuFit& f : fits) {
-    s.breakdown.children.push_back(
-        Breakdown{f.gpu.name,
-                  {u(f.max_batch)},
-                  1,
-                  fmt::format("{} at batch {} ({:.0f} % of its memory)",
-                              f.fits ? "fits" : "does not fit", w.batch, 100 * f.share),
-                  {}});
+    const std::string margin =
+        f.margin_bytes >= 0
+            ? human_bytes(static_cast<std::uint64_t>(f.margin_bytes), units) + " to spare"
+            : human_bytes(static_cast<std::uint64_t>(-f.margin_bytes), units) + " short";
+    s.breakdown.children.push_back(Breakdown{
+        f.gpu.name,
+        {u(f.max_batch)},
+        1,
+        fmt::format("{} at batch {}: {} of {} usable ({})", f.fits ? "fits" : "does not fit",
+                    w.batch, human_bytes(f.peak, units), human_bytes(f.capacity, units), margin),
+        {}});
   }
   s.assumptions = {
-      "max_batch: the largest micro-batch whose peak fits the GPU's memory; 0: not even one "
-      "sequence",
-      "memory as the vendor states it (`tsize gpus`); the CUDA context and fragmentation take "
-      "some of it (--overhead)"};
+      "max_batch: the largest micro-batch whose peak fits the GPU's usable memory; 0: not even "
+      "one sequence",
+      "usable: what a process can allocate (torch's total_memory, `tsize gpus`), less the CUDA "
+      "context (default --cuda-context 512MiB); fragmentation and other processes take more "
+      "(--overhead adds to the peak)"};
   return s;
 }
 
