@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 
 #include "test_util.hpp"
 
@@ -163,8 +164,56 @@ TEST(Cli, FitIsAgainstUsableMemoryWithTheMarginShown) {
       "--format json");
   ASSERT_EQ(roomy.status, 0) << roomy.err;
   EXPECT_THAT(roomy.out, HasSubstr("of 22.49 GiB usable"));
-  expect_bad_input("memory gpt2 --cuda-context 2048TiB",
-                   "--cuda-context 2048TiB: more than 1 PiB");
+  expect_bad_input("memory gpt2 --cuda-context 2048TiB", "--cuda-context 2048TiB: more than 1 PiB");
+}
+
+// Issue 11 §4: one default recipe. train assumes report's and compare's MFU and says so; memory
+// trains a config as transformers does by default (amp-bf16, SDPA attention).
+TEST(Cli, EveryCommandSharesTheDefaultRecipe) {
+  const CliRun train = tsize_cli("train gpt2 --format json");
+  ASSERT_EQ(train.status, 0) << train.err;
+  EXPECT_EQ(nlohmann::json::parse(train.out)["mfu"], 0.4);
+  EXPECT_THAT(tsize_cli("train gpt2").out, HasSubstr("assumed: the default; --mfu sets it"));
+  EXPECT_THAT(tsize_cli("train --help").out, HasSubstr("default 0.4"));
+  const auto memory = nlohmann::json::parse(tsize_cli("memory gpt2 --format json").out);
+  const auto report = nlohmann::json::parse(tsize_cli("report gpt2 --format json").out);
+  EXPECT_THAT(memory["assumptions"].dump(), HasSubstr("--precision amp-bf16"));
+  EXPECT_EQ(memory["peak"], report["memory"]["peak"]);
+}
+
+// docs/cli.md names every unit the CSV prints (it once said `params` where the binary printed
+// `count`).
+TEST(Cli, CsvUnitsAreTheOnesDocumented) {
+  const std::string docs = test::read_file(std::string(TSIZE_SOURCE_DIR) + "/docs/cli.md");
+  const std::size_t at = docs.find("`unit` is one of");
+  ASSERT_NE(at, std::string::npos);
+  const std::string listed = docs.substr(at, docs.find("\n\n", at) - at);
+  for (const char* args :
+       {"params gpt2", "flops gpt2", "memory gpt2", "train gpt2 --price-per-gpu-hour 2",
+        "mfu gpt2 --step-time 0.5 --batch 8"}) {
+    const CliRun r = tsize_cli(std::string(args) + " --format csv");
+    ASSERT_EQ(r.status, 0) << args << r.err;
+    std::istringstream lines(r.out);
+    std::string line;
+    std::getline(lines, line);  // header
+    while (std::getline(lines, line)) {
+      std::vector<std::string> cells;
+      std::istringstream cell(line);
+      for (std::string c; std::getline(cell, c, ',');) cells.push_back(c);
+      if (cells.size() < 6 || cells[5].empty()) continue;
+      EXPECT_NE(listed.find("`" + cells[5] + "`"), std::string::npos) << args << ": " << cells[5];
+    }
+  }
+}
+
+// The train table over GPU counts names the model and the GPU.
+TEST(Cli, TrainSweepNamesModelAndGpu) {
+  const CliRun r = tsize_cli("train gpt2-xl --tokens 300B --gpus 1,8 --gpu A100-80GB");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("gpt2-xl: 300.00 B training tokens on A100-80GB GPUs"));
+  const CliRun csv = tsize_cli("train gpt2-xl --tokens 300B --gpus 1,8 --format csv");
+  EXPECT_THAT(csv.out, HasSubstr("model,gpu,gpus,seconds"));
+  EXPECT_THAT(csv.out, HasSubstr("gpt2-xl,H100-SXM,8,"));
 }
 
 TEST(CliErrors, MisspelledConfigKeysSayWhatTheyMeant) {
@@ -284,7 +333,10 @@ TEST(Cli, MemoryJsonContract) {
 
 TEST(Cli, MemoryReproducesANanoGptRecordOnCpu) {
   // pytorch-nanogpt.json, GPT-2 small, b = 1, s = 1024, fp32, dropout 0.1: 2,719,518,820 bytes.
-  const CliRun r = tsize_cli("memory gpt2 --device cpu --dropout 0.1 --format json");
+  // The record's recipe, not the default one: fp32, eager attention (PyTorch < 2.0).
+  const CliRun r = tsize_cli(
+      "memory gpt2 --device cpu --dropout 0.1 --precision fp32 --runtime transformers "
+      "--format json");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["activations"], 2'719'518'820u);
 }
@@ -353,7 +405,8 @@ TEST(Cli, ExplainShowsFormulasWithValues) {
   EXPECT_THAT(flops.out, HasSubstr("15,733,555,200"));
   EXPECT_THAT(flops.out,
               HasSubstr("= 2*b*s*in*out + b*s*out = 2*1*1024*1600*4800 + 1*1024*4800  [2·m·n·k"));
-  const CliRun memory = tsize_cli("memory gpt2 --explain --format json");
+  const CliRun memory =
+      tsize_cli("memory gpt2 --explain --precision fp32 --runtime transformers --format json");
   ASSERT_EQ(memory.status, 0) << memory.err;
   const auto j = nlohmann::json::parse(memory.out);
   // q, k, v storage (the c_attn output, 4·s·3h = 9,437,184), the scale (8), the mask (s²) and
@@ -523,8 +576,9 @@ TEST(Cli, UnitsAreTheOnesAskedForInEveryCommand) {
 // kernel flag given apart is marked as given.
 TEST(Cli, RuntimeDefaultsFollowTheModelsSourceAndAreListed) {
   const auto preset = nlohmann::json::parse(tsize_cli("memory llama-3-8b --format json").out);
-  EXPECT_THAT(preset["assumptions"].dump(), HasSubstr("--runtime transformers: "));
-  EXPECT_THAT(preset["assumptions"].dump(), HasSubstr("--attention eager (set by --runtime"));
+  // The default recipe (docs/cli.md): amp-bf16, transformers with SDPA for a config.
+  EXPECT_THAT(preset["assumptions"].dump(), HasSubstr("--runtime transformers-sdpa: "));
+  EXPECT_THAT(preset["assumptions"].dump(), HasSubstr("--attention flash (set by --runtime"));
   const auto flags = nlohmann::json::parse(
       tsize_cli("memory --layers 2 --d-model 64 --heads 4 --format json").out);
   EXPECT_THAT(flags["assumptions"].dump(), HasSubstr("--runtime nanogpt: "));

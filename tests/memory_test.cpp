@@ -343,7 +343,8 @@ TEST(Runtime, ProfilesSetTheKernelsAndFlagsOverrideThem) {
   EXPECT_EQ(runtime_profile(Runtime::kTransformers).knobs.attention, AttentionImpl::kEager);
   EXPECT_EQ(runtime_profile(Runtime::kTransformersSdpa).knobs.attention, AttentionImpl::kFlash);
   EXPECT_EQ(runtime_profile(Runtime::kMegatron).knobs.rmsnorm, NormImpl::kFused);
-  EXPECT_EQ(default_runtime(true), Runtime::kTransformers);
+  // The default recipe: a config trains with transformers' default attention, SDPA.
+  EXPECT_EQ(default_runtime(true), Runtime::kTransformersSdpa);
   EXPECT_EQ(default_runtime(false), Runtime::kNanoGpt);
   KnobOverrides given;
   given.attention = AttentionImpl::kEager;

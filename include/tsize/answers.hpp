@@ -70,6 +70,7 @@ struct TrainRequest {
   Cluster cluster;
   std::vector<std::int64_t> gpu_counts;  // several: one row per count
   std::optional<Count> tokens;           // default: 20 per parameter
+  // Neither mfu nor step_time_s: kDefaultMfu, said so.
   std::optional<double> mfu, step_time_s, price_per_gpu_hour;
   std::optional<Count> budget_flops;  // also the compute-optimal model for this budget
   bool explain = false;

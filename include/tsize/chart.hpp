@@ -9,6 +9,7 @@
 #include "tsize/flops.hpp"
 #include "tsize/gpus.hpp"
 #include "tsize/memory.hpp"
+#include "tsize/sweep.hpp"
 #include "tsize/units.hpp"
 #include "tsize/workload.hpp"
 
@@ -39,6 +40,11 @@ std::string render_svg(const StackedBarChart& chart);
 StackedBarChart memory_chart(const std::string& model, const std::vector<std::string>& labels,
                              const std::vector<MemoryCounts>& counts, const Gpu& gpu,
                              ByteUnits units);
+
+// The memory chart of a sweep (tsize memory with a list): its title says what varies ("by
+// sequence length", "by micro-batch", "by ZeRO stage") and each bar is labelled by that value.
+StackedBarChart memory_sweep_chart(const std::string& model, const std::vector<MemoryRun>& runs,
+                                   const Gpu& gpu, ByteUnits units);
 
 // Shares of a step's FLOPs by component (attention scores, attention projections, MLP,
 // lm_head and loss, the rest) per sequence length.

@@ -51,6 +51,7 @@ std::string render(const Report& report, const RenderOptions& options);
 // A flat list (the catalogs of `tsize models` and `tsize gpus`): one row per item. In JSON, an
 // array of objects keyed by `keys`; cells of `number_columns` are written as JSON numbers.
 struct ListTable {
+  std::string title;  // a line above the table and Markdown (what the rows are of); may be empty
   std::vector<std::string> headers;                 // for people: "name", "params"
   std::vector<std::string> keys;                    // for JSON and CSV: "name", "params"
   std::vector<bool> numeric;                        // right-aligned in tables, unquoted in JSON

@@ -93,8 +93,10 @@ Section flops_sweep_section(const std::vector<FlopCounts>& runs);
 Section utilization_section(const FlopCounts& flops, const Cluster& cluster, const Utilization& u);
 
 // A training run: FLOPs (exact and 6ND), wall time, GPU-hours, cost, Chinchilla tokens.
+// Where a run's utilization comes from.
+enum class MfuSource { kMeasured, kGiven, kDefault };
 Section training_section(const FlopCounts& flops, const Cluster& cluster, const TrainingRun& run,
-                         bool mfu_assumed);
+                         MfuSource mfu);
 
 // The compute-optimal model for a FLOP budget (Hoffmann et al. 2022).
 Section compute_optimal_section(Count budget_flops, const ComputeOptimal& optimal);
@@ -128,7 +130,11 @@ Report report_heading(const ModelSpec& spec);
 // The cluster `tsize report` assumes for its time section.
 inline constexpr const char* kReportGpu = "H100-SXM";
 inline constexpr std::int64_t kReportGpus = 8;
-inline constexpr double kReportMfu = 0.4;
+// The MFU every command assumes when none is given or measured (report, compare, train): a
+// stated default, typical of well-tuned dense training on H100s (Llama 3 reports 38-43 %,
+// arXiv:2407.21783 Table 4).
+inline constexpr double kDefaultMfu = 0.4;
+inline constexpr double kReportMfu = kDefaultMfu;
 
 // `tsize report`: every section tsize can compute for the model, for workload w (FLOPs of one
 // step with the default options; training time on kReportGpus × kReportGpu at kReportMfu); with

@@ -25,6 +25,10 @@ std::string human_seconds(double s);
 // "412.30 TFLOP/s" with suffix "FLOP/s"; "135.60 K/s" with suffix "/s".
 std::string human_rate(double v, const std::string& suffix);
 
+// A real for people, never in e-notation: "64,820" (thousands separators from 1,000), "123",
+// "12.3", "1.23", "0.00123".
+std::string human_number(double v);
+
 // "3.51 TFLOP", "950 FLOP".
 std::string human_flops(Count v);
 

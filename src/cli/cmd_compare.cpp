@@ -27,8 +27,6 @@ void add_compare_command(CLI::App& app, std::string& out) {
   add_strict_flag(cmd, f->strict);
   add_workload_options(cmd, *workload);
   add_memory_flags(cmd, *memory);
-  memory->precision = "amp-bf16";
-  memory->runtime = "transformers-sdpa";
   memory->zero = "3";  // FSDP over the cluster: the usual way to train a model of 7B and up
   gpu->gpus = "8";
   add_gpu_options(cmd, *gpu);
@@ -38,9 +36,8 @@ void add_compare_command(CLI::App& app, std::string& out) {
       ->group("Run");
   cmd->add_option("--mfu", f->mfu, "assumed MFU for the training time (default 0.4)")->group("Run");
   cmd->footer(
-      "Defaults: batch 1 at the shortest context of the models, amp-bf16, --runtime "
-      "transformers-sdpa, "
-      "AdamW, ZeRO-3 over 8 × H100-SXM at MFU 0.4.\nExamples:\n  tsize compare llama-3-8b "
+      "Defaults: the default recipe (amp-bf16, --runtime transformers-sdpa, AdamW) at batch 1 "
+      "and the shortest context of the models, ZeRO-3 over 8 × H100-SXM at MFU 0.4.\nExamples:\n  tsize compare llama-3-8b "
       "mistral-7b "
       "qwen2.5-7b\n  tsize compare gpt2 gpt2-medium gpt2-large --seq 1024 --tokens 300B");
   cmd->callback([&out, f, workload, memory, gpu, output] {
@@ -75,7 +72,7 @@ void add_compare_command(CLI::App& app, std::string& out) {
       chart.x_label = "model";
       chart.subtitle = fmt::format(
           "batch {}, seq {}, {} with ZeRO {} over {} GPUs; dashed: the "
-          "GPU's memory",
+          "GPU's usable memory",
           setup.workload.batch, setup.workload.seq, to_string(setup.memory.precision),
           setup.memory.zero_stage, setup.cluster.gpus);
       write_file(output->chart, render_svg(chart));

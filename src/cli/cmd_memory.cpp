@@ -45,15 +45,7 @@ void add_memory_command(CLI::App& app, std::string& out) {
     q.units = ro.units;
     const MemoryAnswer a = answer_memory(graph, q);
     if (!output->chart.empty()) {
-      std::vector<std::string> labels;
-      std::vector<MemoryCounts> counts;
-      for (const MemoryRun& run : a.runs) {
-        labels.push_back(run.label);
-        counts.push_back(run.counts);
-      }
-      StackedBarChart chart = memory_chart(graph.spec.name, labels, counts, chosen, ro.units);
-      chart.x_label = q.zero_stages.size() > 1 ? fmt::format("ZeRO stage, {} GPUs", q.options.gpus)
-                                               : "micro-batch (b) and sequence length (s)";
+      const StackedBarChart chart = memory_sweep_chart(graph.spec.name, a.runs, chosen, ro.units);
       write_file(output->chart, render_svg(chart));
     }
     out = render(a.report, ro);

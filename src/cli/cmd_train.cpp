@@ -32,7 +32,10 @@ void add_train_command(CLI::App& app, std::string& out) {
   cmd->add_option("--tokens", t->tokens, "training tokens, e.g. 300B (default: 20 per parameter)")
       ->group("Run");
   t->mfu_flag =
-      cmd->add_option("--mfu", t->mfu, "assumed model FLOPs utilization, e.g. 0.4")->group("Run");
+      cmd->add_option("--mfu", t->mfu,
+                      "assumed model FLOPs utilization (default 0.4, as report and compare "
+                      "assume, unless --step-time is measured)")
+          ->group("Run");
   t->step_flag = cmd->add_option("--step-time", t->step_time,
                                  "measured seconds per step (with --batch/--grad-accum per GPU)")
                      ->group("Run");

@@ -56,7 +56,7 @@ struct GpuOptions {
 // Training-memory recipe flags. Kernel flags left empty take the runtime's choice; an empty
 // runtime is the default for the model (transformers for a config, nanoGPT for flags alone).
 struct MemoryFlags {
-  std::string precision = "fp32";
+  std::string precision = "amp-bf16";
   std::string optimizer = "adamw";
   std::string runtime;
   std::string attention, loss, rmsnorm, optimizer_impl;

@@ -36,7 +36,7 @@ constexpr std::array<RuntimeProfile, 5> kProfiles{{
 const RuntimeProfile& runtime_profile(Runtime r) { return kProfiles[static_cast<std::size_t>(r)]; }
 
 Runtime default_runtime(bool from_config) {
-  return from_config ? Runtime::kTransformers : Runtime::kNanoGpt;
+  return from_config ? Runtime::kTransformersSdpa : Runtime::kNanoGpt;
 }
 
 RuntimeKnobs resolve_knobs(Runtime r, const KnobOverrides& o) {

@@ -91,21 +91,27 @@ Report answer_mfu(const Graph& graph, const FlopCounts& flops, const Cluster& cl
 
 namespace {
 
-// One row per GPU count: wall time, GPU-hours, cost and MFU; exact values in JSON and CSV.
-ListTable training_sweep_table(const std::vector<TrainingSweepRow>& rows, Format format) {
+// One row per GPU count: wall time, GPU-hours, cost and MFU; exact values in JSON and CSV, each
+// row naming the model and GPU; a title line naming them above a table.
+ListTable training_sweep_table(const std::vector<TrainingSweepRow>& rows, Format format,
+                               const std::string& model, const Cluster& cluster, Count tokens) {
   ListTable table;
-  table.keys = {"gpus", "seconds", "gpu_hours", "cost", "mfu"};
+  table.title = fmt::format("{}: {} training tokens on {} GPUs", model, human_count(tokens),
+                            cluster.gpu.name);
+  table.keys = {"model", "gpu", "gpus", "seconds", "gpu_hours", "cost", "mfu"};
   table.headers = format == Format::kJson || format == Format::kCsv
                       ? table.keys
                       : std::vector<std::string>{"gpus", "wall time", "GPU-hours", "cost", "MFU"};
-  table.numeric = {true, true, true, true, true};
+  table.numeric = format == Format::kJson || format == Format::kCsv
+                      ? std::vector<bool>{false, false, true, true, true, true, true}
+                      : std::vector<bool>{true, true, true, true, true};
   for (const TrainingSweepRow& r : rows) {
     table.rows.push_back({std::to_string(r.gpus), human_seconds(r.run.seconds),
-                          fmt::format("{:.0f}", r.run.gpu_hours),
-                          r.run.cost ? fmt::format("${:.0f}", *r.run.cost) : "-",
+                          human_number(r.run.gpu_hours),
+                          r.run.cost ? "$" + human_number(*r.run.cost) : "-",
                           fmt::format("{:.1f} %", 100 * r.run.mfu)});
-    table.data_rows.push_back({std::to_string(r.gpus), fmt::format("{}", r.run.seconds),
-                               fmt::format("{}", r.run.gpu_hours),
+    table.data_rows.push_back({model, cluster.gpu.name, std::to_string(r.gpus),
+                               fmt::format("{}", r.run.seconds), fmt::format("{}", r.run.gpu_hours),
                                r.run.cost ? fmt::format("{}", *r.run.cost) : "",
                                fmt::format("{}", r.run.mfu)});
   }
@@ -119,16 +125,21 @@ TrainAnswer answer_train(const Graph& graph, const FlopCounts& flops, const Trai
   TrainAnswer a;
   const ParamCounts p = count_params(graph);
   const Count tokens = q.tokens ? *q.tokens : mul(20, p.total);
+  const bool defaulted = !q.mfu && !q.step_time_s;
+  const std::optional<double> mfu = defaulted ? std::optional<double>(kDefaultMfu) : q.mfu;
   if (q.gpu_counts.size() > 1) {
-    a.list = training_sweep_table(sweep_training(p, flops, q.cluster, q.gpu_counts, tokens, q.mfu,
+    a.list = training_sweep_table(sweep_training(p, flops, q.cluster, q.gpu_counts, tokens, mfu,
                                                  q.step_time_s, q.price_per_gpu_hour),
-                                  format);
+                                  format, graph.spec.name, q.cluster, tokens);
     return a;
   }
   const TrainingRun run =
-      plan_training(p, flops, q.cluster, tokens, q.mfu, q.step_time_s, q.price_per_gpu_hour);
+      plan_training(p, flops, q.cluster, tokens, mfu, q.step_time_s, q.price_per_gpu_hour);
   a.report = report_heading(graph.spec);
-  a.report.sections.push_back(training_section(flops, q.cluster, run, q.mfu.has_value()));
+  const MfuSource source = defaulted ? MfuSource::kDefault
+                           : q.mfu   ? MfuSource::kGiven
+                                     : MfuSource::kMeasured;
+  a.report.sections.push_back(training_section(flops, q.cluster, run, source));
   if (q.explain) a.report.sections.push_back(explain_training(flops, q.cluster, run));
   if (q.budget_flops) {
     a.report.sections.push_back(

@@ -55,8 +55,8 @@ double nice_step(double top) {
 
 std::string tick_label(double v, bool percent) {
   if (percent) return fmt::format("{:g} %", v);
-  return std::fabs(v) >= 100 || v == std::floor(v) ? fmt::format("{:g}", v)
-                                                   : fmt::format("{:.2g}", v);
+  if (v == std::floor(v)) return std::fabs(v) >= 1000 ? human_number(v) : fmt::format("{:.0f}", v);
+  return std::fabs(v) >= 100 ? human_number(v) : fmt::format("{:.2g}", v);
 }
 
 // The chart's categories: 0 attention scores, 1 attention projections, 2 MLP and experts,
@@ -114,6 +114,11 @@ std::string render_svg(const StackedBarChart& c) {
   // Bars.
   const double slot = n ? plot_w / static_cast<double>(n) : plot_w;
   const double bar = std::min(slot * 0.6, 90.0);
+  // Labels wider than their slot (about 7 px a character at 13 px) are turned, so they never
+  // overlap.
+  std::size_t longest = 0;
+  for (const std::string& l : c.categories) longest = std::max(longest, l.size());
+  const bool turned = static_cast<double>(longest) * 7.0 > slot - 6;
   for (std::size_t i = 0; i < n; ++i) {
     const double x = kLeft + slot * (static_cast<double>(i) + 0.5) - bar / 2;
     double base = 0;
@@ -122,18 +127,25 @@ std::string render_svg(const StackedBarChart& c) {
       if (v <= 0) continue;
       svg += fmt::format(
           "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\">"
-          "<title>{}: {:.4g}</title></rect>\n",
+          "<title>{}: {}</title></rect>\n",
           x, y(base + v), bar, y(base) - y(base + v), color_of(c.series[k], k),
-          escape(c.series[k].name), v);
+          escape(c.series[k].name), human_number(v));
       base += v;
     }
-    svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n",
-                       x + bar / 2, kTop + plot_h + 20, escape(c.categories[i]));
+    if (turned) {
+      svg += fmt::format(
+          "<text transform=\"translate({:.1f},{:.1f}) rotate(-35)\" "
+          "text-anchor=\"end\">{}</text>\n",
+          x + bar / 2 + 4, kTop + plot_h + 14, escape(c.categories[i]));
+    } else {
+      svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n",
+                         x + bar / 2, kTop + plot_h + 20, escape(c.categories[i]));
+    }
     if (!c.percent) {
       svg += fmt::format(
           "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\" font-size=\"11\" "
-          "fill=\"#333\">{:.3g}</text>\n",
-          x + bar / 2, y(totals[i]) - 5, totals[i]);
+          "fill=\"#333\">{}</text>\n",
+          x + bar / 2, y(totals[i]) - 5, human_number(totals[i]));
     }
   }
   // Reference line.
@@ -183,12 +195,47 @@ StackedBarChart memory_chart(const std::string& model, const std::vector<std::st
   return c;
 }
 
+StackedBarChart memory_sweep_chart(const std::string& model, const std::vector<MemoryRun>& runs,
+                                   const Gpu& gpu, ByteUnits units) {
+  std::vector<MemoryCounts> counts;
+  bool batch_varies = false, seq_varies = false, zero_varies = false;
+  for (const MemoryRun& r : runs) {
+    counts.push_back(r.counts);
+    batch_varies |= r.workload.batch != runs.front().workload.batch;
+    seq_varies |= r.workload.seq != runs.front().workload.seq;
+    zero_varies |= r.options.zero_stage != runs.front().options.zero_stage;
+  }
+  std::vector<std::string> labels;
+  for (const MemoryRun& r : runs) {
+    labels.push_back(zero_varies    ? fmt::format("ZeRO {}", r.options.zero_stage)
+                     : seq_varies   ? with_commas(static_cast<std::uint64_t>(r.workload.seq))
+                     : batch_varies ? fmt::format("{}", r.workload.batch)
+                                    : r.label);
+  }
+  StackedBarChart c = memory_chart(model, labels, counts, gpu, units);
+  const MemoryRun& first = runs.front();
+  if (zero_varies) {
+    c.title += " by ZeRO stage";
+    c.x_label = fmt::format("ZeRO stage over {} GPUs (batch {}, seq {})", first.options.gpus,
+                            first.workload.batch, first.workload.seq);
+  } else if (seq_varies) {
+    c.title += " by sequence length";
+    c.x_label = fmt::format("sequence length in tokens (micro-batch {})", first.workload.batch);
+  } else if (batch_varies) {
+    c.title += " by micro-batch";
+    c.x_label = fmt::format("micro-batch in sequences (seq {})", first.workload.seq);
+  } else {
+    c.x_label = "micro-batch (b) and sequence length (s)";
+  }
+  return c;
+}
+
 StackedBarChart flops_share_chart(const Graph& g, const std::vector<FlopCounts>& runs) {
   StackedBarChart c;
-  c.title = fmt::format("{}: where a training step's FLOPs go", g.spec.name);
+  c.title = fmt::format("{}: where a training step's FLOPs go, by sequence length", g.spec.name);
   c.subtitle = fmt::format("share of forward + backward FLOPs, batch {}, attention FLOPs {}",
                            runs.front().workload.batch, to_string(runs.front().options.attention));
-  c.x_label = "sequence length";
+  c.x_label = "sequence length in tokens";
   c.y_label = "% of step FLOPs";
   c.percent = true;
   const char* names[] = {"attention scores", "attention projections", "MLP / experts",
@@ -208,7 +255,7 @@ StackedBarChart flops_share_chart(const Graph& g, const std::vector<FlopCounts>&
     const double total = parts[0] + parts[1] + parts[2] + parts[3] + parts[4];
     for (int k = 0; k < 5; ++k)
       series[static_cast<std::size_t>(k)].values.push_back(100 * parts[k] / total);
-    c.categories.push_back(fmt::format("{}", f.workload.seq));
+    c.categories.push_back(with_commas(static_cast<std::uint64_t>(f.workload.seq)));
   }
   c.series = series;
   return c;

@@ -116,9 +116,10 @@ Section explain_training(const FlopCounts& f, const Cluster& c, const TrainingRu
                     fmt::format("seconds · GPUs / 3600 = {:.1f} · {} / 3600", r.seconds, c.gpus)),
   };
   if (r.cost) {
-    s.facts.push_back(Fact::of_real(
-        "cost", "cost", *r.cost, Unit::kMoney,
-        fmt::format("GPU-hours · price = {:.1f} · {:.4g}", r.gpu_hours, *r.cost / r.gpu_hours)));
+    s.facts.push_back(
+        Fact::of_real("cost", "cost", *r.cost, Unit::kMoney,
+                      fmt::format("GPU-hours · price = {} · {}", human_number(r.gpu_hours),
+                                  human_number(*r.cost / r.gpu_hours))));
   }
   return s;
 }

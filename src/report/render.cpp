@@ -3,6 +3,8 @@
 #include "render_format.hpp"
 
 #include <fmt/format.h>
+
+#include <cmath>
 #include "tsize/error.hpp"
 
 namespace tsize {
@@ -39,6 +41,21 @@ std::string human(Count v, Unit unit, ByteUnits units) {
   }
 }
 
+namespace {
+
+// Thousands separators and `decimals` (1 or 2) decimals: "64,820.3", "$1,234.50".
+std::string with_decimals(double v, int decimals) {
+  const double a = std::fabs(v);
+  if (a >= 1e16) return fmt::format("{:.{}f}", v, decimals);
+  const std::uint64_t scale = decimals == 2 ? 100 : 10;
+  const auto units = static_cast<std::uint64_t>(std::llround(a * static_cast<double>(scale)));
+  return fmt::format("{}{}.{:0{}}", v < 0 && units > 0 ? "-" : "", with_commas(units / scale),
+                     units % scale, decimals);
+}
+std::string one_decimal(double v) { return with_decimals(v, 1); }
+
+}  // namespace
+
 std::string human(const Fact& f, ByteUnits units) {
   if (!f.real) return human(f.value, f.unit, units);
   const double v = *f.real;
@@ -52,9 +69,9 @@ std::string human(const Fact& f, ByteUnits units) {
     case Unit::kPerSecond:
       return human_rate(v, "/s");
     case Unit::kMoney:
-      return fmt::format("${:.2f}", v);
+      return v >= 1e6 ? "$" + human_rate(v, "") : "$" + with_decimals(v, 2);
     default:
-      return fmt::format("{:.4g}", v);
+      return human_number(v);
   }
 }
 
@@ -64,11 +81,11 @@ std::string exact(const Fact& f) {
     case Unit::kRatio:
       return fmt::format("{:.4f}", *f.real);
     case Unit::kSeconds:
-      return fmt::format("{:.1f} s", *f.real);
+      return one_decimal(*f.real) + " s";
     case Unit::kMoney:
-      return fmt::format("${:.2f}", *f.real);
+      return "$" + with_decimals(*f.real, 2);
     default:
-      return fmt::format("{:.1f}", *f.real);
+      return one_decimal(*f.real);
   }
 }
 

@@ -60,6 +60,7 @@ std::string render_list(const ListTable& t, Format format) {
         while (!l.empty() && l.back() == ' ') l.pop_back();
         out += l + "\n";
       };
+      if (!t.title.empty()) out = t.title + "\n\n";
       line(t.headers);
       for (const auto& row : t.rows) line(row);
       return out;
@@ -85,7 +86,8 @@ std::string render_list(const ListTable& t, Format format) {
       }
       return out;
     case Format::kMarkdown:
-      out = "|";
+      if (!t.title.empty()) out = "**" + t.title + "**\n\n";
+      out += "|";
       for (const auto& h : t.headers) out += " " + h + " |";
       out += "\n|";
       for (std::size_t i = 0; i < n; ++i) out += t.numeric[i] ? "---:|" : "---|";

@@ -81,7 +81,7 @@ Report full_report(const Graph& graph, const Workload& w, bool explain) {
   cluster.gpus = kReportGpus;
   const TrainingRun run = plan_training(params, flops, cluster, mul(20, params.total), kReportMfu,
                                         std::nullopt, std::nullopt);
-  Section time = training_section(flops, cluster, run, true);
+  Section time = training_section(flops, cluster, run, MfuSource::kDefault);
   time.assumptions.push_back(
       fmt::format("report defaults: {} × {}, bf16, MFU {:.2f} assumed, tokens = 20 · parameters; "
                   "`tsize train` takes your own",

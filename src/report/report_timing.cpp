@@ -43,7 +43,8 @@ Section utilization_section(const FlopCounts& f, const Cluster& c, const Utiliza
 }
 
 Section training_section(const FlopCounts& f, const Cluster& c, const TrainingRun& r,
-                         bool mfu_assumed) {
+                         MfuSource mfu) {
+  const bool mfu_assumed = mfu != MfuSource::kMeasured;
   Section s;
   s.key = "train";
   s.title = fmt::format("Training on {} tokens", human_count(r.tokens));
@@ -56,7 +57,10 @@ Section training_section(const FlopCounts& f, const Cluster& c, const TrainingRu
       {"hardware_flops", "hardware FLOPs", r.hardware_flops, Unit::kFlops, "with recomputation"},
       {"flops_6nd", "6·N·D", r.flops_6nd, Unit::kFlops,
        fmt::format("{:+.2f} % vs exact; Kaplan et al. 2020", deviation)},
-      Fact::of_real("mfu", "MFU", r.mfu, Unit::kRatio, mfu_assumed ? "assumed" : "measured"),
+      Fact::of_real("mfu", "MFU", r.mfu, Unit::kRatio,
+                    mfu == MfuSource::kMeasured ? "measured"
+                    : mfu == MfuSource::kGiven  ? "given by --mfu"
+                                                : "assumed: the default; --mfu sets it"),
       Fact::of_real("seconds", "wall time", r.seconds, Unit::kSeconds),
       Fact::of_real("gpu_hours", "GPU-hours", r.gpu_hours, Unit::kCount),
       {"chinchilla_tokens", "compute-optimal tokens", r.chinchilla_tokens, Unit::kCount,

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
 
 #include "tsize/error.hpp"
 
@@ -13,22 +14,24 @@ namespace tsize {
 namespace {
 
 // Scales v by powers of `base` and prints two decimals with the matching suffix.
+// A value that rounds up to `base` ("1000.00 M") moves to the next suffix ("1.00 B").
 template <std::size_t N>
 std::string scaled(Count v, double base, const std::array<const char*, N>& suffixes) {
   double x = to_double(v);
   std::size_t i = 0;
-  while (x >= base && i + 1 < N) {
+  while ((x >= base || (i > 0 && x >= base - 0.005)) && i + 1 < N) {
     x /= base;
     ++i;
   }
   if (i == 0) return fmt::format("{} {}", to_string(v), suffixes[0]);
+  if (x >= base) return fmt::format("{} {}", human_number(x), suffixes[i]);  // beyond the last
   return fmt::format("{:.2f} {}", x, suffixes[i]);
 }
 
 }  // namespace
 
 std::string human_count(Count v) {
-  static constexpr std::array<const char*, 6> kSuffix = {"", "K", "M", "B", "T", "P"};
+  static constexpr std::array<const char*, 8> kSuffix = {"", "K", "M", "B", "T", "P", "E", "Z"};
   std::string s = scaled(v, 1000.0, kSuffix);
   if (s.back() == ' ') s.pop_back();
   return s;
@@ -57,6 +60,19 @@ std::string human_seconds(double s) {
   return fmt::format("{:.2f} years", s / (86400 * 365.25));
 }
 
+std::string human_number(double v) {
+  const double a = std::fabs(v);
+  if (a >= 1000 && a < 1e18) {  // thousands separators on the rounded integer
+    const auto n = static_cast<std::uint64_t>(std::llround(a));
+    return (v < 0 ? "-" : "") + with_commas(n);
+  }
+  if (a >= 1e18) return fmt::format("{:.3e}", v);  // never reached by a real quantity here
+  if (a >= 100) return fmt::format("{:.0f}", v);
+  if (a >= 10) return fmt::format("{:.1f}", v);
+  if (a >= 0.001 || a == 0) return fmt::format("{:.3g}", v);
+  return fmt::format("{:.6f}", v);
+}
+
 std::string human_rate(double v, const std::string& suffix) {
   static constexpr std::array<const char*, 7> kPrefix = {"", "K", "M", "G", "T", "P", "E"};
   std::size_t i = 0;
@@ -70,8 +86,10 @@ std::string human_rate(double v, const std::string& suffix) {
 }
 
 std::string human_flops(Count v) {
-  static constexpr std::array<const char*, 8> kSuffix = {"FLOP",  "KFLOP", "MFLOP", "GFLOP",
-                                                         "TFLOP", "PFLOP", "EFLOP", "ZFLOP"};
+  // SI prefixes to quetta (10^30), 2022's resolution of the CGPM.
+  static constexpr std::array<const char*, 11> kSuffix = {"FLOP",  "KFLOP", "MFLOP", "GFLOP",
+                                                          "TFLOP", "PFLOP", "EFLOP", "ZFLOP",
+                                                          "YFLOP", "RFLOP", "QFLOP"};
   return scaled(v, 1000.0, kSuffix);
 }
 
