@@ -206,6 +206,18 @@ TEST(Cli, CsvUnitsAreTheOnesDocumented) {
   }
 }
 
+// A weights file is not a model; a folder without weights is not a checkpoint.
+TEST(CliErrors, WeightsFilesArePointedToCheckpointCompare) {
+  expect_bad_input("params /tmp/model.gguf",
+                   "a weights file, not a model description; give the model's config.json");
+  expect_bad_input("checkpoint gpt2 --compare " + std::string(TSIZE_SOURCE_DIR) + "/docs",
+                   "a folder without .safetensors files or their index");
+  const auto path = std::filesystem::temp_directory_path() / "tsize_bad.safetensors";
+  std::ofstream(path, std::ios::binary) << std::string("\x0c\0\0\0\0\0\0\0{\"w\": 1}    ", 20);
+  expect_bad_input("checkpoint gpt2 --compare " + path.string(), "tsize_bad.safetensors: tensor w");
+  std::filesystem::remove(path);
+}
+
 // The train table over GPU counts names the model and the GPU.
 TEST(Cli, TrainSweepNamesModelAndGpu) {
   const CliRun r = tsize_cli("train gpt2-xl --tokens 300B --gpus 1,8 --gpu A100-80GB");

@@ -23,7 +23,8 @@ const std::vector<Preset>& presets();
 ModelSpec load_preset(const std::string& name, const LoadOptions& options = {});
 
 // MODEL as the CLI takes it: a path to a config.json or a model folder (contains '/', ends in
-// ".json" or names a folder) or a preset name.
+// ".json" or names an existing file or folder) or a preset name. A weights file (.gguf,
+// .safetensors, .bin, .pt) is an error pointing to `tsize checkpoint --compare`.
 ModelSpec load_model(const std::string& model, const LoadOptions& options = {});
 
 }  // namespace tsize

@@ -44,6 +44,9 @@ void add_checkpoint_command(CLI::App& app, std::string& out) {
       if (!std::filesystem::is_directory(f->compare))
         q.actual_bytes = static_cast<std::uint64_t>(size);
       q.stored = read_checkpoint(f->compare);  // .safetensors, .gguf or a model folder
+      if (folder && !q.stored) {
+        throw Error(f->compare + ": a folder without .safetensors files or their index");
+      }
     }
     out = render(answer_checkpoint(graph, q), ro);
   });

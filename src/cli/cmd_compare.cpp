@@ -37,7 +37,8 @@ void add_compare_command(CLI::App& app, std::string& out) {
   cmd->add_option("--mfu", f->mfu, "assumed MFU for the training time (default 0.4)")->group("Run");
   cmd->footer(
       "Defaults: the default recipe (amp-bf16, --runtime transformers-sdpa, AdamW) at batch 1 "
-      "and the shortest context of the models, ZeRO-3 over 8 × H100-SXM at MFU 0.4.\nExamples:\n  tsize compare llama-3-8b "
+      "and the shortest context of the models, ZeRO-3 over 8 × H100-SXM at MFU 0.4.\nExamples:\n  "
+      "tsize compare llama-3-8b "
       "mistral-7b "
       "qwen2.5-7b\n  tsize compare gpt2 gpt2-medium gpt2-large --seq 1024 --tokens 300B");
   cmd->callback([&out, f, workload, memory, gpu, output] {

@@ -196,6 +196,15 @@ std::string model_name_for(const std::string& path) {
 }
 
 ModelSpec load_hf_config_file(const std::string& path, const LoadOptions& options) {
+  for (const std::string_view weights : {".gguf", ".safetensors", ".bin", ".pt", ".pth"}) {
+    if (path.size() > weights.size() &&
+        path.compare(path.size() - weights.size(), weights.size(), weights) == 0) {
+      throw Error(fmt::format(
+          "{}: a weights file, not a model description; give the model's config.json or its "
+          "folder, and compare weights with `tsize checkpoint MODEL --compare {}`",
+          path, path));
+    }
+  }
   std::error_code ec;
   const bool folder = std::filesystem::is_directory(path, ec);
   const std::string file = folder ? (std::filesystem::path(path) / "config.json").string() : path;

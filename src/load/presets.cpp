@@ -52,7 +52,7 @@ ModelSpec load_model(const std::string& model, const LoadOptions& options) {
   std::error_code ec;
   const bool is_path = model.find('/') != std::string::npos ||
                        (model.size() > 5 && model.substr(model.size() - 5) == ".json") ||
-                       std::filesystem::is_directory(model, ec);
+                       std::filesystem::exists(model, ec);
   return is_path ? load_hf_config_file(model, options) : load_preset(model, options);
 }
 
