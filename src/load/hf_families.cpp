@@ -93,6 +93,24 @@ void check_moe(ConfigReader& c, const MoeSpec& m, const char* experts_key) {
   }
 }
 
+// A MoE of E experts of hidden size ff, top-k; `experts_keys` in the order the config spells it.
+MoeSpec read_moe(ConfigReader& c, std::initializer_list<const char*> experts_keys,
+                 std::int64_t experts, std::int64_t k, std::int64_t ff) {
+  MoeSpec m;
+  m.n_routed_experts = c.integer(experts_keys, experts);
+  m.experts_per_token = c.integer({"num_experts_per_tok"}, k);
+  m.d_ff_expert = ff;
+  check_moe(c, m, *experts_keys.begin());
+  return m;
+}
+
+// Qwen-MoE's layer rule: MoE where (i + 1) % decoder_sparse_step == 0, except mlp_only_layers.
+void read_sparse_step(ConfigReader& c, MoeSpec& m) {
+  m.layer_frequency = c.integer({"decoder_sparse_step"}, 1);
+  m.frequency_offset = 1;
+  m.dense_layers = c.integer_list("mlp_only_layers");
+}
+
 // The llama-shaped decoder: RMSNorm, RoPE, gated MLP, untied unless stated.
 ModelSpec llama_like(ConfigReader& c, const Defaults& d) {
   ModelSpec s;
@@ -237,13 +255,8 @@ ModelSpec mistral(ConfigReader& c) {
 
 ModelSpec mixtral(ConfigReader& c) {
   ModelSpec s = llama_like(c, {32000, 4096, 14336, 32, 32, 8, 0, 131072});
-  MoeSpec m;
-  m.n_routed_experts = c.integer({"num_local_experts", "num_experts"}, 8);
-  m.experts_per_token = c.integer({"num_experts_per_tok"}, 2);
-  m.d_ff_expert = s.d_ff;  // each expert is an MLP of intermediate_size
-  check_moe(c, m, "num_local_experts");
+  s.moe = read_moe(c, {"num_local_experts", "num_experts"}, 8, 2, s.d_ff);  // experts of d_ff
   read_sliding_window(c, s);
-  s.moe = m;
   return s;
 }
 
@@ -256,18 +269,11 @@ ModelSpec qwen2(ConfigReader& c) {
 ModelSpec qwen2_moe(ConfigReader& c) {
   ModelSpec s = llama_like(c, {151936, 2048, 5632, 24, 16, 16, 0, 32768});
   s.qkv_bias = c.boolean("qkv_bias", true);
-  MoeSpec m;
-  m.n_routed_experts = c.integer({"num_experts"}, 60);
-  m.experts_per_token = c.integer({"num_experts_per_tok"}, 4);
-  m.d_ff_expert = c.integer({"moe_intermediate_size"}, 1408);
+  MoeSpec m = read_moe(c, {"num_experts"}, 60, 4, c.integer({"moe_intermediate_size"}, 1408));
   m.d_ff_shared = c.integer({"shared_expert_intermediate_size"}, 5632, 0);
   m.n_shared_experts = m.d_ff_shared > 0 ? 1 : 0;
   m.shared_expert_gate = m.n_shared_experts > 0;
-  // MoE where (i + 1) % decoder_sparse_step == 0 and i not in mlp_only_layers.
-  m.layer_frequency = c.integer({"decoder_sparse_step"}, 1);
-  m.frequency_offset = 1;
-  m.dense_layers = c.integer_list("mlp_only_layers");
-  check_moe(c, m, "num_experts");
+  read_sparse_step(c, m);
   s.moe = m;
   return s;
 }
@@ -370,17 +376,6 @@ ModelSpec deepseek_v32(ConfigReader& c) {
 
 // --- Families added for today's models (transformers' configuration_/modeling_<type>.py) ---
 
-// A MoE of E experts of hidden size ff, top-k; `experts_keys` in the order the config spells it.
-MoeSpec read_moe(ConfigReader& c, std::initializer_list<const char*> experts_keys,
-                 std::int64_t experts, std::int64_t k, std::int64_t ff) {
-  MoeSpec m;
-  m.n_routed_experts = c.integer(experts_keys, experts);
-  m.experts_per_token = c.integer({"num_experts_per_tok"}, k);
-  m.d_ff_expert = ff;
-  check_moe(c, m, *experts_keys.begin());
-  return m;
-}
-
 // Qwen3-MoE: Qwen3's attention (q/k RMSNorm over d_head), MoE on layers with
 // (i + 1) % decoder_sparse_step == 0 outside mlp_only_layers; no shared expert, router unbiased.
 ModelSpec qwen3_moe(ConfigReader& c) {
@@ -389,9 +384,7 @@ ModelSpec qwen3_moe(ConfigReader& c) {
   s.qk_norm = QkNorm::kShared;
   MoeSpec m = read_moe(c, {"num_experts", "num_local_experts"}, 128, 8,
                        c.integer({"moe_intermediate_size"}, 768));
-  m.layer_frequency = c.integer({"decoder_sparse_step"}, 1);
-  m.frequency_offset = 1;
-  m.dense_layers = c.integer_list("mlp_only_layers");
+  read_sparse_step(c, m);
   s.moe = m;
   return s;
 }
