@@ -347,7 +347,7 @@ TEST(Cli, MemoryReproducesANanoGptRecordOnCpu) {
   // pytorch-nanogpt.json, GPT-2 small, b = 1, s = 1024, fp32, dropout 0.1: 2,719,518,820 bytes.
   // The record's recipe, not the default one: fp32, eager attention (PyTorch < 2.0).
   const CliRun r = tsize_cli(
-      "memory gpt2 --device cpu --dropout 0.1 --precision fp32 --runtime transformers "
+      "memory gpt2 --device cpu --dropout 0.1 --precision fp32 --runtime nanogpt "
       "--format json");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["activations"], 2'719'518'820u);
@@ -418,7 +418,7 @@ TEST(Cli, ExplainShowsFormulasWithValues) {
   EXPECT_THAT(flops.out,
               HasSubstr("= 2*b*s*in*out + b*s*out = 2*1*1024*1600*4800 + 1*1024*4800  [2·m·n·k"));
   const CliRun memory =
-      tsize_cli("memory gpt2 --explain --precision fp32 --runtime transformers --format json");
+      tsize_cli("memory gpt2 --explain --precision fp32 --runtime nanogpt --format json");
   ASSERT_EQ(memory.status, 0) << memory.err;
   const auto j = nlohmann::json::parse(memory.out);
   // q, k, v storage (the c_attn output, 4·s·3h = 9,437,184), the scale (8), the mask (s²) and

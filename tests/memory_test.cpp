@@ -182,14 +182,16 @@ TEST(ModelStates, ZeroThreeShardsEveryStateEvenly) {
 TEST(Activations, ScaleLinearlyInBatchBesidesPerStepConstants) {
   MemoryOptions o;
   o.kernels.attention = AttentionImpl::kFlash;  // no s² mask: linear in b but for constants:
-  // the flash RNG state (16 bytes per layer) and the loss's scalar weight (4 bytes).
-  const Count constant = 32 * 16 + 4;
+  // the flash RNG state (16 bytes per layer), the loss's scalar weight (4 bytes) and the RoPE
+  // cos and sin tables, fp32 [s, 128] each, shared by the batch.
+  const Count constant = 32 * 16 + 4 + 2 * 2048 * 128 * 4;
   const Count one = memory_of("llama-3-8b", workload(1, 2048), o).activations.total - constant;
   EXPECT_EQ(memory_of("llama-3-8b", workload(6, 2048), o).activations.total - constant, 6 * one);
 }
 
 TEST(Activations, SelectiveRecomputeDropsTheScoresAndFullKeepsLayerInputs) {
   MemoryOptions o;
+  o.runtime = Runtime::kNanoGpt;  // masked_fill: the bool mask is saved
   const MemoryCounts none = memory_of("gpt2", workload(2, 1024), o);
   o.recompute = Recompute::kSelective;
   const MemoryCounts selective = memory_of("gpt2", workload(2, 1024), o);
@@ -366,8 +368,9 @@ TEST(Runtime, CompiledSavesTheFusedLossInsteadOfLogProbabilities) {
   o.runtime = Runtime::kCompiled;
   const MemoryCounts compiled = count_preset("gpt2", workload_of(2, 1024), o);
   const Count n = 2 * 1024, v = 50257;
-  // eager: n·V·4 + n·8 + 4; fused: n·V·2 + n·4 + n·8.
-  EXPECT_EQ(sdpa.activations.total - compiled.activations.total, n * v * 2 + 4 - n * 4);
+  // transformers' eager loss: n·V·4 + b·(s + 1)·8 (ForCausalLMLoss pads the labels by one) + 4;
+  // fused: n·V·2 + n·4 + n·8.
+  EXPECT_EQ(sdpa.activations.total - compiled.activations.total, n * v * 2 + 4 - n * 4 + 2 * 8);
 }
 
 // The largest micro-batch: the extrapolation from b = 1 and 2 is checked, so the answer is

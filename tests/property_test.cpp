@@ -56,6 +56,31 @@ TEST(Properties, ParametersGrowWithLayersAndWidth) {
   }
 }
 
+// The RoPE table (inv_freq · positions, cos and sin) is computed once per forward for every
+// position, shared by the batch and without a backward: what is not linear in the batch.
+Count rope_table_flops(const Graph& g, std::int64_t seq) {
+  Count f = 0;
+  for (const Block& b : g.blocks) {
+    for (const Op& op : b.ops) {
+      if (op.role == Role::kRotaryTable) f += op_flops(op, 1, seq, AttentionFlops::kFull).forward();
+    }
+  }
+  return f;
+}
+
+Count rope_table_bytes(const Graph& g, const Workload& w, const MemoryOptions& o) {
+  const SavedActivations a = saved_activations(g, w, o.activation_options());
+  Count bytes = 0;
+  std::size_t i = 0;
+  for (const Block& b : g.blocks) {
+    for (const Op& op : b.ops) {
+      if (op.role == Role::kRotaryTable) bytes += a.per_op[i];
+      ++i;
+    }
+  }
+  return bytes;
+}
+
 TEST(Properties, StepIsForwardPlusBackwardAndLinearInBatch) {
   RandomModel r;
   for (int i = 0; i < kModels; ++i) {
@@ -71,10 +96,11 @@ TEST(Properties, StepIsForwardPlusBackwardAndLinearInBatch) {
       EXPECT_EQ(one.hardware, one.forward + one.backward + one.recompute);
       EXPECT_EQ(one.breakdown.value(0), one.forward);
       EXPECT_EQ(one.breakdown.value(1), one.backward);
-      EXPECT_EQ(one.backward_matmul, 2 * one.forward_matmul);
+      const Count table = rope_table_flops(g, w.seq);
+      EXPECT_EQ(one.backward_matmul, 2 * (one.forward_matmul - table));
       w.batch = 3;
       const FlopCounts three = count_flops(g, resolve_workload(g.spec, w), o);
-      EXPECT_EQ(three.hardware, 3 * one.hardware);
+      EXPECT_EQ(three.hardware - table, 3 * (one.hardware - table));
     }
   }
 }
@@ -138,11 +164,13 @@ TEST(Properties, ZeroShardsSumToTheUnshardedStatesAndActivationsScaleWithBatch) 
     o.zero_stage = 0;
     o.gpus = 1;
     w.batch = 3;
-    // Per-step constants: flash's RNG state per layer, the loss weight, and (learned positions)
-    // the position indices arange(s), which do not repeat per sequence.
+    // Per-step constants: flash's RNG state per layer, the loss weight, (learned positions) the
+    // position indices arange(s) and (RoPE) the cos and sin tables, which do not repeat per
+    // sequence.
     const Count constant =
         16 * static_cast<std::uint64_t>(g.spec.n_layers) + 4 +
-        (g.spec.positions == PositionKind::kLearned ? 8 * static_cast<std::uint64_t>(one.seq) : 0);
+        (g.spec.positions == PositionKind::kLearned ? 8 * static_cast<std::uint64_t>(one.seq) : 0) +
+        rope_table_bytes(g, one, o);
     EXPECT_EQ(count_memory(g, resolve_workload(g.spec, w), o).activations.total - constant,
               3 * (base.activations.total - constant));
   }

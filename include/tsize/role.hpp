@@ -17,17 +17,18 @@ namespace tsize {
 
 // The computation an op performs: what the FLOP and parameter folds dispatch on.
 enum class OpKind {
-  kEmbedding,   // table lookup: [in = rows] × [out = width]; not a matmul
-  kLinear,      // y = x·W (+ b): in → out features
-  kNorm,        // LayerNorm or RMSNorm over `out` features
-  kRotary,      // RoPE applied to q and k
-  kAttention,   // softmax(q·kᵀ/√d)·v, no weights
-  kActivation,  // pointwise activation on `out` features (gated: act(gate)·up)
-  kResidual,    // x + f(x) over `out` features
-  kBias,        // a standalone learned vector of `out` elements (DeepSeek's router score bias)
-  kPooler,      // BERT pooler's tanh over the first token (its Linear is a separate op)
-  kLoss,        // cross-entropy over `out` = vocab classes
-  kRoute,       // MoE token movement: gather to experts, weighted scatter back
+  kEmbedding,    // table lookup: [in = rows] × [out = width]; not a matmul
+  kLinear,       // y = x·W (+ b): in → out features
+  kNorm,         // LayerNorm or RMSNorm over `out` features
+  kRotary,       // RoPE applied to q and k
+  kRotaryTable,  // the model's cos/sin tables: inv_freq · positions, once per forward, no grad
+  kAttention,    // softmax(q·kᵀ/√d)·v, no weights
+  kActivation,   // pointwise activation on `out` features (gated: act(gate)·up)
+  kResidual,     // x + f(x) over `out` features
+  kBias,         // a standalone learned vector of `out` elements (DeepSeek's router score bias)
+  kPooler,       // BERT pooler's tanh over the first token (its Linear is a separate op)
+  kLoss,         // cross-entropy over `out` = vocab classes
+  kRoute,        // MoE token movement: gather to experts, weighted scatter back
 };
 
 // A component of a layer or of the model: the middle level of every breakdown tree.
@@ -53,6 +54,7 @@ enum class Role {
   kPositionEmbedding,
   kTokenTypeEmbedding,
   kEmbeddingNorm,  // BERT: LayerNorm after the embedding sum
+  kRotaryTable,    // RoPE's cos and sin for every position, shared by the layers
   // Norms on the residual stream (pre-norm, or BERT's post-norm after the add)
   kAttentionNorm,
   kMlpNorm,
@@ -110,11 +112,12 @@ struct RoleInfo {
   OpKind kind;
 };
 
-inline constexpr std::array<RoleInfo, 45> kRoles{{
+inline constexpr std::array<RoleInfo, 46> kRoles{{
     {Role::kTokenEmbedding, "token", OpKind::kEmbedding},
     {Role::kPositionEmbedding, "position", OpKind::kEmbedding},
     {Role::kTokenTypeEmbedding, "token_type", OpKind::kEmbedding},
     {Role::kEmbeddingNorm, "norm", OpKind::kNorm},
+    {Role::kRotaryTable, "rope_table", OpKind::kRotaryTable},
     {Role::kAttentionNorm, "attn_norm", OpKind::kNorm},
     {Role::kMlpNorm, "mlp_norm", OpKind::kNorm},
     {Role::kPostAttentionNorm, "post_attn_norm", OpKind::kNorm},

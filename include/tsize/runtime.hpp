@@ -113,6 +113,12 @@ struct RuntimeKnobs {
   LossImpl loss = LossImpl::kEager;
   NormImpl rmsnorm = NormImpl::kEager;
   OptimizerImpl optimizer = OptimizerImpl::kFused;
+  // Eager attention's causal mask: nanoGPT's masked_fill saves a bool mask per layer;
+  // transformers adds a float mask, which saves nothing (AddBackward0). Set by the code, no flag.
+  bool mask_saved = true;
+  // transformers' ForCausalLMLoss pads the labels by one position and shifts them: nll_loss
+  // keeps a view of a b·(s + 1) int64 storage (loss_utils.py). nanoGPT's targets are b·s.
+  bool labels_padded = false;
 };
 
 // A runtime's profile: its knobs and, for each, where the choice comes from.

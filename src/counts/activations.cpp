@@ -109,8 +109,15 @@ class BlockWalk {
       case OpKind::kLoss:
         return loss(op, out);
       case OpKind::kRotary:
-        out.set_source("the rotated q and k are new tensors; the attention core saves them");
+        out.set_source(
+            "the rotated q and k are new tensors; the attention core saves them; q·cos and "
+            "rotate(q)·sin keep views of the model's cos and sin tables (charged there)");
         return;
+      case OpKind::kRotaryTable:
+        out.set_source(
+            "transformers' rotary embedding: cos and sin of every position, computed once per "
+            "forward; every layer's q·cos, k·cos, rotate(q)·sin, rotate(k)·sin keep them");
+        return keep(op.outputs[0], "cos and sin tables", out);
       case OpKind::kBias:
         return;
     }
@@ -271,8 +278,11 @@ class BlockWalk {
     // float64 scalar, masked_fill a bool mask of s², softmax its result, p·v the
     // probabilities (a copy when dropped out or cast) and v.
     out.set_source(
-        "eager attention: q·kᵀ saves q and k, scale a float64 scalar, masked_fill a "
-        "bool mask, softmax its output, p·v the probabilities and v");
+        o_.kernels.mask_saved
+            ? "eager attention: q·kᵀ saves q and k, scale a float64 scalar, masked_fill a "
+              "bool mask, softmax its output, p·v the probabilities and v"
+            : "eager attention: q·kᵀ saves q and k, scale a float64 scalar, softmax its "
+              "output, p·v the probabilities and v; the float mask is added (nothing saved)");
     const bool gqa = a.kv_heads != a.heads;
     const Input probs_dtype = t_.softmax;
     keep(q, "q", out);
@@ -285,7 +295,7 @@ class BlockWalk {
     // the scores, softmax and dropout in backward.
     if (o_.recompute != Recompute::kSelective) {
       out.product("scale (float64 scalar)", {kFp64});
-      if (a.causal) out.product("causal mask (bool)", {s_, s_, kBool});
+      if (a.causal && o_.kernels.mask_saved) out.product("causal mask (bool)", {s_, s_, kBool});
       out.product("softmax probabilities", {b_, heads, s_, s_, probs_dtype});
       if (o_.dropout > 0) {
         out.product("dropout mask", {b_, heads, s_, s_, mask_of(probs_dtype)});
@@ -340,7 +350,13 @@ class BlockWalk {
     if (o_.kernels.loss == LossImpl::kEager) {
       out.set_source("log_softmax saves its fp32 output, nll_loss the targets and a weight");
       out.product("log-probabilities (fp32)", elements(logits, kFp32).span());
-      keep(op.inputs[1], "labels (int64)", out);
+      if (o_.kernels.labels_padded) {  // a view of the padded labels: one more row per sequence
+        out.formula("labels padded by one (int64)",
+                    mul(mul(b_.value, add(s_.value, 1)), kInt64.value, "saved bytes"),
+                    "b*(s+1)*int64", {b_, s_, kInt64});
+      } else {
+        keep(op.inputs[1], "labels (int64)", out);
+      }
       out.product("weight (fp32 scalar)", {kFp32});
       return;
     }

@@ -135,6 +135,15 @@ void forward_flops(const Op& op, std::int64_t batch, std::int64_t seq, Attention
                   TermKind::kPointwise);
       return;
     }
+    case OpKind::kRotaryTable: {  // [d_rot/2 × 1]·[1 × s] per forward, shared by the batch
+      out.set_source(
+          "transformers' rotary embedding: inv_freq @ position_ids, 2·(d_rot/2)·s, under "
+          "no_grad; cos and sin are not counted");
+      const Input half{"d_rot", u(op.out)};
+      out.formula("inv_freq · positions", mul(u(op.out), u(seq)), "s*d_rot", {r.s, half},
+                  TermKind::kMatmul);
+      return;
+    }
     case OpKind::kAttention:
       out.set_source(op.attention.softmax
                          ? (op.attention.sinks
@@ -220,6 +229,9 @@ OpFlops op_flops(const Op& op, std::int64_t batch, std::int64_t seq, AttentionFl
       f.backward_other = f.forward_other;
       break;
     case OpKind::kBias:  // receives no gradient
+      break;
+    case OpKind::kRotaryTable:  // computed under no_grad: no backward at all
+      f.backward_matmul = 0;
       break;
     default:
       f.backward_other = mul(f.forward_other, u(kBackwardPointwiseFactor), "backward FLOPs");

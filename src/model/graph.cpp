@@ -122,6 +122,12 @@ Op attention_core(const ModelSpec& s, Role role, Component component, AttentionS
   return op;
 }
 
+// The per-head width RoPE rotates: NeoX's int(d_head · rotary_pct), MLA's qk_rope_head_dim.
+std::int64_t rotary_dim(const ModelSpec& s) {
+  if (s.mla) return s.mla->qk_rope_head_dim;
+  return static_cast<std::int64_t>(static_cast<double>(s.d_head) * s.rotary_fraction);
+}
+
 // The layer under construction: the builder and the model's sizes as formulas name them.
 struct LayerBuilder {
   const ModelSpec& s;
@@ -167,8 +173,7 @@ TensorId append_mha(LayerBuilder& l, bool local, TensorId x) {
   shape.sinks = s.attention_sinks;
   const bool nope = !local && s.global_layers_nope;  // Llama-4: global layers have no RoPE
   if (s.positions == PositionKind::kRotary && !nope) {
-    // GPT-NeoX: rotary_ndims = int(head_size * rotary_pct)
-    shape.rotary_dim = static_cast<std::int64_t>(static_cast<double>(dh) * s.rotary_fraction);
+    shape.rotary_dim = rotary_dim(s);  // GPT-NeoX: rotary_ndims = int(head_size * rotary_pct)
     Op rope = make_op(Role::kRotary, attn, s.n_heads * dh);
     rope.attention = shape;
     std::tie(tq, tk) = l.b.add2(rope, {tq, tk}, compute({"a", s.n_heads}, d_qk),
@@ -419,6 +424,13 @@ Block embedding_block(const ModelSpec& s) {
   if (s.embedding_norm) {
     const Tensor out = tokens(TensorDtype::kNormOutput, h);
     b.add(norm(s, Role::kEmbeddingNorm, Component::kEmbedding, s.d_model), {x}, &out);
+  }
+  if (s.positions == PositionKind::kRotary) {  // cos and sin [1, s, d_rot] in the stream's dtype
+    const std::int64_t d_rot = rotary_dim(s);
+    const TensorId pos = b.input(Rows::kPositions, TensorDtype::kIndex, {});
+    Op table = make_op(Role::kRotaryTable, Component::kEmbedding, d_rot);
+    const Tensor t{Rows::kPositions, TensorDtype::kResidual, {{{"d_rot", d_rot}, {nullptr, 2}}}};
+    b.add(table, {pos}, &t);
   }
   return b.take();
 }
