@@ -134,9 +134,11 @@ struct ModelSpec {
   LayerNorms layer_norms = LayerNorms::kPre;  // decoders; BERT normalizes after each add
   QkNorm qk_norm = QkNorm::kNone;
   NormKind qk_norm_kind = NormKind::kRMSNorm;
-  bool qk_norm_bias = false;    // Phi's qk_layernorm has β
-  bool embedding_norm = false;  // BERT: LayerNorm after the embeddings
-  bool final_norm = true;       // decoders end in a norm; BERT does not
+  bool qk_norm_bias = false;     // Phi's qk_layernorm has β
+  bool embedding_norm = false;   // BERT: LayerNorm after the embeddings
+  bool norm_plus_one = false;    // Gemma: RMSNorm scales by (1 + w), computed in fp32
+  bool embedding_scale = false;  // Gemma: the embeddings are multiplied by √h
+  bool final_norm = true;        // decoders end in a norm; BERT does not
 
   MlpKind mlp = MlpKind::kPlain;
   Activation activation = Activation::kGelu;

@@ -192,6 +192,9 @@ class BlockWalk {
                         : op.role == Role::kTokenTypeEmbedding ? "token type ids (int64)"
                                                                : "token ids (int64)";
     keep(op.inputs[0], label, out);
+    if (op.plus_one) {  // Gemma: hidden · normalizer, a scalar tensor in the embeddings' dtype
+      out.product("√h normalizer (a scalar)", {t_.residual});
+    }
     if (op.role == Role::kTokenEmbedding && o_.dropout > 0) {  // the embedding sum, dropped out
       out.product("dropout mask of the embedding sum", {b_, s_, h_, mask_of(t_.residual)});
     }
@@ -230,6 +233,9 @@ class BlockWalk {
     }
     out.product("rsqrt (fp32)", stat_rows.span());
     out.product("normalized input", elements(normed, in_dtype).span());
+    if (op.plus_one) {  // Gemma: x̂ · (1.0 + weight.float()) keeps the fp32 (1 + w)
+      out.product("(1 + w) in fp32", {{"out", u(op.out)}, kFp32});
+    }
   }
 
   // A Linear saves its input: under autocast a cast copy of its own when the input is not in
@@ -283,7 +289,9 @@ class BlockWalk {
               "bool mask, softmax its output, p·v the probabilities and v"
             : "eager attention: q·kᵀ saves q and k, scale a float64 scalar, softmax its "
               "output, p·v the probabilities and v; the float mask is added (nothing saved)");
-    const bool gqa = a.kv_heads != a.heads;
+    // repeat_kv expands and reshapes k and v to every query head: a copy for GQA, but for MQA
+    // (one KV head) at batch 1 the reshape is a view of k and v themselves (issue 12's records).
+    const bool gqa = a.kv_heads != a.heads && !(a.kv_heads == 1 && b_.value == 1);
     const Input probs_dtype = t_.softmax;
     keep(q, "q", out);
     if (gqa) {

@@ -289,6 +289,7 @@ ModelSpec gemma(ConfigReader& c) {
   ModelSpec s =
       llama_like(c, {256000, 3072, 24576, 28, 16, 16, 256, 8192, true, "gelu_pytorch_tanh"});
   s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
+  s.norm_plus_one = s.embedding_scale = true;  // Gemma RMSNorm: x̂·(1 + w); embeddings × √h
   return s;
 }
 
@@ -299,6 +300,7 @@ ModelSpec gemma2(ConfigReader& c) {
   // modeling_gemma2.py: is_sliding = not bool(layer_idx % 2), window 4096 by default.
   s.sliding_window = c.integer({"sliding_window"}, 4096, 0);
   s.sliding_window_period = local_period(c, s.n_layers, 2);
+  s.norm_plus_one = s.embedding_scale = true;  // Gemma RMSNorm: x̂·(1 + w); embeddings × √h
   return s;
 }
 
@@ -421,6 +423,7 @@ ModelSpec gemma3_text(ConfigReader& c) {
   s.qk_norm = QkNorm::kShared;
   s.sliding_window = c.integer({"sliding_window"}, 4096, 0);
   s.sliding_window_period = local_period(c, s.n_layers, c.integer({"sliding_window_pattern"}, 6));
+  s.norm_plus_one = s.embedding_scale = true;  // Gemma RMSNorm: x̂·(1 + w); embeddings × √h
   return s;
 }
 

@@ -89,6 +89,7 @@ Op norm(const ModelSpec& s, Role role, Component component, std::int64_t width) 
   Op op = make_op(role, component, width);
   op.norm = s.norm;
   op.bias = s.norm == NormKind::kLayerNorm && s.norm_bias;
+  op.plus_one = s.norm_plus_one;
   return op;
 }
 
@@ -105,6 +106,7 @@ Op qk_norm(const ModelSpec& s, Role role, std::int64_t heads) {
   op.norm = s.qk_norm_kind;
   op.bias = s.qk_norm_kind == NormKind::kLayerNorm && s.qk_norm_bias;
   op.per_token = shared ? heads : 1;
+  op.plus_one = s.norm_plus_one;
   return op;
 }
 
@@ -412,7 +414,9 @@ Block embedding_block(const ModelSpec& s) {
   const Dim h{"h", s.d_model};
   const Tensor sum = tokens(TensorDtype::kResidual, h);
   const TensorId ids = b.input(Rows::kTokens, TensorDtype::kIndex, {});
-  TensorId x = b.add(embedding(Role::kTokenEmbedding, s.vocab, s.d_model), {ids}, &sum);
+  Op token = embedding(Role::kTokenEmbedding, s.vocab, s.d_model);
+  token.plus_one = s.embedding_scale;
+  TensorId x = b.add(token, {ids}, &sum);
   if (s.positions == PositionKind::kLearned) {
     const TensorId pos = b.input(Rows::kPositions, TensorDtype::kIndex, {});
     x = b.add(embedding(Role::kPositionEmbedding, s.max_positions, s.d_model), {pos, x}, &sum);
