@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "test_util.hpp"
+#include "tsize/activations.hpp"
 #include "tsize/flops.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/hf_config.hpp"
@@ -24,6 +25,8 @@ struct Measured {
   std::string name;
   FlopCounts flops;
   MemoryCounts memory;
+  Count layer = 0;  // what one decoder layer saves (the models here have one kind of layer)
+  Count table = 0;  // the RoPE cos and sin tables, which the first layer's saves reach first
 };
 
 Measured measure(const nlohmann::json& rec) {
@@ -40,6 +43,15 @@ Measured measure(const nlohmann::json& rec) {
   o.runtime = Runtime::kTransformers;  // attn_implementation="eager"
   o.device = Device::kCpu;
   out.memory = count_memory(g, w, o);
+  const SavedActivations a = saved_activations(g, w, o.activation_options());
+  std::size_t op = 0;
+  for (std::size_t i = 0; i < g.blocks.size(); ++i) {
+    if (!g.blocks[i].layers.empty()) out.layer = a.per_block[i];
+    for (const Op& each : g.blocks[i].ops) {
+      if (each.role == Role::kRotaryTable) out.table = a.per_op[op];
+      ++op;
+    }
+  }
   return out;
 }
 
@@ -55,25 +67,66 @@ TEST(HfMeasured, MatmulFlopsAreExactOnEveryRecord) {
 }
 
 // saved_bytes_torch2 (what current PyTorch saves), to the byte, where tsize models every saved
-// tensor of the code: the float32 runs of the dense RoPE families. The cos and sin tables are
-// saved once per model (every layer keeps views of them), the float causal mask is added
-// (nothing saved), ForCausalLMLoss's labels are a view of a b·(s + 1) storage, an MQA key and
-// value at batch 1 are views (Qwen2's one KV head, Gemma's), and Gemma's RMSNorm keeps its fp32
-// (1 + w) and its embeddings a √h scalar. The other records' gaps are listed in
-// docs/memory-vs-measured.md (issue 12).
-TEST(HfMeasured, SavedBytesAreExactOnTheFloat32DenseRopeRecords) {
+// tensor of the code: every dense RoPE family, in float32 and under bf16 autocast. What it takes
+// (docs/memory-vs-measured.md): the cos and sin tables saved once per model (every layer keeps
+// views of them); the float causal mask added (nothing saved); ForCausalLMLoss's labels a view
+// of a b·(s + 1) storage; softmax(dtype=float32) keeping the fp32 probabilities and, under
+// autocast, the bf16 copy p·v reads; an MQA key and value at batch 1 views of one head, unless
+// autocast casts k (promoted to fp32 by q·cos); Gemma's fp32 (1 + w) and √h scalar. The other
+// records' gaps (MoE expert loops, Gemma-2, GPT-2, BERT) are issue 12's next steps.
+TEST(HfMeasured, SavedBytesAreExactOnEveryDenseRopeRecord) {
   int exact = 0;
   for (const auto& rec : records()) {
     const std::string type = rec["config"]["model_type"];
-    if (rec["dtype"] != "float32" || (type != "llama" && type != "mistral" && type != "phi3" &&
-                                      type != "gpt_neox" && type != "qwen2" && type != "gemma")) {
+    if (type != "llama" && type != "mistral" && type != "phi3" && type != "gpt_neox" &&
+        type != "qwen2" && type != "gemma") {
       continue;
     }
     const Measured r = measure(rec);
     EXPECT_EQ(r.memory.activations.total, rec["saved_bytes_torch2"].get<std::uint64_t>()) << r.name;
+    // Per layer: the record attributes each storage to the first layer that saves it, so layer
+    // 0 holds the cos and sin tables.
+    const auto& per_layer = rec["saved_bytes_per_layer_torch2"];
+    ASSERT_EQ(per_layer.size(), rec["config_json"]["num_hidden_layers"].get<std::size_t>());
+    for (std::size_t l = 0; l < per_layer.size(); ++l) {
+      EXPECT_EQ(r.layer + (l == 0 ? r.table : 0), per_layer[l].get<std::uint64_t>())
+          << r.name << " layer " << l;
+    }
     ++exact;
   }
-  EXPECT_EQ(exact, 8);  // llama ×2, mistral, phi3, gpt_neox ×2, qwen2, gemma
+  EXPECT_EQ(exact, 16);  // llama ×2, mistral, phi3, gpt_neox ×2, qwen2, gemma; fp32 and bf16
+}
+
+// Batch 2 against batch 1, from the same code: everything per sequence doubles; the per-step
+// constants (the cos and sin tables, one float64 scale per layer, the loss's fp32 weight) do
+// not; and an MQA key and value, views of one head at batch 1, become copies for every head.
+TEST(HfMeasured, BatchTwoDiffersOnlyWhereViewsAndCopiesSay) {
+  for (const auto& rec : records()) {
+    const std::string type = rec["config"]["model_type"];
+    if (rec["dtype"] != "float32" || (type != "llama" && type != "qwen2")) continue;
+    const Graph g = build_graph(parse_hf_config(rec["config_json"].dump(), "record"));
+    MemoryOptions o;
+    o.runtime = Runtime::kTransformers;
+    o.device = Device::kCpu;
+    Workload w;
+    w.seq = 128;
+    w.batch = 1;
+    const SavedActivations one =
+        saved_activations(g, resolve_workload(g.spec, w), o.activation_options());
+    w.batch = 2;
+    const Count two =
+        saved_activations(g, resolve_workload(g.spec, w), o.activation_options()).total;
+    const Count layers = static_cast<std::uint64_t>(g.spec.n_layers);
+    const Count table = 2 * 128 * static_cast<std::uint64_t>(g.spec.d_head) * 4;
+    const Count constants = table + layers * 8 + 4;
+    Count views = 0;  // MQA: k and v of one head at batch 1 (per sequence), all heads at batch 2
+    if (g.spec.n_kv_heads == 1) {
+      const Count a = static_cast<std::uint64_t>(g.spec.n_heads);
+      const Count per_head = 128 * static_cast<std::uint64_t>(g.spec.d_head) * 4;
+      views = layers * 2 * (2 * a * per_head - 2 * per_head);
+    }
+    EXPECT_EQ(two, 2 * (one.total - constants) + constants + views) << type;
+  }
 }
 
 }  // namespace

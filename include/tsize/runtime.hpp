@@ -119,6 +119,9 @@ struct RuntimeKnobs {
   // transformers' ForCausalLMLoss pads the labels by one position and shifts them: nll_loss
   // keeps a view of a b·(s + 1) int64 storage (loss_utils.py). nanoGPT's targets are b·s.
   bool labels_padded = false;
+  // transformers' eager attention calls softmax(dtype=float32) then .to(query.dtype): the fp32
+  // probabilities are saved, and a cast copy when the matmuls run in 16 bits, on any device.
+  bool softmax_fp32 = false;
 };
 
 // A runtime's profile: its knobs and, for each, where the choice comes from.

@@ -31,6 +31,12 @@ struct Dtypes {
 
 Dtypes dtypes(const ActivationOptions& o) {
   const Input half = o.precision == Precision::kAmpFp16 ? Input{"fp16", 2} : Input{"bf16", 2};
+  if (o.kernels.softmax_fp32) {  // transformers: softmax(dtype=float32).to(query.dtype)
+    Dtypes d = dtypes(ActivationOptions{o.precision, {}, Device::kCuda, o.recompute, o.dropout});
+    d.softmax = kFp32;
+    d.cast_probs = d.compute.value != 4;
+    return d;
+  }
   switch (o.precision) {
     case Precision::kFp32:
       return {kFp32, kFp32, kFp32, kFp32, false};
@@ -290,11 +296,17 @@ class BlockWalk {
             : "eager attention: q·kᵀ saves q and k, scale a float64 scalar, softmax its "
               "output, p·v the probabilities and v; the float mask is added (nothing saved)");
     // repeat_kv expands and reshapes k and v to every query head: a copy for GQA, but for MQA
-    // (one KV head) at batch 1 the reshape is a view of k and v themselves (issue 12's records).
-    const bool gqa = a.kv_heads != a.heads && !(a.kv_heads == 1 && b_.value == 1);
+    // (one KV head) at batch 1 the reshape is a view of k and v themselves. Under autocast,
+    // q·cos with the fp32 cos table promotes k to fp32, and the matmul's bf16 cast of the
+    // expanded k is a full copy (issue 12's records).
+    const bool grouped = a.kv_heads != a.heads;
+    const bool mqa_view = a.kv_heads == 1 && b_.value == 1;
+    const bool k_cast = a.rotary_dim > 0 && t_.residual.value != t_.compute.value;
+    const bool k_copy = grouped && !(mqa_view && !k_cast);
+    const bool v_copy = grouped && !mqa_view;
     const Input probs_dtype = t_.softmax;
     keep(q, "q", out);
-    if (gqa) {
+    if (k_copy) {
       out.product("k expanded to every head", {b_, s_, heads, d_qk, t_.compute});
     } else {
       keep(k, "k", out);
@@ -312,7 +324,7 @@ class BlockWalk {
         out.product("probabilities cast for p·v", {b_, heads, s_, s_, t_.compute});
       }
     }
-    if (gqa) {
+    if (v_copy) {
       out.product("v expanded to every head", {b_, s_, heads, d_v, t_.compute});
     } else {
       keep(v, "v", out);
