@@ -57,7 +57,7 @@ TEST(Choices, EveryTableIsCompleteAndParsesWhatItPrints) {
   expect_complete<MlpChoice>(4);
   expect_complete<NormKind>(2);
   expect_complete<PositionKind>(4);
-  expect_complete<Activation>(4);
+  expect_complete<Activation>(5);
 }
 
 // docs/cli.md's flag tables come from the same lists: "`--precision fp32\|amp-bf16\|...`".

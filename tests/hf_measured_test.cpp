@@ -27,6 +27,7 @@ struct Measured {
   MemoryCounts memory;
   Count layer = 0;  // what one decoder layer saves (the models here have one kind of layer)
   Count table = 0;  // the RoPE cos and sin tables, which the first layer's saves reach first
+  std::int64_t layers = 0;
 };
 
 Measured measure(const nlohmann::json& rec) {
@@ -43,6 +44,7 @@ Measured measure(const nlohmann::json& rec) {
   o.runtime = Runtime::kTransformers;  // attn_implementation="eager"
   o.device = Device::kCpu;
   out.memory = count_memory(g, w, o);
+  out.layers = g.spec.n_layers;
   const SavedActivations a = saved_activations(g, w, o.activation_options());
   std::size_t op = 0;
   for (std::size_t i = 0; i < g.blocks.size(); ++i) {
@@ -72,14 +74,17 @@ TEST(HfMeasured, MatmulFlopsAreExactOnEveryRecord) {
 // views of them); the float causal mask added (nothing saved); ForCausalLMLoss's labels a view
 // of a b·(s + 1) storage; softmax(dtype=float32) keeping the fp32 probabilities and, under
 // autocast, the bf16 copy p·v reads; an MQA key and value at batch 1 views of one head, unless
-// autocast casts k (promoted to fp32 by q·cos); Gemma's fp32 (1 + w) and √h scalar. The other
-// records' gaps (MoE expert loops, Gemma-2, GPT-2, BERT) are issue 12's next steps.
-TEST(HfMeasured, SavedBytesAreExactOnEveryDenseRopeRecord) {
+// autocast casts k (promoted to fp32 by q·cos); Gemma's fp32 (1 + w) and √h scalar; BERT's
+// position and token-type ids views of [1, n_positions] buffers and its pooler's input a view of
+// the last hidden state; GPT-2's gelu_new a Python composite, its mask a view of an
+// [n_positions²] bool buffer kept by torch.where, its scale a scalar tensor, its softmax in the
+// scores' dtype. The other records' gaps (MoE expert loops, Gemma-2) are issue 12's next steps.
+TEST(HfMeasured, SavedBytesAreExactOnEveryDenseRopeRecordAndBert) {
   int exact = 0;
   for (const auto& rec : records()) {
     const std::string type = rec["config"]["model_type"];
     if (type != "llama" && type != "mistral" && type != "phi3" && type != "gpt_neox" &&
-        type != "qwen2" && type != "gemma") {
+        type != "qwen2" && type != "gemma" && type != "bert" && type != "gpt2") {
       continue;
     }
     const Measured r = measure(rec);
@@ -87,14 +92,15 @@ TEST(HfMeasured, SavedBytesAreExactOnEveryDenseRopeRecord) {
     // Per layer: the record attributes each storage to the first layer that saves it, so layer
     // 0 holds the cos and sin tables.
     const auto& per_layer = rec["saved_bytes_per_layer_torch2"];
-    ASSERT_EQ(per_layer.size(), rec["config_json"]["num_hidden_layers"].get<std::size_t>());
+    ASSERT_EQ(per_layer.size(), static_cast<std::size_t>(r.layers)) << r.name;
     for (std::size_t l = 0; l < per_layer.size(); ++l) {
       EXPECT_EQ(r.layer + (l == 0 ? r.table : 0), per_layer[l].get<std::uint64_t>())
           << r.name << " layer " << l;
     }
     ++exact;
   }
-  EXPECT_EQ(exact, 16);  // llama ×2, mistral, phi3, gpt_neox ×2, qwen2, gemma; fp32 and bf16
+  // llama ×2, mistral, phi3, gpt_neox ×2, qwen2, gemma, bert, gpt2; float32 and bf16 autocast.
+  EXPECT_EQ(exact, 20);
 }
 
 // Batch 2 against batch 1, from the same code: everything per sequence doubles; the per-step

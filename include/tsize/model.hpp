@@ -20,7 +20,7 @@ enum class Structure { kDecoder, kEncoder };  // causal LM, or BERT-style encode
 enum class NormKind { kLayerNorm, kRMSNorm };
 enum class PositionKind { kLearned, kRotary, kAlibi, kNone };
 enum class MlpKind { kPlain, kGated };  // up→act→down, or act(gate)·up→down
-enum class Activation { kGelu, kGeluTanh, kRelu, kSilu };
+enum class Activation { kGelu, kGeluTanh, kGeluNew, kRelu, kSilu };
 
 template <>
 struct ChoiceTable<NormKind> {
@@ -62,9 +62,11 @@ enum class QkNorm {
 template <>
 struct ChoiceTable<Activation> {
   static constexpr std::string_view kFlag = "activation";
-  static constexpr std::array<Choice<Activation>, 4> kChoices{{
+  static constexpr std::array<Choice<Activation>, 5> kChoices{{
       {Activation::kGelu, "gelu", "GELU", "0.5·x·(1 + erf(x/√2))"},
       {Activation::kGeluTanh, "gelu-tanh", "GELU-tanh", "the tanh approximation of GELU"},
+      {Activation::kGeluNew, "gelu-new", "GELU-tanh",
+       "the tanh approximation as transformers' NewGELUActivation writes it in Python (GPT-2)"},
       {Activation::kRelu, "relu", "ReLU", "max(x, 0)"},
       {Activation::kSilu, "silu", "SiLU", "x·σ(x)"},
   }};
@@ -138,7 +140,11 @@ struct ModelSpec {
   bool embedding_norm = false;   // BERT: LayerNorm after the embeddings
   bool norm_plus_one = false;    // Gemma: RMSNorm scales by (1 + w), computed in fp32
   bool embedding_scale = false;  // Gemma: the embeddings are multiplied by √h
-  bool final_norm = true;        // decoders end in a norm; BERT does not
+  // Facts of the family's transformers modeling code that change what autograd saves:
+  bool causal_mask_buffer = false;  // GPT-2: torch.where on a slice of a bool [n_pos²] buffer
+  bool scale_tensor = false;        // GPT-2: scores ÷ a scalar tensor in their dtype
+  bool softmax_native = false;      // GPT-2: softmax without dtype=float32 (Llama's has it)
+  bool final_norm = true;           // decoders end in a norm; BERT does not
 
   MlpKind mlp = MlpKind::kPlain;
   Activation activation = Activation::kGelu;

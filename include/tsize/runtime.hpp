@@ -113,15 +113,13 @@ struct RuntimeKnobs {
   LossImpl loss = LossImpl::kEager;
   NormImpl rmsnorm = NormImpl::kEager;
   OptimizerImpl optimizer = OptimizerImpl::kFused;
-  // Eager attention's causal mask: nanoGPT's masked_fill saves a bool mask per layer;
-  // transformers adds a float mask, which saves nothing (AddBackward0). Set by the code, no flag.
-  bool mask_saved = true;
-  // transformers' ForCausalLMLoss pads the labels by one position and shifts them: nll_loss
-  // keeps a view of a b·(s + 1) int64 storage (loss_utils.py). nanoGPT's targets are b·s.
-  bool labels_padded = false;
-  // transformers' eager attention calls softmax(dtype=float32) then .to(query.dtype): the fp32
-  // probabilities are saved, and a cast copy when the matmuls run in 16 bits, on any device.
-  bool softmax_fp32 = false;
+  // The model runs transformers' modeling code (not nanoGPT's), whose autograd saves differ
+  // (docs/memory-vs-measured.md, issue 12): the float causal mask is added, which saves nothing
+  // (nanoGPT's masked_fill keeps a bool mask); ForCausalLMLoss pads the labels by one, so
+  // nll_loss keeps a view of a b·(s + 1) storage; softmax(dtype=float32) keeps fp32
+  // probabilities and, in 16 bits, the copy p·v reads; gelu_new is a Python composite; and the
+  // family's own quirks in ModelSpec (GPT-2's mask buffer and scale tensor) apply.
+  bool transformers_code = false;
 };
 
 // A runtime's profile: its knobs and, for each, where the choice comes from.

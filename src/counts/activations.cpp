@@ -29,9 +29,11 @@ struct Dtypes {
   bool cast_probs;  // CUDA autocast: p·v runs in bf16 on a cast copy of fp32 probabilities
 };
 
-Dtypes dtypes(const ActivationOptions& o) {
+// `softmax_native`: the model's code calls softmax without dtype=float32 (GPT-2).
+Dtypes dtypes(const ActivationOptions& o, bool softmax_native = false) {
   const Input half = o.precision == Precision::kAmpFp16 ? Input{"fp16", 2} : Input{"bf16", 2};
-  if (o.kernels.softmax_fp32) {  // transformers: softmax(dtype=float32).to(query.dtype)
+  if (o.kernels.transformers_code && !softmax_native) {
+    // transformers' Llama family: softmax(dtype=float32).to(query.dtype)
     Dtypes d = dtypes(ActivationOptions{o.precision, {}, Device::kCuda, o.recompute, o.dropout});
     d.softmax = kFp32;
     d.cast_probs = d.compute.value != 4;
@@ -74,11 +76,15 @@ class BlockWalk {
             std::vector<std::uint8_t>& state)
       : block_(block),
         o_(o),
-        t_(dtypes(o)),
+        t_(dtypes(o, g.spec.softmax_native)),
         b_{"b", u(w.batch)},
         s_{"s", u(w.seq)},
         k_{"k", g.spec.moe ? u(g.spec.moe->experts_per_token) : 1},
         h_{"h", u(g.spec.d_model)},
+        n_pos_{"n_pos", u(g.spec.max_positions)},
+        encoder_(g.spec.structure == Structure::kEncoder),
+        mask_buffer_(g.spec.causal_mask_buffer),
+        scale_tensor_(g.spec.scale_tensor),
         state_(state) {
     state_.assign(block.tensors.size(), 0);
     for (std::size_t i = 0; i < block.tensors.size(); ++i) {
@@ -197,7 +203,15 @@ class BlockWalk {
     const char* label = op.role == Role::kPositionEmbedding    ? "position ids (int64)"
                         : op.role == Role::kTokenTypeEmbedding ? "token type ids (int64)"
                                                                : "token ids (int64)";
-    keep(op.inputs[0], label, out);
+    if (encoder_ && op.role != Role::kTokenEmbedding) {
+      // BertEmbeddings slices its position_ids and token_type_ids buffers, [1, n_positions]
+      // (expanded over the batch): the saved indices keep the whole buffer.
+      out.product(op.role == Role::kPositionEmbedding ? "position ids: the buffer (int64)"
+                                                      : "token type ids: the buffer (int64)",
+                  {n_pos_, kInt64});
+    } else {
+      keep(op.inputs[0], label, out);
+    }
     if (op.plus_one) {  // Gemma: hidden · normalizer, a scalar tensor in the embeddings' dtype
       out.product("√h normalizer (a scalar)", {t_.residual});
     }
@@ -251,10 +265,12 @@ class BlockWalk {
     const TensorId x = op.inputs[0];
     const Tensor& in = tensor(x);
     out.set_source("nn.Linear saves its input (under autocast, its own cast copy of it)");
-    if (op.first_token_only) {
+    if (op.first_token_only && dtype(in).value == t_.compute.value) {
+      keep(x, "the last hidden state (hidden[:, 0] is a view of it)", out);
+    } else if (op.first_token_only) {  // cast: a copy of the first token's row only
       Factors f = rows(Rows::kFirstTokens);
       for (const Dim& d : in.width) f.add(Input{d.name, u(d.size)});
-      out.product("first token's input", f.add(t_.compute).span());
+      out.product("first token's input, cast", f.add(t_.compute).span());
     } else if (dtype(in).value != t_.compute.value) {
       out.product("input cast to the compute dtype", elements(in, t_.compute).span());
     } else {
@@ -290,7 +306,7 @@ class BlockWalk {
     // float64 scalar, masked_fill a bool mask of s², softmax its result, p·v the
     // probabilities (a copy when dropped out or cast) and v.
     out.set_source(
-        o_.kernels.mask_saved
+        !o_.kernels.transformers_code
             ? "eager attention: q·kᵀ saves q and k, scale a float64 scalar, masked_fill a "
               "bool mask, softmax its output, p·v the probabilities and v"
             : "eager attention: q·kᵀ saves q and k, scale a float64 scalar, softmax its "
@@ -314,8 +330,16 @@ class BlockWalk {
     // Selective recomputation (Korthikanti et al. 2022 §5) keeps only q, k, v and recomputes
     // the scores, softmax and dropout in backward.
     if (o_.recompute != Recompute::kSelective) {
-      out.product("scale (float64 scalar)", {kFp64});
-      if (a.causal && o_.kernels.mask_saved) out.product("causal mask (bool)", {s_, s_, kBool});
+      if (o_.kernels.transformers_code && scale_tensor_) {
+        out.product("scale (a scalar tensor in the scores' dtype)", {t_.compute});
+      } else {
+        out.product("scale (float64 scalar)", {kFp64});
+      }
+      if (a.causal && !o_.kernels.transformers_code) {
+        out.product("causal mask (bool)", {s_, s_, kBool});  // nanoGPT: bias[:T, :T] == 0
+      } else if (a.causal && mask_buffer_) {  // GPT-2: torch.where on a view of its buffer
+        out.product("causal mask: the layer's bool buffer", {n_pos_, n_pos_, kBool});
+      }
       out.product("softmax probabilities", {b_, heads, s_, s_, probs_dtype});
       if (o_.dropout > 0) {
         out.product("dropout mask", {b_, heads, s_, s_, mask_of(probs_dtype)});
@@ -345,6 +369,19 @@ class BlockWalk {
   // and up.
   template <class Sink>
   void activation(const Op& op, Sink& out) {
+    if (!op.gated && op.activation == Activation::kGeluNew && o_.kernels.transformers_code) {
+      // NewGELUActivation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) in Python ops: pow keeps
+      // x, tanh its result, the last product 0.5·x and (1 + tanh), three scalar products a
+      // float64 each.
+      out.set_source("transformers' gelu_new, a Python composite: each op keeps its inputs");
+      keep(op.inputs[0], "x (pow)", out);
+      const Factors f = elements(tensor(op.outputs[0]), t_.compute);
+      out.product("tanh result", f.span());
+      out.product("1 + tanh", f.span());
+      out.product("0.5·x", f.span());
+      out.product("three scalar factors (float64)", {{nullptr, 3}, kFp64});
+      return;
+    }
     if (!op.gated) {
       out.set_source("GELU saves its input; ReLU its output, of the same size");
       return keep(op.inputs[0], "input", out);
@@ -370,7 +407,7 @@ class BlockWalk {
     if (o_.kernels.loss == LossImpl::kEager) {
       out.set_source("log_softmax saves its fp32 output, nll_loss the targets and a weight");
       out.product("log-probabilities (fp32)", elements(logits, kFp32).span());
-      if (o_.kernels.labels_padded) {  // a view of the padded labels: one more row per sequence
+      if (o_.kernels.transformers_code) {  // a view of the padded labels: one more row per sequence
         out.formula("labels padded by one (int64)",
                     mul(mul(b_.value, add(s_.value, 1)), kInt64.value, "saved bytes"),
                     "b*(s+1)*int64", {b_, s_, kInt64});
@@ -389,7 +426,9 @@ class BlockWalk {
   const Block& block_;
   const ActivationOptions& o_;
   const Dtypes t_;
-  const Input b_, s_, k_, h_;
+  const Input b_, s_, k_, h_, n_pos_;
+  const bool encoder_;  // BERT: position and token-type ids are views of registered buffers
+  const bool mask_buffer_, scale_tensor_;  // GPT-2's transformers code (ModelSpec)
   std::vector<std::uint8_t>& state_;
 };
 

@@ -16,6 +16,7 @@ int activation_flops(const Op& op) {
       f = kGeluFlops;
       break;
     case Activation::kGeluTanh:
+    case Activation::kGeluNew:
       f = kGeluTanhFlops;
       break;
     case Activation::kSilu:

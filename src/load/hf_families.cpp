@@ -34,8 +34,8 @@ Activation parse_activation(ConfigReader& c, const char* fallback) {
   const std::string name = v && v->is_string() ? v->get<std::string>() : fallback;
   if (v && !v->is_string()) c.problem(fmt::format("{}={}: expected a string", key, v->dump()));
   if (name == "gelu" || name == "gelu_python") return Activation::kGelu;
-  if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast" ||
-      name == "gelu_tanh") {
+  if (name == "gelu_new") return Activation::kGeluNew;  // NewGELUActivation, Python ops
+  if (name == "gelu_pytorch_tanh" || name == "gelu_fast" || name == "gelu_tanh") {
     return Activation::kGeluTanh;
   }
   if (name == "relu") return Activation::kRelu;
@@ -146,6 +146,10 @@ ModelSpec gpt2(ConfigReader& c) {
   s.max_positions = c.integer({"max_position_embeddings", "n_positions"}, 1024);
   s.activation = parse_activation(c, "gelu_new");
   s.fused_qkv = true;  // Conv1D c_attn, always with biases
+  // modeling_gpt2.py: the causal mask is a registered bool buffer [1, 1, n_positions,
+  // n_positions] that torch.where reads a slice of; the scores are divided by
+  // torch.full([], √d_head, dtype=attn_weights.dtype); softmax runs in the scores' dtype.
+  s.causal_mask_buffer = s.scale_tensor = s.softmax_native = true;
   s.qkv_bias = s.o_bias = s.mlp_bias = true;
   s.tied_embeddings = c.boolean("tie_word_embeddings", true);
   return s;

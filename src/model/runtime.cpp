@@ -9,13 +9,13 @@ namespace {
 constexpr std::array<RuntimeProfile, 5> kProfiles{{
     {Runtime::kTransformers,
      {AttentionImpl::kEager, LossImpl::kEager, NormImpl::kEager, OptimizerImpl::kFused,
-      /*mask_saved=*/false, /*labels_padded=*/true, /*softmax_fp32=*/true},
+      /*transformers_code=*/true},
      "transformers' modeling code, attn_implementation=\"eager\": attention scores materialized, "
      "RMSNorm a Python composite, ForCausalLMLoss's eager cross-entropy; the Trainer's default "
      "optimizer adamw_torch_fused (torch >= 2.8)"},
     {Runtime::kTransformersSdpa,
      {AttentionImpl::kFlash, LossImpl::kEager, NormImpl::kEager, OptimizerImpl::kFused,
-      /*mask_saved=*/false, /*labels_padded=*/true, /*softmax_fp32=*/true},
+      /*transformers_code=*/true},
      "transformers' modeling code, attn_implementation=\"sdpa\": "
      "torch.nn.functional.scaled_dot_product_attention's fused kernels; the rest as eager"},
     {Runtime::kNanoGpt,
