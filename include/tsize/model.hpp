@@ -144,7 +144,10 @@ struct ModelSpec {
   bool causal_mask_buffer = false;  // GPT-2: torch.where on a slice of a bool [n_pos²] buffer
   bool scale_tensor = false;        // GPT-2: scores ÷ a scalar tensor in their dtype
   bool softmax_native = false;      // GPT-2: softmax without dtype=float32 (Llama's has it)
-  bool final_norm = true;           // decoders end in a norm; BERT does not
+  // Gemma-2: scores and final logits soft-capped, c·tanh(x / c); tanh keeps its result.
+  bool attn_softcap = false;
+  bool final_softcap = false;
+  bool final_norm = true;  // decoders end in a norm; BERT does not
 
   MlpKind mlp = MlpKind::kPlain;
   Activation activation = Activation::kGelu;

@@ -85,6 +85,8 @@ class BlockWalk {
         encoder_(g.spec.structure == Structure::kEncoder),
         mask_buffer_(g.spec.causal_mask_buffer),
         scale_tensor_(g.spec.scale_tensor),
+        attn_softcap_(g.spec.attn_softcap),
+        final_softcap_(g.spec.final_softcap),
         state_(state) {
     state_.assign(block.tensors.size(), 0);
     for (std::size_t i = 0; i < block.tensors.size(); ++i) {
@@ -252,7 +254,8 @@ class BlockWalk {
       out.product("fp32 copy of the input", elements(normed, kFp32).span());
     }
     out.product("rsqrt (fp32)", stat_rows.span());
-    out.product("normalized input", elements(normed, in_dtype).span());
+    // Gemma computes x̂·(1 + w) in fp32 and casts after; Llama casts x̂ back before ·w.
+    out.product("normalized input", elements(normed, op.plus_one ? kFp32 : in_dtype).span());
     if (op.plus_one) {  // Gemma: x̂ · (1.0 + weight.float()) keeps the fp32 (1 + w)
       out.product("(1 + w) in fp32", {{"out", u(op.out)}, kFp32});
     }
@@ -275,6 +278,11 @@ class BlockWalk {
       out.product("input cast to the compute dtype", elements(in, t_.compute).span());
     } else {
       keep(x, "input", out);
+    }
+    if (op.role == Role::kLmHead && final_softcap_) {  // logits / c, tanh, · c
+      out.product("soft-capped logits: tanh result",
+                  elements(tensor(op.outputs[0]), t_.compute).span());
+      out.product("softcap scalars (float64)", {{nullptr, 2}, kFp64});
     }
     if (op.role == Role::kRouter) {
       // Routing: softmax/sigmoid scores (fp32) and the top-k weights the combine multiplies.
@@ -330,6 +338,10 @@ class BlockWalk {
     // Selective recomputation (Korthikanti et al. 2022 §5) keeps only q, k, v and recomputes
     // the scores, softmax and dropout in backward.
     if (o_.recompute != Recompute::kSelective) {
+      if (attn_softcap_) {  // scores / c, tanh, · c: tanh keeps its result, each scalar a float64
+        out.product("soft-capped scores: tanh result", {b_, heads, s_, s_, t_.compute});
+        out.product("softcap scalars (float64)", {{nullptr, 2}, kFp64});
+      }
       if (o_.kernels.transformers_code && scale_tensor_) {
         out.product("scale (a scalar tensor in the scores' dtype)", {t_.compute});
       } else {
@@ -428,7 +440,8 @@ class BlockWalk {
   const Dtypes t_;
   const Input b_, s_, k_, h_, n_pos_;
   const bool encoder_;  // BERT: position and token-type ids are views of registered buffers
-  const bool mask_buffer_, scale_tensor_;  // GPT-2's transformers code (ModelSpec)
+  const bool mask_buffer_, scale_tensor_;    // GPT-2's transformers code (ModelSpec)
+  const bool attn_softcap_, final_softcap_;  // Gemma-2: c·tanh(x / c) on scores and logits
   std::vector<std::uint8_t>& state_;
 };
 

@@ -297,6 +297,14 @@ ModelSpec gemma(ConfigReader& c) {
   return s;
 }
 
+// attn_logit_softcapping and final_logit_softcapping: null (or 0) means none.
+void read_softcaps(ConfigReader& c, ModelSpec& s, double attn, double final) {
+  s.attn_softcap =
+      !c.is_null("attn_logit_softcapping") && c.number("attn_logit_softcapping", attn) > 0;
+  s.final_softcap =
+      !c.is_null("final_logit_softcapping") && c.number("final_logit_softcapping", final) > 0;
+}
+
 ModelSpec gemma2(ConfigReader& c) {
   ModelSpec s = llama_like(c, {256000, 2304, 9216, 26, 8, 4, 256, 8192, true, "gelu_pytorch_tanh"});
   s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
@@ -305,6 +313,7 @@ ModelSpec gemma2(ConfigReader& c) {
   s.sliding_window = c.integer({"sliding_window"}, 4096, 0);
   s.sliding_window_period = local_period(c, s.n_layers, 2);
   s.norm_plus_one = s.embedding_scale = true;  // Gemma RMSNorm: x̂·(1 + w); embeddings × √h
+  read_softcaps(c, s, 50.0, 30.0);
   return s;
 }
 
@@ -428,6 +437,7 @@ ModelSpec gemma3_text(ConfigReader& c) {
   s.sliding_window = c.integer({"sliding_window"}, 4096, 0);
   s.sliding_window_period = local_period(c, s.n_layers, c.integer({"sliding_window_pattern"}, 6));
   s.norm_plus_one = s.embedding_scale = true;  // Gemma RMSNorm: x̂·(1 + w); embeddings × √h
+  read_softcaps(c, s, 0, 0);
   return s;
 }
 
