@@ -87,6 +87,7 @@ class BlockWalk {
         scale_tensor_(g.spec.scale_tensor),
         attn_softcap_(g.spec.attn_softcap),
         final_softcap_(g.spec.final_softcap),
+        renormalize_(g.spec.moe && g.spec.moe->renormalize),
         state_(state) {
     state_.assign(block.tensors.size(), 0);
     for (std::size_t i = 0; i < block.tensors.size(); ++i) {
@@ -112,10 +113,7 @@ class BlockWalk {
       case OpKind::kResidual:
         return residual(out);
       case OpKind::kRoute:
-        if (op.role == Role::kExpertCombine) {
-          out.set_source("the weighted combine keeps the expert outputs it multiplies");
-          keep(op.inputs[0], "expert outputs for the weighted combine", out);
-        }
+        if (op.role == Role::kExpertCombine) return combine(op, out);
         return;
       case OpKind::kPooler:
         out.set_source("tanh saves its output");
@@ -284,11 +282,7 @@ class BlockWalk {
                   elements(tensor(op.outputs[0]), t_.compute).span());
       out.product("softcap scalars (float64)", {{nullptr, 2}, kFp64});
     }
-    if (op.role == Role::kRouter) {
-      // Routing: softmax/sigmoid scores (fp32) and the top-k weights the combine multiplies.
-      out.product("routing scores (fp32)", {b_, s_, {"experts", u(op.out)}, kFp32});
-      out.product("top-k weights (fp32)", {b_, s_, k_, kFp32});
-    }
+    if (op.role == Role::kRouter) return router(op, out);
   }
 
   template <class Sink>
@@ -404,6 +398,45 @@ class BlockWalk {
     keep(op.inputs[1], "up", out);
   }
 
+  // Routing: softmax/sigmoid scores (fp32) and the top-k weights the combine multiplies. In
+  // transformers' eager MoE (modeling_mixtral.py and its copies), topk keeps its int64 indices,
+  // and the renormalization (norm_topk_prob) divides the top-k weights by their sum, keeping
+  // both.
+  template <class Sink>
+  void router(const Op& op, Sink& out) {
+    out.product("routing scores (fp32)", {b_, s_, {"experts", u(op.out)}, kFp32});
+    if (!o_.kernels.transformers_code) {
+      out.product("top-k weights (fp32)", {b_, s_, k_, kFp32});
+      return;
+    }
+    out.product("top-k indices (int64)", {b_, s_, k_, kInt64});
+    if (renormalize_) {
+      out.product("top-k weights, divided by their sum (fp32)", {b_, s_, k_, kFp32});
+      out.product("their sum (fp32)", {b_, s_, kFp32});
+    }
+  }
+
+  // The weighted combine keeps the expert outputs it multiplies. transformers' eager loop over
+  // experts: torch.where gives each expert its token and slot indices (int64), the product
+  // keeps each routed token's weight (fp32) and index_add_ keeps the product it adds.
+  template <class Sink>
+  void combine(const Op& op, Sink& out) {
+    out.set_source(o_.kernels.transformers_code
+                       ? "transformers' eager expert loop: the product keeps the expert outputs "
+                         "and their weights, index_add_ the products, torch.where two index lists"
+                       : "the weighted combine keeps the expert outputs it multiplies");
+    keep(op.inputs[0], "expert outputs for the weighted combine", out);
+    if (op.inputs.size() == 4) {  // Qwen2-MoE: sigmoid(shared_expert_gate(x)) · shared output
+      out.product("sigmoid of the shared-expert gate", {b_, s_, t_.compute});
+      keep(op.inputs[2], "shared experts' output, for the gate's product", out);
+    }
+    if (!o_.kernels.transformers_code) return;
+    out.product("each routed token's weight (fp32)", {b_, s_, k_, kFp32});
+    // .to(hidden_states.dtype): the block's input dtype (fp32 under autocast).
+    out.product("weighted outputs, kept by index_add_", {b_, s_, k_, h_, t_.norm_out});
+    out.product("token and slot indices per expert (int64)", {{nullptr, 2}, b_, s_, k_, kInt64});
+  }
+
   // The branch output, dropped out (a mask or noise), added to the residual stream.
   template <class Sink>
   void residual(Sink& out) {
@@ -442,6 +475,7 @@ class BlockWalk {
   const bool encoder_;  // BERT: position and token-type ids are views of registered buffers
   const bool mask_buffer_, scale_tensor_;    // GPT-2's transformers code (ModelSpec)
   const bool attn_softcap_, final_softcap_;  // Gemma-2: c·tanh(x / c) on scores and logits
+  const bool renormalize_;                   // MoE: top-k weights divided by their sum
   std::vector<std::uint8_t>& state_;
 };
 

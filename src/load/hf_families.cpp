@@ -277,6 +277,7 @@ ModelSpec qwen2_moe(ConfigReader& c) {
   m.d_ff_shared = c.integer({"shared_expert_intermediate_size"}, 5632, 0);
   m.n_shared_experts = m.d_ff_shared > 0 ? 1 : 0;
   m.shared_expert_gate = m.n_shared_experts > 0;
+  m.renormalize = c.boolean("norm_topk_prob", false);
   read_sparse_step(c, m);
   s.moe = m;
   return s;
@@ -399,6 +400,7 @@ ModelSpec qwen3_moe(ConfigReader& c) {
   s.qk_norm = QkNorm::kShared;
   MoeSpec m = read_moe(c, {"num_experts", "num_local_experts"}, 128, 8,
                        c.integer({"moe_intermediate_size"}, 768));
+  m.renormalize = c.boolean("norm_topk_prob", false);
   read_sparse_step(c, m);
   s.moe = m;
   return s;
@@ -423,6 +425,7 @@ ModelSpec olmoe(ConfigReader& c) {
   s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
   s.qk_norm = QkNorm::kPerHead;
   s.moe = read_moe(c, {"num_experts", "num_local_experts"}, 64, 8, s.d_ff);
+  s.moe->renormalize = c.boolean("norm_topk_prob", false);
   return s;
 }
 

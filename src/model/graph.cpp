@@ -302,7 +302,9 @@ TensorId append_moe(LayerBuilder& l, TensorId x) {
     bias.trainable = false;  // DeepSeek-V3 §2.1.2: adjusted by the balancing rule, not by SGD
     l.b.add(bias, {scores});
   }
-  const Tensor gathered{Rows::kRoutedTokens, TensorDtype::kCompute, {l.h, {}}};
+  // The routed tokens are gathered from the MoE block's input: its dtype (fp32 under autocast,
+  // where each expert projection then casts its own copy).
+  const Tensor gathered{Rows::kRoutedTokens, TensorDtype::kNormOutput, {l.h, {}}};
   const TensorId routed = l.b.add(make_op(Role::kExpertDispatch, Component::kExperts, s.d_model),
                                   {x, scores}, &gathered);
   const TensorId experts = append_mlp(l, Component::kExperts, m.d_ff_expert, s.mlp_bias, routed,
