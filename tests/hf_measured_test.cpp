@@ -141,5 +141,34 @@ TEST(HfMeasured, BatchTwoDiffersOnlyWhereViewsAndCopiesSay) {
   }
 }
 
+// GPT-NeoX's v is a slice of the fused query_key_value output: at batch 1 the matmul reads it
+// as a view and keeps the whole [s, 3h] storage; at batch 2 it copies the [2, a, s, d] slice and
+// keeps only that (q and k are RoPE's new tensors either way).
+TEST(HfMeasured, AFusedQkvSliceIsCopiedAboveBatchOne) {
+  for (const auto& rec : records()) {
+    if (rec["config"]["model_type"] != "gpt_neox" || rec["dtype"] != "float32") continue;
+    const Graph g = build_graph(parse_hf_config(rec["config_json"].dump(), "record"));
+    MemoryOptions o;
+    o.runtime = Runtime::kTransformers;
+    o.device = Device::kCpu;
+    Workload w;
+    w.seq = 128;
+    w.batch = 1;
+    const Count one =
+        saved_activations(g, resolve_workload(g.spec, w), o.activation_options()).total;
+    w.batch = 2;
+    const Count two =
+        saved_activations(g, resolve_workload(g.spec, w), o.activation_options()).total;
+    const Count layers = static_cast<std::uint64_t>(g.spec.n_layers);
+    const Count h = static_cast<std::uint64_t>(g.spec.d_model), s = 128;
+    const Count d_rot =
+        static_cast<std::uint64_t>(static_cast<double>(g.spec.d_head) * g.spec.rotary_fraction);
+    const Count constants = 2 * s * d_rot * 4 + layers * 8 + 4;  // tables, scales, loss weight
+    // Per layer at batch 1 the [s, 3h] storage (12·s·h bytes), at batch 2 a [2, s, h] copy.
+    const Count slice_at_two = layers * 2 * s * h * 4, storage_at_one = layers * 3 * s * h * 4;
+    EXPECT_EQ(two + 2 * storage_at_one, 2 * (one - constants) + constants + slice_at_two);
+  }
+}
+
 }  // namespace
 }  // namespace tsize

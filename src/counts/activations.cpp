@@ -197,6 +197,19 @@ class BlockWalk {
     out.product(label, elements(t, dtype(t)).span());
   }
 
+  // A slice of `heads`·`dim` features of tensor id for a matmul: at batch 1 a view, which keeps
+  // the whole storage (a fused qkv output); at batch > 1 the matmul cannot fold [b, heads, s, d]
+  // strides into one batch dimension and copies the slice, which is what it keeps.
+  template <class Sink>
+  void keep_slice(TensorId id, Input heads, Input dim, const char* label, Sink& out) {
+    const Tensor& t = tensor(id);
+    const Count width = mul(u(t.width[0].size), u(t.width[1].size));
+    if (b_.value == 1 || width == mul(heads.value, dim.value) || t.rows != Rows::kTokens) {
+      return keep(id, label, out);
+    }
+    out.product(label, {b_, s_, heads, dim, dtype(t)});
+  }
+
   template <class Sink>
   void embedding(const Op& op, Sink& out) {
     out.set_source("nn.Embedding saves its indices (int64); positions are arange(s)");
@@ -323,11 +336,12 @@ class BlockWalk {
     const bool k_copy = grouped && !(mqa_view && !k_cast);
     const bool v_copy = grouped && !mqa_view;
     const Input probs_dtype = t_.softmax;
-    keep(q, "q", out);
+    const Input kv_heads{"kv", u(a.kv_heads)};
+    keep_slice(q, heads, d_qk, "q", out);
     if (k_copy) {
       out.product("k expanded to every head", {b_, s_, heads, d_qk, t_.compute});
     } else {
-      keep(k, "k", out);
+      keep_slice(k, kv_heads, d_qk, "k", out);
     }
     // Selective recomputation (Korthikanti et al. 2022 §5) keeps only q, k, v and recomputes
     // the scores, softmax and dropout in backward.
@@ -357,7 +371,7 @@ class BlockWalk {
     if (v_copy) {
       out.product("v expanded to every head", {b_, s_, heads, d_v, t_.compute});
     } else {
-      keep(v, "v", out);
+      keep_slice(v, kv_heads, d_v, "v", out);
     }
   }
 
