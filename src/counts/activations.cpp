@@ -394,10 +394,19 @@ class BlockWalk {
       // x, tanh its result, the last product 0.5·x and (1 + tanh), three scalar products a
       // float64 each.
       out.set_source("transformers' gelu_new, a Python composite: each op keeps its inputs");
-      keep(op.inputs[0], "x (pow)", out);
       const Factors f = elements(tensor(op.outputs[0]), t_.compute);
-      out.product("tanh result", f.span());
-      out.product("1 + tanh", f.span());
+      if (is_autocast(o_.precision) && o_.device == Device::kCuda) {
+        // CUDA autocast runs pow in fp32 (autocast_mode.cpp's fp32 list): pow keeps an fp32
+        // copy of x, and everything after it up to the last product is fp32.
+        const Factors wide = elements(tensor(op.outputs[0]), kFp32);
+        out.product("x cast to fp32 (pow)", wide.span());
+        out.product("tanh result (fp32)", wide.span());
+        out.product("1 + tanh (fp32)", wide.span());
+      } else {
+        keep(op.inputs[0], "x (pow)", out);
+        out.product("tanh result", f.span());
+        out.product("1 + tanh", f.span());
+      }
       out.product("0.5·x", f.span());
       out.product("three scalar factors (float64)", {{nullptr, 3}, kFp64});
       return;
