@@ -42,7 +42,7 @@ std::string early_usage_error(const std::vector<std::string>& args, CLI::App& ap
     }
     if (a.rfind("--", 0) == 0 && a.back() == '=') return a + ": an empty value; give one";
   }
-  if (args.empty() || args.front().rfind("-", 0) == 0) return "";
+  if (args.empty() || args.front().rfind('-', 0) == 0) return "";
   std::vector<std::string> commands;
   for (const CLI::App* sub : app.get_subcommands({})) {
     if (sub->get_name() == args.front()) return "";

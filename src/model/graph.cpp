@@ -386,7 +386,7 @@ std::string layer_ranges(const std::vector<std::int64_t>& layers) {
     }
     return fmt::format("{}-{} step {}", v.front(), v.back(), step);
   };
-  if (const std::string p = progression(layers); !p.empty()) return p;
+  if (std::string p = progression(layers); !p.empty()) return p;
   std::vector<std::string> parts;
   for (std::size_t i = 0; i < layers.size();) {
     std::size_t j = i;
@@ -404,7 +404,7 @@ std::string layer_ranges(const std::vector<std::int64_t>& layers) {
       missing.push_back(l);
     }
   }
-  if (const std::string p = progression(missing); !p.empty()) {
+  if (std::string p = progression(missing); !p.empty()) {
     return fmt::format("{}-{} except {}", layers.front(), layers.back(), p);
   }
   return fmt::format("{} layers from {}", layers.size(), layers.front());

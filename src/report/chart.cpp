@@ -206,6 +206,7 @@ StackedBarChart memory_sweep_chart(const std::string& model, const std::vector<M
     zero_varies |= r.options.zero_stage != runs.front().options.zero_stage;
   }
   std::vector<std::string> labels;
+  labels.reserve(runs.size());
   for (const MemoryRun& r : runs) {
     labels.push_back(zero_varies    ? fmt::format("ZeRO {}", r.options.zero_stage)
                      : seq_varies   ? with_commas(static_cast<std::uint64_t>(r.workload.seq))
