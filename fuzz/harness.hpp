@@ -59,9 +59,8 @@ inline void check_config(std::string_view text) {
 inline void check_checkpoint(std::string_view bytes) {
   for (int format = 0; format < 2; ++format) {
     try {
-      const std::vector<StoredTensor> tensors = format == 0
-                                                    ? parse_safetensors_header(bytes, "fuzz")
-                                                    : parse_gguf_header(bytes, "fuzz");
+      const std::vector<StoredTensor> tensors =
+          format == 0 ? parse_safetensors_header(bytes, "fuzz") : parse_gguf_header(bytes, "fuzz");
       for (const StoredTensor& t : tensors) {
         Count elements = 1;
         for (const std::uint64_t d : t.shape) elements = mul(elements, d);

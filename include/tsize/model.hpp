@@ -83,9 +83,9 @@ struct MoeSpec {
   bool router_score_correction = false;  // DeepSeek-V3 aux-free balancing bias [E], not trained
   bool shared_expert_gate = false;       // Qwen2-MoE: sigmoid gate Linear(d, 1) on the shared MLP
   bool renormalize = true;  // the top-k weights are divided by their sum (norm_topk_prob)
-  std::int64_t first_dense_layers = 0;   // DeepSeek first_k_dense_replace
-  std::int64_t layer_frequency = 1;      // MoE on layers with (i % frequency == 0) ...
-  std::int64_t frequency_offset = 0;     // ... shifted: Qwen2-MoE uses (i + 1) % step == 0
+  std::int64_t first_dense_layers = 0;     // DeepSeek first_k_dense_replace
+  std::int64_t layer_frequency = 1;        // MoE on layers with (i % frequency == 0) ...
+  std::int64_t frequency_offset = 0;       // ... shifted: Qwen2-MoE uses (i + 1) % step == 0
   std::vector<std::int64_t> dense_layers;  // explicit exceptions (Qwen2-MoE mlp_only_layers)
 };
 
