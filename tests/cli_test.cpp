@@ -220,6 +220,30 @@ TEST(CliErrors, WeightsFilesArePointedToCheckpointCompare) {
   std::filesystem::remove(path);
 }
 
+// A HuggingFace snapshot folder: the config is the model; its safetensors headers are compared
+// with the count (here a single-tensor file the graph has no place for).
+TEST(Cli, AModelFolderComparesItsSafetensorsHeaders) {
+  const auto dir = std::filesystem::temp_directory_path() / "tsize_cli_snapshot";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "config.json")
+      << test::read_file(test::data_path("hf-configs/openai-community__gpt2.json"));
+  const std::string header =
+      R"({"vision.w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}})";
+  std::string file(8, '\0');
+  file[0] = static_cast<char>(header.size());
+  std::ofstream(dir / "model.safetensors", std::ios::binary)
+      << file << header << std::string(8, '\0');
+  const CliRun r = tsize_cli("params " + dir.string() + " --format json");
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["checkpoint_files"]["stored_tensors"], 1);
+  EXPECT_EQ(j["checkpoint_files"]["stored_values"], 2);
+  EXPECT_EQ(j["checkpoint_files"]["placed_values"], 0);
+  EXPECT_THAT(j["checkpoint_files"]["assumptions"].dump(),
+              HasSubstr("not part of the language model"));
+}
+
 // The train table over GPU counts names the model and the GPU.
 TEST(Cli, TrainSweepNamesModelAndGpu) {
   const CliRun r = tsize_cli("train gpt2-xl --tokens 300B --gpus 1,8 --gpu A100-80GB");
