@@ -57,6 +57,14 @@ inline void check_config(std::string_view text) {
 // Bytes as a safetensors header and as a GGUF header. Only tsize::Error may escape; every tensor
 // read has the elements its shape says and no more bytes than its elements can need.
 inline void check_checkpoint(std::string_view bytes) {
+  try {  // a model folder's model.safetensors.index.json: its shards, sorted, once each
+    const std::vector<std::string> shards = parse_safetensors_index(bytes, "fuzz");
+    for (std::size_t i = 1; i < shards.size(); ++i) {
+      require(shards[i - 1] < shards[i], "index shards sorted and unique");
+    }
+  } catch (const Error&) {
+    // rejected with a message: fine
+  }
   for (int format = 0; format < 2; ++format) {
     try {
       const std::vector<StoredTensor> tensors =

@@ -161,6 +161,21 @@ TEST(Safetensors, AFolderIsComparedWithTheCount) {
   std::filesystem::remove_all(dir);
 }
 
+// model.safetensors.index.json: its weight_map names each shard, many times; tsize reads each once.
+TEST(Safetensors, AnIndexNamesItsShardsOnce) {
+  EXPECT_EQ(parse_safetensors_index(
+                R"({"metadata": {}, "weight_map": {"a": "s-2.safetensors", "b": "s-1.safetensors",
+                    "c": "s-1.safetensors"}})",
+                "i.json"),
+            (std::vector<std::string>{"s-1.safetensors", "s-2.safetensors"}));
+  EXPECT_THAT([] { parse_safetensors_index("{", "i.json"); },
+              ThrowsMessage<Error>(HasSubstr("i.json: not valid JSON")));
+  EXPECT_THAT([] { parse_safetensors_index(R"({"weight_map": {"a": 1}})", "i.json"); },
+              ThrowsMessage<Error>(HasSubstr("weight_map.a is not a file name")));
+  EXPECT_THAT([] { parse_safetensors_index("[]", "i.json"); },
+              ThrowsMessage<Error>(HasSubstr("expected an object with a weight_map")));
+}
+
 // GGUF v3 bytes: little-endian integers, strings as u64 length + bytes.
 struct Gguf {
   std::string bytes = std::string("GGUF", 4);

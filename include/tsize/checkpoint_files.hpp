@@ -44,6 +44,10 @@ std::vector<StoredTensor> parse_safetensors_header(std::string_view bytes,
 // `source`; a header cut short says so (read more of the file).
 std::vector<StoredTensor> parse_gguf_header(std::string_view bytes, const std::string& source);
 
+// The shard files a model.safetensors.index.json names (its weight_map's values), sorted, once
+// each. Throws Error naming `source`.
+std::vector<std::string> parse_safetensors_index(std::string_view text, const std::string& source);
+
 // The checkpoint at path: a .safetensors or .gguf file, or a folder holding
 // model.safetensors.index.json and its shards, or *.safetensors files. nullopt for a folder
 // without any (a config-only folder). Throws Error for an unreadable or malformed file.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -281,6 +282,26 @@ std::vector<StoredTensor> parse_gguf_header(std::string_view bytes, const std::s
   }
 }
 
+std::vector<std::string> parse_safetensors_index(std::string_view text, const std::string& source) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text.begin(), text.end());
+  } catch (const nlohmann::json::exception&) {
+    throw Error(source + ": not valid JSON");
+  }
+  if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object()) {
+    throw Error(source + ": expected an object with a weight_map");
+  }
+  std::set<std::string> shards;
+  for (const auto& item : j["weight_map"].items()) {
+    if (!item.value().is_string()) {
+      throw Error(source + ": weight_map." + item.key() + " is not a file name");
+    }
+    shards.insert(item.value().get<std::string>());
+  }
+  return {shards.begin(), shards.end()};
+}
+
 std::optional<StoredCheckpoint> read_checkpoint(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -302,20 +323,10 @@ std::optional<StoredCheckpoint> read_checkpoint(const std::string& path) {
   std::set<std::string> shards;
   const fs::path index = fs::path(path) / "model.safetensors.index.json";
   if (fs::exists(index, ec)) {
-    std::ifstream in(index);
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception&) {
-      throw Error(index.string() + ": not valid JSON");
-    }
-    if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object()) {
-      throw Error(index.string() + ": expected an object with a weight_map");
-    }
-    for (const auto& [name, file] : j["weight_map"].items()) {
-      if (!file.is_string())
-        throw Error(index.string() + ": weight_map." + name + " is not a file name");
-      shards.insert(file.get<std::string>());
+    std::ifstream in(index, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (std::string& shard : parse_safetensors_index(text, index.string())) {
+      shards.insert(std::move(shard));
     }
   } else {
     for (const auto& e : fs::directory_iterator(path, ec)) {
