@@ -283,12 +283,13 @@ TEST(Provenance, MisspelledKeysAreErrorsAndUnknownOnesAreListed) {
       [] { parse_hf_config(R"({"model_type": "gpt2", "n_layers": 4, "n_embed": 64})", "c"); },
       ThrowsMessage<Error>(AllOf(HasSubstr("n_layers: unknown key; did you mean n_layer"),
                                  HasSubstr("n_embed: unknown key; did you mean n_embd"))));
-  // A near key whose neighbour is set is not a typo (Falcon's n_embed beside hidden_size).
+  // A near key whose neighbour is set is not a typo: hidden_sizes beside hidden_size is listed
+  // as ignored, not an error.
   const ModelSpec s = parse_hf_config(
       R"({"model_type": "llama", "frobnicate": 1, "rope_theta": 1e4, "hidden_size": 64,
-          "num_attention_heads": 4, "intermediate_size": 128})",
+          "hidden_sizes": 1, "num_attention_heads": 4, "intermediate_size": 128})",
       "c");
-  EXPECT_EQ(s.provenance.ignored_keys, std::vector<std::string>{"frobnicate"});
+  EXPECT_EQ(s.provenance.ignored_keys, (std::vector<std::string>{"frobnicate", "hidden_sizes"}));
 }
 
 TEST(Provenance, StrictRefusesEveryDefault) {

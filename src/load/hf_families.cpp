@@ -332,6 +332,7 @@ struct DeepSeekDefaults {
   std::int64_t routed_experts, experts_per_token;  // experts_per_token 0: no default (V2)
   std::int64_t shared_experts, d_ff_expert, first_dense;
   const char* topk_method;
+  bool norm_topk_prob;
 };
 
 // DeepSeek-V2/V3 (and V3.2): MLA attention, MoE after the first dense layers.
@@ -365,6 +366,7 @@ ModelSpec deepseek(ConfigReader& c, const Defaults& d, const DeepSeekDefaults& d
     // noaux_tc adds e_score_correction_bias [E] (DeepSeek-V3 §2.1.2), a Parameter in
     // DeepSeek's modeling_deepseek.py.
     m.router_score_correction = c.string("topk_method", dd.topk_method) == "noaux_tc";
+    m.renormalize = c.boolean("norm_topk_prob", dd.norm_topk_prob);
     check_moe(c, m, "n_routed_experts");
     s.moe = m;
   }
@@ -373,11 +375,13 @@ ModelSpec deepseek(ConfigReader& c, const Defaults& d, const DeepSeekDefaults& d
 }
 
 ModelSpec deepseek_v2(ConfigReader& c) {
-  return deepseek(c, {32000, 4096, 11008, 32, 32, 0, 0, 2048}, {64, 0, 2, 1407, 0, "greedy"});
+  return deepseek(c, {32000, 4096, 11008, 32, 32, 0, 0, 2048},
+                  {64, 0, 2, 1407, 0, "greedy", false});
 }
 
 ModelSpec deepseek_v3(ConfigReader& c) {
-  return deepseek(c, {129280, 7168, 18432, 61, 128, 0, 0, 4096}, {256, 8, 1, 2048, 3, "noaux_tc"});
+  return deepseek(c, {129280, 7168, 18432, 61, 128, 0, 0, 4096},
+                  {256, 8, 1, 2048, 3, "noaux_tc", true});
 }
 
 ModelSpec deepseek_v32(ConfigReader& c) {
@@ -454,6 +458,7 @@ ModelSpec gpt_oss(ConfigReader& c) {
   s.fused_gate_up = true;  // one [E, h, 2f] tensor; its SwiGLU is clamped (α 1.702, limit 7)
   MoeSpec m = read_moe(c, {"num_local_experts", "num_experts"}, 128, 4, s.d_ff);
   m.router_bias = true;
+  m.renormalize = false;  // softmax over the top-k logits: no division by their sum
   s.moe = m;
   s.sliding_window = c.integer({"sliding_window"}, 128, 0);
   s.sliding_window_period = local_period(c, s.n_layers, 2);
@@ -472,6 +477,7 @@ ModelSpec llama4_text(ConfigReader& c) {
   MoeSpec m = read_moe(c, {"num_local_experts", "num_experts"}, 16, 1, expert_ff);
   m.n_shared_experts = 1;
   m.d_ff_shared = expert_ff;
+  m.renormalize = false;  // sigmoid scores of the top-k, not divided by their sum
   if (c.find({"moe_layers"}, nullptr) != nullptr) {  // explicit: every other layer is dense
     const std::vector<std::int64_t> moe_layers = c.integer_list("moe_layers");
     for (std::int64_t i = 0; i < s.n_layers; ++i) {
@@ -540,6 +546,7 @@ ModelSpec phimoe(ConfigReader& c) {
   s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
   s.lm_head_bias = c.boolean("lm_head_bias", false);
   s.moe = read_moe(c, {"num_local_experts", "num_experts"}, 16, 2, s.d_ff);
+  s.moe->renormalize = false;  // sparsemixer's top-2 weights, not divided by their sum
   read_sliding_window(c, s);
   return s;
 }
