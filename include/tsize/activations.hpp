@@ -48,6 +48,10 @@ struct SavedActivations {
 SavedActivations saved_activations(const Graph& graph, const Workload& w,
                                    const ActivationOptions& o);
 
+// The input a layer keeps under full recomputation, one micro-batch: b·s·h in the residual
+// stream's dtype.
+Count layer_input_bytes(const Graph& graph, const Workload& w, const ActivationOptions& o);
+
 // The same walk, each op's saved bytes as a Figure (one instance of its block, in graph
 // order): every saved tensor a term with its formula, the inputs put into it and its source.
 std::vector<Figure> saved_activation_figures(const Graph& graph, const Workload& w,

@@ -117,6 +117,9 @@ struct Block {
 struct Graph {
   ModelSpec spec;
   std::vector<Block> blocks;  // forward order
+  // The block of each layer, in layer order: a pipeline stage holds a range of layers, and
+  // layers of one kind share a block wherever they stand.
+  std::vector<std::size_t> layer_blocks;
 };
 
 // Builds the graph of a model. Validates spec first (throws Error).

@@ -115,6 +115,7 @@ struct PhasePart {
 
 class MemoryPhase {
  public:
+  MemoryPhase() = default;
   explicit MemoryPhase(Phase which) : phase(which) {}
 
   // Adds `bytes` of `part` (with what it holds there); zero bytes add nothing.
@@ -125,13 +126,41 @@ class MemoryPhase {
   // The parts it holds, in kMemoryParts order; zero parts left out.
   std::vector<PhasePart> parts() const;
 
-  Phase phase;
+  Phase phase = Phase::kStartOfBackward;
   Count total = 0;
 
  private:
   std::array<Count, kMemoryParts.size()> bytes_{};
   std::array<std::string_view, kMemoryParts.size()> notes_{};
 };
+
+// What a step's phases are built from: one GPU's states, the saved activations it holds when
+// backward starts, and the transients. count_memory and the layout's stages both build their
+// phases from this, so a one-GPU layout is today's memory by construction.
+struct PhaseInputs {
+  ModelStates states;
+  Count activations = 0;       // saved when backward starts (every micro-batch in flight)
+  Count checkpoints = 0;       // --recompute full: the layers' inputs kept
+  Count recomputed_layer = 0;  // --recompute full: one layer re-materialized
+  Count autocast_copies = 0;
+  Count loss_transient = 0;
+  Count overhead = 0;
+  bool accumulating = false;    // gradients of earlier micro-batches exist when backward starts
+  bool full_recompute = false;  // a phase for the backward of a recomputed layer
+  Optimizer optimizer = Optimizer::kAdamW;
+};
+
+// The phases in a step's order (3, or 4 with full recomputation) and the largest (the first of
+// equals).
+struct StepPhases {
+  std::array<MemoryPhase, 4> phases;
+  std::size_t count = 0;
+  std::size_t peak_index = 0;
+
+  const MemoryPhase& peak_phase() const { return phases[peak_index]; }
+  Count peak() const { return peak_phase().total; }
+};
+StepPhases step_phases(const PhaseInputs& in);
 
 struct MemoryCounts {
   ModelStates states;            // one GPU, after ZeRO
@@ -144,6 +173,14 @@ struct MemoryCounts {
   const MemoryPhase& peak_phase() const { return phases[peak_index]; }
   Count peak() const { return peak_phase().total; }
 };
+
+// The loss's transient at the start of backward, per logit: the logits the caller holds and,
+// for the eager loss, the fp32 gradients of the log-probabilities and of the logits.
+Count loss_bytes_per_logit(const MemoryOptions& o);
+
+// Throws Error naming every impossible option (dropout outside [0, 1), a ZeRO stage outside
+// 0-3, ZeRO without data-parallel GPUs).
+void validate_memory_options(const MemoryOptions& o);
 
 // REQUIRES: w resolved. Throws Error for impossible options (ZeRO without GPUs, dropout outside
 // [0, 1), ...) and on overflow.

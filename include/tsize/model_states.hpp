@@ -61,4 +61,24 @@ struct ModelStates {
 // fp32 master included), stage 2 gradients too, stage 3 the weights. Throws Error on overflow.
 ModelStates model_states(const Graph& graph, const StatesOptions& options);
 
+// The parameters one rank holds, by the group ZeRO shards them over: dense parameters over the
+// data-parallel ranks, routed experts over the expert-data-parallel ranks (Megatron-Core's
+// distributed optimizer keeps the two apart).
+struct RankParams {
+  Count total = 0, trainable = 0;                // sharded over ShardGroups::dense
+  Count expert_total = 0, expert_trainable = 0;  // sharded over ShardGroups::expert
+  Count adafactor = 0;       // Adafactor's factored state elements (counted from shapes)
+  Count first_gradient = 0;  // elements of the first gradient backward makes (lm_head: V·h)
+};
+struct ShardGroups {
+  std::int64_t dense = 1, expert = 1;
+};
+
+// The whole model as one rank holds it without model parallelism.
+RankParams whole_model_params(const Graph& graph);
+
+// The states of a rank holding `params`, ZeRO sharding each group over its ranks (options.gpus
+// is not read). model_states(g, o) = rank_states(whole_model_params(g), o, {o.gpus, o.gpus}).
+ModelStates rank_states(const RankParams& params, const StatesOptions& options, ShardGroups groups);
+
 }  // namespace tsize

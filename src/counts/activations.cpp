@@ -533,16 +533,18 @@ Count autocast_copies(const Graph& g, Precision p) {
 
 }  // namespace
 
+Count layer_input_bytes(const Graph& g, const Workload& w, const ActivationOptions& o) {
+  return mul(mul(mul(u(w.batch), u(w.seq)), u(g.spec.d_model)), dtypes(o).residual.value,
+             "activation bytes");
+}
+
 SavedActivations saved_activations(const Graph& g, const Workload& w, const ActivationOptions& o) {
   SavedActivations r;
   std::size_t ops = 0;
   for (const Block& block : g.blocks) ops += block.ops.size();
   r.per_op.reserve(ops);
   r.per_block.reserve(g.blocks.size());
-  const Dtypes t = dtypes(o);
-  // Full recomputation keeps a layer's input: b·s·h in the residual stream's dtype.
-  const Count kept =
-      mul(mul(mul(u(w.batch), u(w.seq)), u(g.spec.d_model)), t.residual.value, "activation bytes");
+  const Count kept = layer_input_bytes(g, w, o);
   const Block* current = nullptr;
   Count block_bytes = 0;
   auto close_block = [&] {

@@ -29,12 +29,12 @@ void validate_options(const MemoryOptions& o) {
 }
 
 // What every phase holds: the states that live through the step, and the overhead.
-MemoryPhase resident(Phase phase, const MemoryCounts& m, const MemoryOptions& o) {
+MemoryPhase resident(Phase phase, const PhaseInputs& in) {
   MemoryPhase b(phase);
-  b.add(MemoryPart::kWeights, m.states.weights)
-      .add(MemoryPart::kMasterWeights, m.states.master_weights, "fp32 copy for the optimizer")
-      .add(MemoryPart::kOptimizerStates, m.states.optimizer, to_string(o.optimizer))
-      .add(MemoryPart::kOverhead, m.overhead, "CUDA context and allocator, as given");
+  b.add(MemoryPart::kWeights, in.states.weights)
+      .add(MemoryPart::kMasterWeights, in.states.master_weights, "fp32 copy for the optimizer")
+      .add(MemoryPart::kOptimizerStates, in.states.optimizer, to_string(in.optimizer))
+      .add(MemoryPart::kOverhead, in.overhead, "CUDA context and allocator, as given");
   return b;
 }
 
@@ -43,13 +43,18 @@ MemoryPhase resident(Phase phase, const MemoryCounts& m, const MemoryOptions& o)
 Count loss_transient(const Graph& g, const Workload& w, const MemoryOptions& o) {
   if (g.spec.structure != Structure::kDecoder) return 0;
   const Count logits_elements = mul(mul(u(w.batch), u(w.seq)), u(g.spec.vocab), "logits");
-  const Count compute = o.precision == Precision::kFp32 ? 4 : 2;
-  const Count logits = mul(logits_elements, compute, "logits");
-  if (o.knobs().loss == LossImpl::kFused) return logits;  // the saved logits and their gradient
-  return add(logits, mul(logits_elements, 8, "loss gradients"), "loss transient");
+  return mul(logits_elements, loss_bytes_per_logit(o), "loss transient");
 }
 
 }  // namespace
+
+Count loss_bytes_per_logit(const MemoryOptions& o) {
+  const Count compute = o.precision == Precision::kFp32 ? 4 : 2;
+  if (o.knobs().loss == LossImpl::kFused) return compute;  // the saved logits and their gradient
+  return compute + 8;  // and the fp32 gradients of the log-probabilities and of the logits
+}
+
+void validate_memory_options(const MemoryOptions& o) { validate_options(o); }
 
 ActivationOptions MemoryOptions::activation_options() const {
   ActivationOptions a;
@@ -83,6 +88,40 @@ std::vector<PhasePart> MemoryPhase::parts() const {
   return out;
 }
 
+StepPhases step_phases(const PhaseInputs& in) {
+  StepPhases out;
+  auto push = [&out](const MemoryPhase& p) { out.phases[out.count++] = p; };
+  const Count all_gradients = in.states.gradients;
+  // Backward starts: every saved tensor, the loss's transient and the gradients alive then:
+  // all of them under accumulation, else only the first one backward produces (gradients are
+  // set to None between steps, PyTorch's default).
+  push(resident(Phase::kStartOfBackward, in)
+           .add(MemoryPart::kGradients, in.accumulating ? all_gradients : in.states.first_gradient,
+                in.accumulating ? "" : "first gradient (lm_head)")
+           .add(MemoryPart::kAutocastCopies, in.autocast_copies)
+           .add(MemoryPart::kActivations, in.activations)
+           .add(MemoryPart::kLossTransient, in.loss_transient));
+  // Backward of the first layer under full recomputation: every gradient, the layer inputs
+  // kept as checkpoints, and one layer re-materialized (the loss and head are freed by then).
+  if (in.full_recompute) {
+    push(resident(Phase::kRecomputedLayer, in)
+             .add(MemoryPart::kGradients, all_gradients)
+             .add(MemoryPart::kAutocastCopies, in.autocast_copies)
+             .add(MemoryPart::kActivations, in.checkpoints,
+                  "the layers' inputs, kept for recomputation")
+             .add(MemoryPart::kRecomputedLayer, in.recomputed_layer));
+  }
+  push(resident(Phase::kEndOfBackward, in).add(MemoryPart::kGradients, all_gradients));
+  push(resident(Phase::kOptimizerStep, in)
+           .add(MemoryPart::kGradients, all_gradients)
+           .add(MemoryPart::kOptimizerTemporaries, in.states.optimizer_temporaries,
+                "foreach Adam: the square root of v, one value per parameter"));
+  for (std::size_t i = 1; i < out.count; ++i) {
+    if (out.phases[i].total > out.phases[out.peak_index].total) out.peak_index = i;
+  }
+  return out;
+}
+
 MemoryCounts count_memory(const Graph& g, const Workload& w, const MemoryOptions& o) {
   validate_options(o);
   MemoryCounts m;
@@ -91,39 +130,20 @@ MemoryCounts count_memory(const Graph& g, const Workload& w, const MemoryOptions
   m.loss_transient = loss_transient(g, w, o);
   m.overhead = o.overhead_bytes;
   const SavedActivations& a = m.activations;
-  const Count all_gradients = m.states.gradients;
-
-  // Backward starts: every saved tensor, the loss's transient and the gradients alive then:
-  // all of them under accumulation, else only the first one backward produces (gradients are
-  // set to None between steps, PyTorch's default).
-  const bool accumulating = w.grad_accum > 1;
-  m.phases.reserve(4);
-  m.phases.push_back(resident(Phase::kStartOfBackward, m, o)
-                         .add(MemoryPart::kGradients,
-                              accumulating ? all_gradients : m.states.first_gradient,
-                              accumulating ? "" : "first gradient (lm_head)")
-                         .add(MemoryPart::kAutocastCopies, a.autocast_weight_copies)
-                         .add(MemoryPart::kActivations, a.total)
-                         .add(MemoryPart::kLossTransient, m.loss_transient));
-  // Backward of the first layer under full recomputation: every gradient, the layer inputs
-  // kept as checkpoints, and one layer re-materialized (the loss and head are freed by then).
-  if (o.recompute == Recompute::kFull) {
-    m.phases.push_back(resident(Phase::kRecomputedLayer, m, o)
-                           .add(MemoryPart::kGradients, all_gradients)
-                           .add(MemoryPart::kAutocastCopies, a.autocast_weight_copies)
-                           .add(MemoryPart::kActivations, a.checkpoints,
-                                "the layers' inputs, kept for recomputation")
-                           .add(MemoryPart::kRecomputedLayer, a.recomputed_layer));
-  }
-  m.phases.push_back(
-      resident(Phase::kEndOfBackward, m, o).add(MemoryPart::kGradients, all_gradients));
-  m.phases.push_back(resident(Phase::kOptimizerStep, m, o)
-                         .add(MemoryPart::kGradients, all_gradients)
-                         .add(MemoryPart::kOptimizerTemporaries, m.states.optimizer_temporaries,
-                              "foreach Adam: the square root of v, one value per parameter"));
-  for (std::size_t i = 1; i < m.phases.size(); ++i) {
-    if (m.phases[i].total > m.phases[m.peak_index].total) m.peak_index = i;
-  }
+  PhaseInputs in;
+  in.states = m.states;
+  in.activations = a.total;
+  in.checkpoints = a.checkpoints;
+  in.recomputed_layer = a.recomputed_layer;
+  in.autocast_copies = a.autocast_weight_copies;
+  in.loss_transient = m.loss_transient;
+  in.overhead = m.overhead;
+  in.accumulating = w.grad_accum > 1;
+  in.full_recompute = o.recompute == Recompute::kFull;
+  in.optimizer = o.optimizer;
+  const StepPhases p = step_phases(in);
+  m.phases.assign(p.phases.begin(), p.phases.begin() + static_cast<std::ptrdiff_t>(p.count));
+  m.peak_index = p.peak_index;
   return m;
 }
 

@@ -86,29 +86,45 @@ StateBytes state_bytes_per_param(Precision precision, Optimizer optimizer) {
   return b;
 }
 
-ModelStates model_states(const Graph& g, const StatesOptions& o) {
-  ModelStates m;
+RankParams whole_model_params(const Graph& g) {
   const ParamCounts p = count_param_totals(g);
+  RankParams r;
+  r.total = p.total;
+  r.trainable = p.trainable;
+  r.adafactor = adafactor_elements(g);
+  if (g.spec.structure == Structure::kDecoder) {  // lm_head or the tied embedding: V·h
+    r.first_gradient = mul(u(g.spec.vocab), u(g.spec.d_model));
+  }
+  return r;
+}
+
+ModelStates model_states(const Graph& g, const StatesOptions& o) {
+  return rank_states(whole_model_params(g), o, {o.gpus, o.gpus});
+}
+
+ModelStates rank_states(const RankParams& p, const StatesOptions& o, ShardGroups groups) {
+  ModelStates m;
   const StateBytes per = state_bytes_per_param(o.precision, o.optimizer);
   const bool z1 = o.zero_stage >= 1, z2 = o.zero_stage >= 2, z3 = o.zero_stage >= 3;
-  m.weights = shard(scaled(p.total, per.weights), z3, o.gpus);
-  m.gradients = shard(scaled(p.trainable, per.gradients), z2, o.gpus);
-  m.master_weights = shard(scaled(p.trainable, per.master), z1, o.gpus);
+  // One state over both groups: each share sharded over its own ranks.
+  auto state = [&](Count dense, Count expert, double bytes, bool sharded) {
+    return add(shard(scaled(dense, bytes), sharded, groups.dense),
+               shard(scaled(expert, bytes), sharded, groups.expert), "model states");
+  };
+  m.weights = state(p.total, p.expert_total, per.weights, z3);
+  m.gradients = state(p.trainable, p.expert_trainable, per.gradients, z2);
+  m.master_weights = state(p.trainable, p.expert_trainable, per.master, z1);
   const Count state_bytes = o.precision == Precision::kBf16 ? 2 : 4;
-  const Count optimizer = o.optimizer == Optimizer::kAdafactor
-                              ? mul(adafactor_elements(g), state_bytes, "optimizer states")
-                              : scaled(p.trainable, per.optimizer);
-  m.optimizer = shard(optimizer, z1, o.gpus);
-  if (g.spec.structure == Structure::kDecoder) {  // lm_head or the tied embedding: V·h
-    m.first_gradient =
-        shard(scaled(mul(u(g.spec.vocab), u(g.spec.d_model)), per.gradients), z2, o.gpus);
-  }
+  m.optimizer = o.optimizer == Optimizer::kAdafactor
+                    ? shard(mul(p.adafactor, state_bytes, "optimizer states"), z1, groups.dense)
+                    : state(p.trainable, p.expert_trainable, per.optimizer, z1);
+  m.first_gradient = shard(scaled(p.first_gradient, per.gradients), z2, groups.dense);
   // torch.optim's _multi_tensor_adam: exp_avg_sq_sqrt = torch._foreach_sqrt(exp_avg_sqs), one
   // temporary per parameter in the states' dtype, on this rank's shard of the states.
   const bool adam = o.optimizer == Optimizer::kAdam || o.optimizer == Optimizer::kAdamW;
   if (adam && o.optimizer_impl == OptimizerImpl::kForeach) {
     m.optimizer_temporaries =
-        shard(mul(p.trainable, state_bytes, "optimizer temporaries"), z1, o.gpus);
+        state(p.trainable, p.expert_trainable, static_cast<double>(state_bytes), z1);
   }
   return m;
 }

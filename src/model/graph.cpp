@@ -443,7 +443,8 @@ Block embedding_block(const ModelSpec& s) {
 
 // Layers are grouped by kind (MoE or dense MLP, sliding or global attention), not by
 // contiguity, so alternating layers still make two blocks.
-void append_layer_blocks(const ModelSpec& s, std::vector<Block>& blocks) {
+void append_layer_blocks(const ModelSpec& s, std::vector<Block>& blocks,
+                         std::vector<std::size_t>& layer_blocks) {
   std::vector<std::int64_t> kinds[2][2];  // [moe][local]
   for (std::int64_t i = 0; i < s.n_layers; ++i) {
     kinds[is_moe_layer(s, i)][is_local_layer(s, i)].push_back(i);
@@ -468,7 +469,18 @@ void append_layer_blocks(const ModelSpec& s, std::vector<Block>& blocks) {
   }
   std::sort(stack.begin(), stack.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (auto& [first, block] : stack) blocks.push_back(std::move(block));
+  layer_blocks.assign(static_cast<std::size_t>(s.n_layers), 0);
+  for (auto& [first, block] : stack) {
+    for (int moe = 0; moe < 2; ++moe) {
+      for (int local = 0; local < 2; ++local) {
+        if (kinds[moe][local].empty() || kinds[moe][local].front() != first) continue;
+        for (const std::int64_t l : kinds[moe][local]) {
+          layer_blocks[static_cast<std::size_t>(l)] = blocks.size();
+        }
+      }
+    }
+    blocks.push_back(std::move(block));
+  }
 }
 
 Block final_norm_block(const ModelSpec& s) {
@@ -514,9 +526,9 @@ Block lm_head_block(const ModelSpec& s) {
 
 Graph build_graph(const ModelSpec& spec) {
   validate(spec);
-  Graph g{spec, {}};
+  Graph g{spec, {}, {}};
   g.blocks.push_back(embedding_block(spec));
-  append_layer_blocks(spec, g.blocks);
+  append_layer_blocks(spec, g.blocks, g.layer_blocks);
   if (spec.final_norm) g.blocks.push_back(final_norm_block(spec));
   if (spec.pooler) g.blocks.push_back(pooler_block(spec));
   if (spec.structure == Structure::kDecoder) g.blocks.push_back(lm_head_block(spec));
