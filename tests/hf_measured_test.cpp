@@ -138,7 +138,11 @@ TEST(HfMeasured, BatchTwoDiffersOnlyWhereViewsAndCopiesSay) {
       const Count per_head = 128 * static_cast<std::uint64_t>(g.spec.d_head) * 4;
       views = layers * 2 * (2 * a * per_head - 2 * per_head);
     }
-    EXPECT_EQ(two, 2 * (one - constants) + constants + views) << type;
+    // ForCausalLMLoss keeps labels[..., 1:].contiguous(): at batch 1 a view of the padded
+    // [1, s + 1] labels, at batch 2 a [2, s] copy (the slice's stride is s + 1): 16 bytes less
+    // than twice batch 1's.
+    const Count labels_one = (128 + 1) * 8, labels_two = 2 * 128 * 8;
+    EXPECT_EQ(two, 2 * (one - constants - labels_one) + constants + labels_two + views) << type;
   }
 }
 
@@ -157,7 +161,9 @@ TEST(HfMeasured, AFusedQkvSliceIsCopiedAboveBatchOne) {
     const Count constants = 2 * s * d_rot * 4 + layers * 8 + 4;  // tables, scales, loss weight
     // Per layer at batch 1 the [s, 3h] storage (12·s·h bytes), at batch 2 a [2, s, h] copy.
     const Count slice_at_two = layers * 2 * s * h * 4, storage_at_one = layers * 3 * s * h * 4;
-    EXPECT_EQ(two + 2 * storage_at_one, 2 * (one - constants) + constants + slice_at_two);
+    const Count labels_one = (s + 1) * 8, labels_two = 2 * s * 8;  // a view, then a copy
+    EXPECT_EQ(two + 2 * storage_at_one,
+              2 * (one - constants - labels_one) + constants + labels_two + slice_at_two);
   }
 }
 

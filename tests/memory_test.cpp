@@ -184,9 +184,11 @@ TEST(Activations, ScaleLinearlyInBatchBesidesPerStepConstants) {
   o.kernels.attention = AttentionImpl::kFlash;  // no s² mask: linear in b but for constants:
   // the flash RNG state (16 bytes per layer), the loss's scalar weight (4 bytes) and the RoPE
   // cos and sin tables, fp32 [s, 128] each, shared by the batch.
+  // From batch 2: at batch 1 the loss's shifted labels are a view of the padded [1, s + 1]
+  // labels (8 bytes more than linear), above a [b, s] copy.
   const Count constant = 32 * 16 + 4 + 2 * 2048 * 128 * 4;
-  const Count one = memory_of("llama-3-8b", workload(1, 2048), o).activations.total - constant;
-  EXPECT_EQ(memory_of("llama-3-8b", workload(6, 2048), o).activations.total - constant, 6 * one);
+  const Count two = memory_of("llama-3-8b", workload(2, 2048), o).activations.total - constant;
+  EXPECT_EQ(memory_of("llama-3-8b", workload(6, 2048), o).activations.total - constant, 3 * two);
 }
 
 TEST(Activations, SelectiveRecomputeDropsTheScoresAndFullKeepsLayerInputs) {
@@ -368,14 +370,14 @@ TEST(Runtime, CompiledSavesTheFusedLossInsteadOfLogProbabilities) {
   o.runtime = Runtime::kCompiled;
   const MemoryCounts compiled = count_preset("gpt2", workload_of(2, 1024), o);
   const Count n = 2 * 1024, v = 50257;
-  // transformers' eager loss: n·V·4 + b·(s + 1)·8 (ForCausalLMLoss pads the labels by one) + 4;
-  // fused: n·V·2 + n·4 + n·8. And transformers' gelu_new is a Python composite: on CUDA
-  // autocast pow runs in fp32, so it keeps x in fp32, tanh and 1 + tanh in fp32 and 0.5·x in
-  // bf16 (14 bytes per element) and three float64 scalars, in each of the 12 layers; compiled,
-  // one fused kernel keeps its bf16 input (2 bytes per element).
+  // transformers' eager loss: n·V·4 + n·8 (ForCausalLMLoss pads the labels by one; at batch 2
+  // the shifted slice is a contiguous copy of n labels) + 4; fused: n·V·2 + n·4 + n·8. And
+  // transformers' gelu_new is a Python composite: on CUDA autocast pow runs in fp32, so it keeps x
+  // in fp32, tanh and 1 + tanh in fp32 and 0.5·x in bf16 (14 bytes per element) and three float64
+  // scalars, in each of the 12 layers; compiled, one fused kernel keeps its bf16 input (2 bytes per
+  // element).
   const Count gelu_new = 12 * (n * 3072 * (4 + 4 + 4 + 2 - 2) + 3 * 8);
-  EXPECT_EQ(sdpa.activations.total - compiled.activations.total,
-            n * v * 2 + 4 - n * 4 + 2 * 8 + gelu_new);
+  EXPECT_EQ(sdpa.activations.total - compiled.activations.total, n * v * 2 + 4 - n * 4 + gelu_new);
 }
 
 // The largest micro-batch: the extrapolation from b = 1 and 2 is checked, so the answer is

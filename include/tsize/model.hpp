@@ -55,8 +55,9 @@ enum class LayerNorms {
 // Normalization of queries and keys per head, before RoPE.
 enum class QkNorm {
   kNone,
-  kShared,   // one γ over d_head, shared by every head (Qwen3, Gemma-3, Phi qk_layernorm)
-  kPerHead,  // a γ for each head and feature: heads·d_head (OLMo-2, OLMoE, Cohere, StableLM)
+  kShared,     // one γ over d_head, shared by every head (Qwen3, Gemma-3, Phi qk_layernorm)
+  kPerHead,    // a γ for each head and feature, statistics per head (Cohere, StableLM)
+  kFullWidth,  // one norm over all heads' features, heads·d_head (OLMo-2, OLMoE)
 };
 
 template <>
@@ -148,7 +149,15 @@ struct ModelSpec {
   // Gemma-2: scores and final logits soft-capped, c·tanh(x / c); tanh keeps its result.
   bool attn_softcap = false;
   bool final_softcap = false;
-  bool final_norm = true;  // decoders end in a norm; BERT does not
+  bool norm_weight_fp32 = false;      // OLMo-2: (w · x̂).to(dtype): x̂ kept in fp32
+  bool layer_norm_composite = false;  // Cohere: LayerNorm as fp32 Python ops (mean, pow, rsqrt)
+  bool clip_qkv = false;              // OLMoE, DBRX: q, k, v clamped to ±clip_qkv
+  bool local_rope_table = false;      // Gemma-3: local layers' own rotary embedding and tables
+  // Scalar multipliers (a Python float each: the product keeps it as a float64 scalar):
+  bool embedding_multiplier = false;  // Granite: embeddings × embedding_multiplier
+  bool residual_multiplier = false;   // Granite: each branch × residual_multiplier
+  bool logits_multiplier = false;     // Granite ÷ logits_scaling, Cohere × logit_scale
+  bool final_norm = true;             // decoders end in a norm; BERT does not
 
   MlpKind mlp = MlpKind::kPlain;
   Activation activation = Activation::kGelu;

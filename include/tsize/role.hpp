@@ -53,8 +53,9 @@ enum class Role {
   kTokenEmbedding,
   kPositionEmbedding,
   kTokenTypeEmbedding,
-  kEmbeddingNorm,  // BERT: LayerNorm after the embedding sum
-  kRotaryTable,    // RoPE's cos and sin for every position, shared by the layers
+  kEmbeddingNorm,     // BERT: LayerNorm after the embedding sum
+  kRotaryTable,       // RoPE's cos and sin for every position, shared by the layers
+  kLocalRotaryTable,  // Gemma-3: the local layers' own cos and sin (another base frequency)
   // Norms on the residual stream (pre-norm, or BERT's post-norm after the add)
   kAttentionNorm,
   kMlpNorm,
@@ -112,12 +113,13 @@ struct RoleInfo {
   OpKind kind;
 };
 
-inline constexpr std::array<RoleInfo, 46> kRoles{{
+inline constexpr std::array<RoleInfo, 47> kRoles{{
     {Role::kTokenEmbedding, "token", OpKind::kEmbedding},
     {Role::kPositionEmbedding, "position", OpKind::kEmbedding},
     {Role::kTokenTypeEmbedding, "token_type", OpKind::kEmbedding},
     {Role::kEmbeddingNorm, "norm", OpKind::kNorm},
     {Role::kRotaryTable, "rope_table", OpKind::kRotaryTable},
+    {Role::kLocalRotaryTable, "rope_table_local", OpKind::kRotaryTable},
     {Role::kAttentionNorm, "attn_norm", OpKind::kNorm},
     {Role::kMlpNorm, "mlp_norm", OpKind::kNorm},
     {Role::kPostAttentionNorm, "post_attn_norm", OpKind::kNorm},

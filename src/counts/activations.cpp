@@ -88,6 +88,7 @@ class BlockWalk {
         attn_softcap_(g.spec.attn_softcap),
         final_softcap_(g.spec.final_softcap),
         renormalize_(g.spec.moe && g.spec.moe->renormalize),
+        spec_(g.spec),
         state_(state) {
     state_.assign(block.tensors.size(), 0);
     for (std::size_t i = 0; i < block.tensors.size(); ++i) {
@@ -228,6 +229,8 @@ class BlockWalk {
     if (op.plus_one) {  // Gemma: hidden · normalizer, a scalar tensor in the embeddings' dtype
       out.product("√h normalizer (a scalar)", {t_.residual});
     }
+    if (op.role == Role::kTokenEmbedding)
+      scalar(spec_.embedding_multiplier, "embedding multiplier", out);
     if (op.role == Role::kTokenEmbedding && o_.dropout > 0) {  // the embedding sum, dropped out
       out.product("dropout mask of the embedding sum", {b_, s_, h_, mask_of(t_.residual)});
     }
@@ -247,6 +250,20 @@ class BlockWalk {
                                                 : Input{nullptr, u(op.per_token)};
     Factors stat_rows = rows(Rows::kTokens);
     stat_rows.add(per).add(kFp32);
+    if (op.norm == NormKind::kLayerNorm && spec_.layer_norm_composite &&
+        o_.kernels.transformers_code) {
+      // CohereLayerNorm: x.to(fp32); pow keeps x − μ, rsqrt its result, (x − μ)·rsqrt a second
+      // x − μ, w.to(fp32)·x̂ keeps x̂: three fp32 copies of the input and one statistic.
+      out.set_source(
+          "CohereLayerNorm, fp32 Python ops: pow and ·rsqrt each keep an x − μ, rsqrt its "
+          "result, w · x̂ keeps x̂");
+      const Factors wide = elements(normed, kFp32);
+      out.product("x − μ (pow)", wide.span());
+      out.product("x − μ (· rsqrt)", wide.span());
+      out.product("rsqrt (fp32)", stat_rows.span());
+      out.product("normalized input (fp32)", wide.span());
+      return;
+    }
     if (op.norm != NormKind::kRMSNorm || o_.kernels.rmsnorm == NormImpl::kFused) {
       const bool layer_norm = op.norm == NormKind::kLayerNorm;
       out.set_source(layer_norm ? "LayerNorm saves its input, mean and rstd (fp32)"
@@ -265,8 +282,10 @@ class BlockWalk {
       out.product("fp32 copy of the input", elements(normed, kFp32).span());
     }
     out.product("rsqrt (fp32)", stat_rows.span());
-    // Gemma computes x̂·(1 + w) in fp32 and casts after; Llama casts x̂ back before ·w.
-    out.product("normalized input", elements(normed, op.plus_one ? kFp32 : in_dtype).span());
+    // Gemma computes x̂·(1 + w) and OLMo-2 w·x̂ in fp32 and cast after; Llama casts x̂ back
+    // before ·w.
+    const bool fp32_product = op.plus_one || spec_.norm_weight_fp32;
+    out.product("normalized input", elements(normed, fp32_product ? kFp32 : in_dtype).span());
     if (op.plus_one) {  // Gemma: x̂ · (1.0 + weight.float()) keeps the fp32 (1 + w)
       out.product("(1 + w) in fp32", {{"out", u(op.out)}, kFp32});
     }
@@ -295,6 +314,7 @@ class BlockWalk {
                   elements(tensor(op.outputs[0]), t_.compute).span());
       out.product("softcap scalars (float64)", {{nullptr, 2}, kFp64});
     }
+    if (op.role == Role::kLmHead) scalar(spec_.logits_multiplier, "logits multiplier", out);
     if (op.role == Role::kRouter) return router(op, out);
   }
 
@@ -337,6 +357,7 @@ class BlockWalk {
     const bool v_copy = grouped && !mqa_view;
     const Input probs_dtype = t_.softmax;
     const Input kv_heads{"kv", u(a.kv_heads)};
+    if (spec_.clip_qkv && o_.kernels.transformers_code) clamp_qkv(op, out);
     keep_slice(q, heads, d_qk, "q", out);
     if (k_copy) {
       out.product("k expanded to every head", {b_, s_, heads, d_qk, t_.compute});
@@ -373,6 +394,25 @@ class BlockWalk {
     } else {
       keep_slice(v, kv_heads, d_v, "v", out);
     }
+  }
+
+  // clip_qkv: clamp keeps its input. DBRX clamps the fused Wqkv output into a new tensor (q, k
+  // and v are views of the result); OLMoE clamp_()s q, k and v in place, which saves a clone of
+  // each: q and k as their norms return them (w · x̂ promotes to fp32 under autocast), v as
+  // v_proj does.
+  template <class Sink>
+  void clamp_qkv(const Op& op, Sink& out) {
+    const AttentionShape& a = op.attention;
+    const Input heads{"a", u(a.heads)}, kv{"kv", u(a.kv_heads)};
+    const Input d_qk{"d_qk", u(a.qk_dim)}, d_v{"d_v", u(a.v_dim)};
+    if (spec_.fused_qkv) {
+      out.product("qkv before the clamp", elements(tensor(op.inputs[0]), t_.compute).span());
+      return;
+    }
+    const Input qk_dtype = spec_.qk_norm != QkNorm::kNone ? t_.norm_out : t_.compute;
+    out.product("q before clamp_ (a clone)", {b_, s_, heads, d_qk, qk_dtype});
+    out.product("k before clamp_ (a clone)", {b_, s_, kv, d_qk, qk_dtype});
+    out.product("v before clamp_ (a clone)", {b_, s_, kv, d_v, t_.compute});
   }
 
   // DeepSeek's indexer kernel computes scores, ReLU and the weighted head sum fused; its
@@ -465,6 +505,15 @@ class BlockWalk {
   void residual(Sink& out) {
     out.set_source("the residual add saves nothing; dropout on the branch keeps its mask");
     if (o_.dropout > 0) out.product("dropout mask", {b_, s_, h_, mask_of(t_.compute)});
+    scalar(spec_.residual_multiplier, "residual multiplier", out);
+  }
+
+  // A tensor times a Python float (transformers' code only): mul keeps the number, wrapped as a
+  // float64 scalar tensor.
+  template <class Sink>
+  void scalar(bool present, const char* what, Sink& out) {
+    if (!present || !o_.kernels.transformers_code) return;
+    out.product(what, {kFp64});
   }
 
   // Eager cross-entropy: fp32 log-probabilities, the targets (int64) and a scalar weight.
@@ -475,10 +524,14 @@ class BlockWalk {
     if (o_.kernels.loss == LossImpl::kEager) {
       out.set_source("log_softmax saves its fp32 output, nll_loss the targets and a weight");
       out.product("log-probabilities (fp32)", elements(logits, kFp32).span());
-      if (o_.kernels.transformers_code) {  // a view of the padded labels: one more row per sequence
+      if (o_.kernels.transformers_code && b_.value == 1) {
+        // ForCausalLMLoss: labels padded by one, labels[..., 1:].contiguous() is a view of the
+        // padded storage at batch 1 (one more element per sequence) ...
         out.formula("labels padded by one (int64)",
                     mul(mul(b_.value, add(s_.value, 1)), kInt64.value, "saved bytes"),
                     "b*(s+1)*int64", {b_, s_, kInt64});
+      } else if (o_.kernels.transformers_code) {  // ... and a copy at batch > 1 (stride s + 1)
+        out.product("shifted labels, a contiguous copy (int64)", {b_, s_, kInt64});
       } else {
         keep(op.inputs[1], "labels (int64)", out);
       }
@@ -499,6 +552,7 @@ class BlockWalk {
   const bool mask_buffer_, scale_tensor_;    // GPT-2's transformers code (ModelSpec)
   const bool attn_softcap_, final_softcap_;  // Gemma-2: c·tanh(x / c) on scores and logits
   const bool renormalize_;                   // MoE: top-k weights divided by their sum
+  const ModelSpec& spec_;                    // the family's code facts (model.hpp)
   std::vector<std::uint8_t>& state_;
 };
 

@@ -81,6 +81,7 @@ RuleId rule_of(const Op& op) {
     case Role::kLoss:
       return kLossRule;
     case Role::kRotaryTable:
+    case Role::kLocalRotaryTable:
       return kRopeTableRule;
     case Role::kQProj:
     case Role::kKProj:

@@ -53,6 +53,14 @@ class ConfigReader {
     auto it = root_.find(key);
     return it != root_.end() && it->is_null();
   }
+  // True when a nested object's key is present and not null (DBRX's attn_config.clip_qkv).
+  bool present_in(const char* object, const char* key) const {
+    asked_.emplace_back(object);
+    const auto it = root_.find(object);
+    if (it == root_.end() || !it->is_object()) return false;
+    const auto v = it->find(key);
+    return v != it->end() && !v->is_null();
+  }
   bool boolean(const char* key, bool fallback);
   double number(const char* key, double fallback);
   std::string string(const char* key, const std::string& fallback);

@@ -415,8 +415,9 @@ ModelSpec qwen3_moe(ConfigReader& c) {
 ModelSpec olmo2(ConfigReader& c) {
   ModelSpec s = llama_like(c, {50304, 4096, 11008, 32, 32, 0, 0, 2048});
   s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
-  s.qk_norm = QkNorm::kPerHead;
+  s.qk_norm = QkNorm::kFullWidth;
   s.layer_norms = LayerNorms::kPostBranch;
+  s.norm_weight_fp32 = true;  // Olmo2RMSNorm: (self.weight * hidden_states).to(input_dtype)
   return s;
 }
 
@@ -427,7 +428,8 @@ ModelSpec olmoe(ConfigReader& c) {
   d.head_dim_key = HeadDimKey::kIgnored;
   ModelSpec s = llama_like(c, d);
   s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
-  s.qk_norm = QkNorm::kPerHead;
+  s.qk_norm = QkNorm::kFullWidth;
+  s.clip_qkv = c.find({"clip_qkv"}, nullptr) != nullptr;  // q, k, v clamp_()ed when set
   s.moe = read_moe(c, {"num_experts", "num_local_experts"}, 64, 8, s.d_ff);
   s.moe->renormalize = c.boolean("norm_topk_prob", false);
   return s;
@@ -444,6 +446,7 @@ ModelSpec gemma3_text(ConfigReader& c) {
   s.sliding_window = c.integer({"sliding_window"}, 4096, 0);
   s.sliding_window_period = local_period(c, s.n_layers, c.integer({"sliding_window_pattern"}, 6));
   s.norm_plus_one = s.embedding_scale = true;  // Gemma RMSNorm: x̂·(1 + w); embeddings × √h
+  s.local_rope_table = true;  // rotary_emb_local (rope_local_base_freq) beside rotary_emb
   read_softcaps(c, s, 0, 0);
   return s;
 }
@@ -588,6 +591,8 @@ ModelSpec cohere(ConfigReader& c) {
   s.norm = NormKind::kLayerNorm;
   s.norm_bias = false;
   s.layer_norms = LayerNorms::kParallelOne;
+  s.layer_norm_composite = true;  // CohereLayerNorm: mean, pow, rsqrt in fp32
+  s.logits_multiplier = true;     // logits * self.logit_scale
   s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
   if (c.boolean("use_qk_norm", false)) {
     s.qk_norm = QkNorm::kPerHead;
@@ -605,6 +610,8 @@ ModelSpec cohere2(ConfigReader& c) {
   s.norm = NormKind::kLayerNorm;
   s.norm_bias = false;
   s.layer_norms = LayerNorms::kParallelOne;
+  s.layer_norm_composite = true;  // CohereLayerNorm: mean, pow, rsqrt in fp32
+  s.logits_multiplier = true;     // logits * self.logit_scale
   s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
   s.sliding_window = c.integer({"sliding_window"}, 4096, 0);
   s.sliding_window_period = local_period(c, s.n_layers, c.integer({"sliding_window_pattern"}, 4));
@@ -616,6 +623,9 @@ ModelSpec granite(ConfigReader& c) {
   ModelSpec s = llama_like(c, {32000, 4096, 11008, 32, 32, 0, 0, 2048});
   s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
   s.mlp_bias = c.boolean("mlp_bias", false);
+  // modeling_granite.py: inputs_embeds * embedding_multiplier, residual + h * residual_multiplier,
+  // logits / logits_scaling: Python floats, whatever their values.
+  s.embedding_multiplier = s.residual_multiplier = s.logits_multiplier = true;
   return s;
 }
 
@@ -691,6 +701,7 @@ ModelSpec dbrx(ConfigReader& c) {
   s.mlp = MlpKind::kGated;
   s.activation = Activation::kSilu;  // ffn_act_fn {"name": "silu"}
   s.fused_qkv = true;
+  s.clip_qkv = c.present_in("attn_config", "clip_qkv");  // the Wqkv output clamped when set
   s.d_ff = c.integer_in("ffn_config", "ffn_hidden_size", 3584);
   MoeSpec m;
   m.n_routed_experts = c.integer_in("ffn_config", "moe_num_experts", 4);

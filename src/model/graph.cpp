@@ -105,7 +105,7 @@ Op qk_norm(const ModelSpec& s, Role role, std::int64_t heads) {
   Op op = make_op(role, Component::kAttention, shared ? s.d_head : heads * s.d_head);
   op.norm = s.qk_norm_kind;
   op.bias = s.qk_norm_kind == NormKind::kLayerNorm && s.qk_norm_bias;
-  op.per_token = shared ? heads : 1;
+  op.per_token = s.qk_norm == QkNorm::kFullWidth ? 1 : heads;  // statistics per head or token
   op.plus_one = s.norm_plus_one;
   return op;
 }
@@ -437,6 +437,12 @@ Block embedding_block(const ModelSpec& s) {
     Op table = make_op(Role::kRotaryTable, Component::kEmbedding, d_rot);
     const Tensor t{Rows::kPositions, TensorDtype::kResidual, {{{"d_rot", d_rot}, {nullptr, 2}}}};
     b.add(table, {pos}, &t);
+    // Gemma-3: a second rotary embedding for the local layers; kept when local layers use it.
+    bool any_local = false;
+    for (std::int64_t i = 0; i < s.n_layers && !any_local; ++i) any_local = is_local_layer(s, i);
+    if (s.local_rope_table && any_local) {
+      b.add(make_op(Role::kLocalRotaryTable, Component::kEmbedding, d_rot), {pos}, &t);
+    }
   }
   return b.take();
 }
