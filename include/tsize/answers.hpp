@@ -10,6 +10,7 @@
 
 #include "tsize/gpus.hpp"
 #include "tsize/graph.hpp"
+#include "tsize/layout.hpp"
 #include "tsize/memory.hpp"
 #include "tsize/render.hpp"
 #include "tsize/report.hpp"
@@ -45,6 +46,9 @@ struct MemoryRequest {
   ByteUnits units = ByteUnits::kBinary;  // of the fit table's notes
   bool explain = false;                  // one run only
   bool columns = false;                  // a sweep as one section of columns (tables)
+  // A parallel layout (one run only); a layout of one rank per model is today's memory with
+  // ZeRO over its data-parallel ranks.
+  std::optional<Layout> layout;
 };
 struct MemoryAnswer {
   Report report;

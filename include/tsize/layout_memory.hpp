@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tsize/count.hpp"
+#include "tsize/fit.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/layout.hpp"
 #include "tsize/memory.hpp"
@@ -84,6 +85,13 @@ std::int64_t in_flight(const ResolvedLayout& r, std::int64_t stage, std::int64_t
 StageMemory stage_memory(const LayoutTotals& t, const ResolvedLayout& r, std::int64_t stage);
 LayoutMemory layout_memory(const LayoutTotals& t, const ResolvedLayout& r);
 // The bounding stage's peak without building the stage list: the search's hot path.
+// REQUIRES: layout_memory(t, r) does not throw (ZeRO needs data-parallel ranks).
 Count layout_peak(const LayoutTotals& t, const ResolvedLayout& r);
+
+// The layout's fit on each GPU: the bounding stage's peak, and the largest micro-batch that
+// fits with the micro-batches per step held as they are (w.batch · m sequences per pipeline
+// step grows with the micro-batch). REQUIRES: w resolved; throws Error as resolve_layout.
+std::vector<GpuFit> fit_layout(const Graph& graph, const Workload& w, const MemoryOptions& o,
+                               const Layout& layout, const std::vector<Gpu>& gpus);
 
 }  // namespace tsize

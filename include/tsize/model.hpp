@@ -149,7 +149,6 @@ struct ModelSpec {
   // Gemma-2: scores and final logits soft-capped, c·tanh(x / c); tanh keeps its result.
   bool attn_softcap = false;
   bool final_softcap = false;
-  bool norm_weight_fp32 = false;      // OLMo-2: (w · x̂).to(dtype): x̂ kept in fp32
   bool layer_norm_composite = false;  // Cohere: LayerNorm as fp32 Python ops (mean, pow, rsqrt)
   bool clip_qkv = false;              // OLMoE, DBRX: q, k, v clamped to ±clip_qkv
   bool local_rope_table = false;      // Gemma-3: local layers' own rotary embedding and tables

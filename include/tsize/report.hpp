@@ -18,6 +18,7 @@
 #include "tsize/flops.hpp"
 #include "tsize/gpus.hpp"
 #include "tsize/graph.hpp"
+#include "tsize/layout_memory.hpp"
 #include "tsize/memory.hpp"
 #include "tsize/params.hpp"
 #include "tsize/sweep.hpp"
@@ -67,6 +68,11 @@ struct Section {
   // --explain: each op's figure by its path (values in `unit`), rendered after the facts.
   std::vector<std::pair<std::string, Figure>> figures;
   std::vector<std::string> assumptions;
+  // Exact records, one object each in JSON under `records_key` (a pipeline's stages); tables
+  // show them through a section of their own.
+  std::string records_key;
+  std::vector<std::vector<Fact>> records;
+  bool in_json = true;  // false: a table for people whose data JSON has in another section
 };
 
 struct Report {
@@ -106,6 +112,13 @@ Section compute_optimal_section(Count budget_flops, const ComputeOptimal& optima
 Section memory_section(const Graph& graph, const Workload& w, const MemoryOptions& o,
                        const MemoryCounts& m, const ActivationEstimate& korthikanti);
 
+// Training memory under a parallel layout: the stage that bounds the fit with the fields of
+// memory_section, `stage` and every stage as a record (JSON `stages`), then a table of every
+// stage for people.
+std::vector<Section> layout_memory_sections(const Graph& graph, const Workload& w,
+                                            const MemoryOptions& o, const LayoutMemory& m);
+// --explain under a layout: every sharding rule with its source.
+Section explain_layout(const LayoutMemory& m);
 // One column per run (seed 001's table): every memory part at each run's peak, and the peaks.
 Section memory_sweep_section(const std::vector<MemoryRun>& runs);
 

@@ -15,9 +15,11 @@ void add_memory_command(CLI::App& app, std::string& out) {
   auto memory = std::make_shared<MemoryFlags>();
   auto gpu = std::make_shared<GpuOptions>();
   auto output = std::make_shared<OutputOptions>();
+  auto layout = std::make_shared<LayoutFlags>();
   add_model_options(cmd, *model);
   add_workload_options(cmd, *workload, false);
   add_memory_flags(cmd, *memory);
+  add_layout_flags(cmd, *layout);
   add_gpu_options(cmd, *gpu, false);
   add_output_options(cmd, *output);
   add_explain_flag(cmd, *output);
@@ -29,8 +31,10 @@ void add_memory_command(CLI::App& app, std::string& out) {
       "--gpus 8\n"
       "  tsize memory gpt2 --runtime nanogpt --device cpu --dropout 0.1 --format json\n"
       "  tsize memory mistral-7b --seq 4096 --explain\n"
+      "  tsize memory llama-3-70b --seq 8192 --precision mixed-bf16 --runtime megatron --tp 8 "
+      "--sp true --pp 4 --gpus 64 --global-batch 512 --zero 1\n"
       "Without --gpu, the fit table covers every GPU of `tsize gpus`.");
-  cmd->callback([&out, model, workload, memory, gpu, output] {
+  cmd->callback([&out, model, workload, memory, gpu, output, layout] {
     const RenderOptions ro = render_options(*output);
     const Graph graph = build_graph(resolve_model(*model));
     MemoryRequest q;
@@ -43,6 +47,7 @@ void add_memory_command(CLI::App& app, std::string& out) {
     q.explain = output->explain;
     q.columns = ro.format == Format::kTable || ro.format == Format::kMarkdown;
     q.units = ro.units;
+    q.layout = layout_from_flags(*layout, *gpu);
     const MemoryAnswer a = answer_memory(graph, q);
     if (!output->chart.empty()) {
       const StackedBarChart chart = memory_sweep_chart(graph.spec.name, a.runs, chosen, ro.units);

@@ -10,6 +10,7 @@
 #include "tsize/choices.hpp"
 #include "tsize/flops.hpp"
 #include "tsize/graph.hpp"
+#include "tsize/layout.hpp"
 #include "tsize/memory.hpp"
 #include "tsize/model.hpp"
 #include "tsize/overrides.hpp"
@@ -51,6 +52,7 @@ struct GpuOptions {
   CLI::Option* gpu_flag = nullptr;
   CLI::Option* peak_flag = nullptr;
   CLI::Option* memory_flag = nullptr;
+  CLI::Option* gpus_flag = nullptr;
 };
 
 // Training-memory recipe flags. Kernel flags left empty take the runtime's choice; an empty
@@ -65,6 +67,18 @@ struct MemoryFlags {
   std::string cuda_context = "512MiB";
   double dropout = 0;
   std::string zero = "0";  // a stage, or a list of stages to compare
+};
+
+// A parallel layout's flags (layout.hpp); empty: not given.
+struct LayoutFlags {
+  std::string tp, sp, pp, vpp, schedule, cp, ep, etp, dp, global_batch;
+  bool given() const {
+    for (const std::string* f :
+         {&tp, &sp, &pp, &vpp, &schedule, &cp, &ep, &etp, &dp, &global_batch}) {
+      if (!f->empty()) return true;
+    }
+    return false;
+  }
 };
 
 // A flag whose values are an enum's choices (choices.hpp): its name, allowed values and the
@@ -116,6 +130,10 @@ void add_memory_flags(CLI::App* cmd, MemoryFlags& o);
 // kernels, --recompute from the workload, --gpus for ZeRO (the first stage of a --zero list).
 MemoryOptions memory_options(const MemoryFlags& m, const WorkloadOptions& w, const GpuOptions& g,
                              bool from_config);
+// --tp, --sp, --pp, --vpp, --schedule, --cp, --ep, --etp, --dp, --global-batch.
+void add_layout_flags(CLI::App* cmd, LayoutFlags& o);
+// The layout of the flags, with --gpus as its total; nullopt when no layout flag is given.
+std::optional<Layout> layout_from_flags(const LayoutFlags& f, const GpuOptions& g);
 // The stages of --zero ("0,1,2,3").
 std::vector<int> zero_stages(const MemoryFlags& m);
 Cluster resolve_cluster(const GpuOptions& o);

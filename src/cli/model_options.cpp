@@ -204,7 +204,7 @@ FlopOptions flop_options(const WorkloadOptions& o) {
 void add_gpu_options(CLI::App* cmd, GpuOptions& o, bool dtype) {
   o.gpu_flag =
       cmd->add_option("--gpu", o.gpu, "GPU from `tsize gpus` (default H100-SXM)")->group("GPU");
-  cmd->add_option("--gpus", o.gpus, "number of GPUs (default 1)")->group("GPU");
+  o.gpus_flag = cmd->add_option("--gpus", o.gpus, "number of GPUs (default 1)")->group("GPU");
   if (dtype) {
     add_choice<Dtype>(cmd, o.dtype, "dtype of the peak FLOP/s (default bf16)", "GPU");
   }
@@ -268,6 +268,52 @@ void add_memory_flags(CLI::App* cmd, MemoryFlags& o) {
                   "bytes added to the peak for the CUDA context and allocator, e.g. 512MiB "
                   "(default 0)")
       ->group(group);
+}
+
+void add_layout_flags(CLI::App* cmd, LayoutFlags& o) {
+  const char* group = "Parallelism";
+  cmd->add_option("--tp", o.tp, "tensor-parallel ranks (default 1)")->group(group);
+  cmd->add_option("--sp", o.sp, "sequence parallelism over the tensor-parallel ranks")
+      ->check(CLI::IsMember({"true", "false"}))
+      ->group(group);
+  cmd->add_option("--pp", o.pp, "pipeline stages (default 1)")->group(group);
+  cmd->add_option("--vpp", o.vpp, "model chunks per pipeline stage (interleaved schedule)")
+      ->group(group);
+  add_choice<Schedule>(cmd, o.schedule, "pipeline schedule (default 1f1b)", group, true);
+  cmd->add_option("--cp", o.cp, "context-parallel ranks: each sequence split over them")
+      ->group(group);
+  cmd->add_option("--ep", o.ep, "expert-parallel ranks: the routed experts split over them")
+      ->group(group);
+  cmd->add_option("--etp", o.etp, "expert tensor-parallel ranks (default --tp)")->group(group);
+  cmd->add_option("--dp", o.dp, "data-parallel ranks (default --gpus / (tp·pp·cp))")->group(group);
+  cmd->add_option("--global-batch", o.global_batch,
+                  "sequences per optimizer step: micro-batches = global / (batch · dp)")
+      ->group(group);
+}
+
+std::optional<Layout> layout_from_flags(const LayoutFlags& f, const GpuOptions& g) {
+  if (!f.given()) return std::nullopt;
+  auto size = [](const std::string& text, const char* flag, std::int64_t fallback) {
+    return text.empty() ? fallback : parse_size(text, flag);
+  };
+  Layout l;
+  l.tp = size(f.tp, "--tp", 1);
+  l.sp = f.sp == "true";
+  l.pp = size(f.pp, "--pp", 1);
+  l.vpp = size(f.vpp, "--vpp", 1);
+  if (!f.schedule.empty()) l.schedule = parse_choice<Schedule>(f.schedule);
+  l.cp = size(f.cp, "--cp", 1);
+  l.ep = size(f.ep, "--ep", 1);
+  l.etp = size(f.etp, "--etp", 0);
+  l.dp = size(f.dp, "--dp", 0);
+  l.global_batch = size(f.global_batch, "--global-batch", 0);
+  // --gpus when given is the total; else the layout's ranks times --dp (default 1).
+  if (g.gpus_flag != nullptr && g.gpus_flag->count() > 0) {
+    const std::vector<std::int64_t> gpus = size_list(g.gpus, "--gpus");
+    if (gpus.size() != 1) throw Error("--gpus " + g.gpus + ": one GPU count with a layout");
+    l.gpus = gpus.front();
+  }
+  return l;
 }
 
 namespace {

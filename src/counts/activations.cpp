@@ -282,10 +282,9 @@ class BlockWalk {
       out.product("fp32 copy of the input", elements(normed, kFp32).span());
     }
     out.product("rsqrt (fp32)", stat_rows.span());
-    // Gemma computes x̂·(1 + w) and OLMo-2 w·x̂ in fp32 and cast after; Llama casts x̂ back
-    // before ·w.
-    const bool fp32_product = op.plus_one || spec_.norm_weight_fp32;
-    out.product("normalized input", elements(normed, fp32_product ? kFp32 : in_dtype).span());
+    // Gemma computes x̂·(1 + w) in fp32 and casts after; Llama (and OLMo-2 at the reference
+    // commit; later versions multiply in fp32 too) casts x̂ back before ·w.
+    out.product("normalized input", elements(normed, op.plus_one ? kFp32 : in_dtype).span());
     if (op.plus_one) {  // Gemma: x̂ · (1.0 + weight.float()) keeps the fp32 (1 + w)
       out.product("(1 + w) in fp32", {{"out", u(op.out)}, kFp32});
     }

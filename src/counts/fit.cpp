@@ -5,10 +5,15 @@
 namespace tsize {
 
 std::int64_t max_micro_batch(const Graph& g, Workload w, const MemoryOptions& o, Count capacity) {
-  auto peak = [&](std::int64_t b) {
-    w.batch = b;
-    return count_memory(g, w, o).peak();
-  };
+  return largest_fitting(
+      [&](std::int64_t b) {
+        w.batch = b;
+        return count_memory(g, w, o).peak();
+      },
+      capacity);
+}
+
+std::int64_t largest_fitting(const std::function<Count(std::int64_t)>& peak, Count capacity) {
   auto fits = [&](std::int64_t b) { return peak(b) <= capacity; };
   const Count one = peak(1);
   if (one > capacity) return 0;
@@ -43,19 +48,27 @@ Count fit_capacity(const Gpu& gpu, const MemoryOptions& o) {
 std::vector<GpuFit> fit_gpus(const Graph& g, const Workload& w, const MemoryOptions& o,
                              const std::vector<Gpu>& gpus) {
   const Count peak = count_memory(g, w, o).peak();
+  auto peak_at = [&](std::int64_t b) {
+    Workload wb = w;
+    wb.batch = b;
+    return count_memory(g, wb, o).peak();
+  };
   std::vector<GpuFit> out;
-  for (const Gpu& gpu : gpus) {
-    GpuFit f;
-    f.gpu = gpu;
-    f.peak = peak;
-    f.capacity = fit_capacity(gpu, o);
-    f.fits = peak <= f.capacity;
-    f.share = f.capacity > 0 ? to_double(peak) / to_double(f.capacity) : 0;
-    f.margin_bytes = to_double(f.capacity) - to_double(peak);
-    f.max_batch = max_micro_batch(g, w, o, f.capacity);
-    out.push_back(f);
-  }
+  for (const Gpu& gpu : gpus) out.push_back(fit_on(gpu, o, peak, peak_at));
   return out;
+}
+
+GpuFit fit_on(const Gpu& gpu, const MemoryOptions& o, Count peak,
+              const std::function<Count(std::int64_t)>& peak_at) {
+  GpuFit f;
+  f.gpu = gpu;
+  f.peak = peak;
+  f.capacity = fit_capacity(gpu, o);
+  f.fits = peak <= f.capacity;
+  f.share = f.capacity > 0 ? to_double(peak) / to_double(f.capacity) : 0;
+  f.margin_bytes = to_double(f.capacity) - to_double(peak);
+  f.max_batch = largest_fitting(peak_at, f.capacity);
+  return f;
 }
 
 }  // namespace tsize

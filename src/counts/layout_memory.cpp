@@ -277,6 +277,24 @@ LayoutMemory layout_memory(const LayoutTotals& t, const ResolvedLayout& r) {
   return m;
 }
 
+std::vector<GpuFit> fit_layout(const Graph& g, const Workload& w, const MemoryOptions& o,
+                               const Layout& layout, const std::vector<Gpu>& gpus) {
+  const bool eager = o.knobs().attention == AttentionImpl::kEager;
+  const ResolvedLayout at_w = resolve_layout(g.spec, w, layout, eager);
+  const Count peak = layout_memory(layout_totals(g, w, o), at_w).bounding_stage().peak();
+  Layout fixed = at_w.layout;
+  fixed.global_batch = 0;  // m fixed: the global batch follows the micro-batch
+  auto peak_at = [&](std::int64_t b) {
+    Workload wb = w;
+    wb.batch = b;
+    wb.grad_accum = at_w.micro_batches;
+    return layout_peak(layout_totals(g, wb, o), resolve_layout(g.spec, wb, fixed, eager));
+  };
+  std::vector<GpuFit> out;
+  for (const Gpu& gpu : gpus) out.push_back(fit_on(gpu, o, peak, peak_at));
+  return out;
+}
+
 Count layout_peak(const LayoutTotals& t, const ResolvedLayout& r) {
   Count peak = 0;
   for (std::int64_t i = 0; i < r.layout.pp; ++i)

@@ -417,7 +417,6 @@ ModelSpec olmo2(ConfigReader& c) {
   s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
   s.qk_norm = QkNorm::kFullWidth;
   s.layer_norms = LayerNorms::kPostBranch;
-  s.norm_weight_fp32 = true;  // Olmo2RMSNorm: (self.weight * hidden_states).to(input_dtype)
   return s;
 }
 

@@ -40,7 +40,54 @@ FlopsAnswer answer_flops(const Graph& graph, const FlopsRequest& q) {
   return a;
 }
 
+namespace {
+
+// Each stage as a run of its own, for the per-stage chart.
+std::vector<MemoryRun> stage_runs(const Workload& w, const MemoryOptions& o,
+                                  const LayoutMemory& m) {
+  std::vector<MemoryRun> runs;
+  for (const StageMemory& s : m.stages) {
+    MemoryRun run{fmt::format("stage {}", s.stage), w, o, {}};
+    run.counts.states = s.inputs.states;
+    run.counts.phases.assign(s.phases.phases.begin(),
+                             s.phases.phases.begin() + static_cast<std::ptrdiff_t>(s.phases.count));
+    run.counts.peak_index = s.phases.peak_index;
+    runs.push_back(std::move(run));
+  }
+  return runs;
+}
+
+MemoryAnswer answer_layout_memory(const Graph& graph, const MemoryRequest& q) {
+  if (q.workloads.size() != 1 || q.zero_stages.size() > 1) {
+    throw Error("a parallel layout takes one run: one --batch, one --seq and one --zero stage");
+  }
+  const Workload& w = q.workloads.front();
+  const bool eager = q.options.knobs().attention == AttentionImpl::kEager;
+  const ResolvedLayout r = resolve_layout(graph.spec, w, *q.layout, eager);
+  if (r.layout.trivial()) {  // one rank per model: today's memory, ZeRO over the D ranks
+    MemoryRequest plain = q;
+    plain.layout.reset();
+    plain.workloads.front().grad_accum = r.micro_batches;
+    plain.options.gpus = r.layout.dp;
+    return answer_memory(graph, plain);
+  }
+  const LayoutMemory m = layout_memory(layout_totals(graph, w, q.options), r);
+  MemoryAnswer a;
+  a.report = report_heading(graph.spec);
+  for (Section& s : layout_memory_sections(graph, w, q.options, m)) {
+    a.report.sections.push_back(std::move(s));
+  }
+  a.report.sections.push_back(
+      fit_section(w, fit_layout(graph, w, q.options, r.layout, q.gpus), q.units));
+  if (q.explain) a.report.sections.push_back(explain_layout(m));
+  a.runs = stage_runs(w, q.options, m);
+  return a;
+}
+
+}  // namespace
+
 MemoryAnswer answer_memory(const Graph& graph, const MemoryRequest& q) {
+  if (q.layout) return answer_layout_memory(graph, q);
   MemoryAnswer a;
   a.runs = sweep_memory(graph, q.workloads, q.options, q.zero_stages);
   a.report = report_heading(graph.spec);

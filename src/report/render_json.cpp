@@ -95,6 +95,18 @@ std::string fields(const Section& s, int indent) {
     out += (i == 0 ? "" : ", ") + quoted(s.assumptions[i]);
   }
   out += "]";
+  if (!s.records_key.empty()) {
+    out += ",\n" + pad(indent) + quoted(s.records_key) + ": [";
+    for (std::size_t i = 0; i < s.records.size(); ++i) {
+      out += (i == 0 ? "\n" : ",\n") + pad(indent + 2) + "{";
+      for (std::size_t j = 0; j < s.records[i].size(); ++j) {
+        const Fact& f = s.records[i][j];
+        out += (j == 0 ? "" : ", ") + quoted(f.key) + ": " + detail::json_number(f);
+      }
+      out += "}";
+    }
+    out += s.records.empty() ? "]" : "\n" + pad(indent) + "]";
+  }
   if (s.columns.empty()) return out;  // a section of facts only
   out += ",\n" + pad(indent) + "\"breakdown\": ";
   node(s.breakdown, s.columns, indent, out);
@@ -129,6 +141,7 @@ std::string render_json(const Report& r, bool nest_sections) {
   // Flat: the first section's fields at the top level, any others under their keys.
   for (std::size_t i = 0; i < r.sections.size(); ++i) {
     const Section& s = r.sections[i];
+    if (!s.in_json) continue;
     if (!nest_sections && i == 0 && s.figures.empty()) {
       out += ",\n" + fields(s, 2);
     } else {

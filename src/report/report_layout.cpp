@@ -1,0 +1,238 @@
+// The memory of a parallel layout: the stage that bounds the fit, and every stage.
+#include <fmt/format.h>
+
+#include "tsize/report.hpp"
+#include "tsize/units.hpp"
+
+namespace tsize {
+namespace {
+
+Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
+
+// "0-7" or, interleaved, "0-3, 16-19": the layers of a stage's chunks.
+std::string stage_layers(const ResolvedLayout& r, std::int64_t layers, std::int64_t stage) {
+  const Layout& l = r.layout;
+  const std::int64_t per_chunk = layers / (l.pp * l.vpp);
+  std::string out;
+  for (std::int64_t j = 0; j < l.vpp; ++j) {
+    const std::int64_t first = (j * l.pp + stage) * per_chunk;
+    out += fmt::format("{}{}", out.empty() ? "" : ", ",
+                       per_chunk == 1 ? fmt::format("{}", first)
+                                      : fmt::format("{}-{}", first, first + per_chunk - 1));
+  }
+  return out;
+}
+
+std::string schedule_rule(const ResolvedLayout& r) {
+  const Layout& l = r.layout;
+  if (l.pp == 1) {
+    return fmt::format(
+        "{} micro-batches per step, each one's forward then its backward: one in "
+        "flight",
+        r.micro_batches);
+  }
+  switch (l.schedule) {
+    case Schedule::k1F1B:
+      return fmt::format(
+          "1F1B over {} micro-batches per step: stage i holds the activations of min(P − i, m) "
+          "micro-batches when its first backward starts (Narayanan et al. 2021 §2.2)",
+          r.micro_batches);
+    case Schedule::kInterleaved:
+      return fmt::format(
+          "interleaved 1F1B, {} chunks per stage, {} micro-batches per step: stage i runs "
+          "(P − i − 1)·2 + (V − 1)·P + 1 chunk forwards before its first backward, P "
+          "micro-batches per chunk in turn (Megatron-Core's schedules.py)",
+          l.vpp, r.micro_batches);
+    case Schedule::kGPipe:
+      return fmt::format(
+          "GPipe: all {} micro-batches' forwards before any backward (Huang et al. 2019)",
+          r.micro_batches);
+  }
+  return "";
+}
+
+std::vector<std::string> layout_assumptions(const Workload& w, const MemoryOptions& o,
+                                            const LayoutMemory& m) {
+  const StateBytes b = state_bytes_per_param(o.precision, o.optimizer);
+  const ResolvedLayout& r = m.layout;
+  const Layout& l = r.layout;
+  std::vector<std::string> a = {fmt::format(
+      "--precision {}: weights {:g} B, gradients {:g} B, master {:g} B, {} states {:.4g} B per "
+      "parameter",
+      to_string(o.precision), b.weights, b.gradients, b.master, to_string(o.optimizer),
+      b.optimizer)};
+  for (std::string& line : describe_knobs(o.runtime, o.kernels)) a.push_back(std::move(line));
+  a.push_back(fmt::format("--device {}, --dropout {:g}, --recompute {}", to_string(o.device),
+                          o.dropout, to_string(o.recompute)));
+  a.push_back("layout: " + describe(r));
+  a.push_back(schedule_rule(r));
+  a.push_back(fmt::format("peak at the {} of stage {} (every rank of a stage holds the same)",
+                          phase_info(m.bounding_stage().phases.peak_phase().phase).name,
+                          m.bounding));
+  if (l.tp > 1) {
+    a.push_back(fmt::format(
+        "vocabulary padded to {} (a multiple of 128·T, Megatron's --make-vocab-size-divisible-by "
+        "128): {} rows per tensor-parallel rank",
+        with_commas(m.vocab_padded), with_commas(m.vocab_padded / u(l.tp))));
+  }
+  a.push_back(fmt::format(
+      "tensor parallelism splits heads and MLP features (Megatron column- and row-parallel); "
+      "norms, routers and row-parallel biases are replicated; saved tensors outside the "
+      "tensor-parallel regions split over T only with sequence parallelism (Korthikanti et al. "
+      "2022 Table 2){}",
+      l.sp ? "" : ": --sp false keeps them whole on every rank"));
+  if (l.pp > 1) {
+    a.push_back(
+        "pipeline: embedding on the first stage, final norm, head and loss on the last; a tied "
+        "embedding is also held by the last stage (Megatron's shared word embeddings)");
+  }
+  if (l.cp > 1) {
+    a.push_back(fmt::format(
+        "context parallelism: each rank keeps s/C = {} tokens of every sequence, attention as a "
+        "ring over the {} ranks (fused kernels: no score matrix)",
+        w.seq / l.cp, l.cp));
+  }
+  if (l.ep > 1 || l.expert_tp() != l.tp) {
+    a.push_back(fmt::format(
+        "experts: {} ranks hold 1/{} of the routed experts each, split over expert TP {}; "
+        "balanced routing: a rank's experts receive as many token-slots as its own tokens route",
+        l.ep, l.ep, l.expert_tp()));
+  }
+  a.push_back(fmt::format(
+      "ZeRO stage {} over the {} data-parallel (× context-parallel) ranks of dense parameters "
+      "and the {} expert-data-parallel ranks of experts (Megatron's distributed optimizer)",
+      o.zero_stage, r.dense_shard, r.expert_shard));
+  a.push_back(
+      "not modelled: communication buffers (TP/SP all-gather outputs, pipeline send and "
+      "receive tensors, data-parallel gradient buckets, FSDP's gathered units, MoE dispatch "
+      "buffers): transient, each at most a layer's activations or a bucket (--overhead adds "
+      "them)");
+  if (o.overhead_bytes == 0) {
+    a.push_back(
+        "no framework overhead added (--overhead): the peak is what the allocator hands out "
+        "(torch.cuda.max_memory_allocated)");
+  }
+  return a;
+}
+
+Breakdown stage_peak_tree(const StageMemory& s) {
+  const MemoryPhase& peak = s.phases.peak_phase();
+  Breakdown root{"peak", {}, 1, std::string(phase_info(peak.phase).name), {}};
+  for (const PhasePart& p : peak.parts()) {
+    std::string note(p.note);
+    if (p.part == MemoryPart::kActivations && peak.phase == Phase::kStartOfBackward) {
+      note = fmt::format("{} micro-batch{} in flight{}", s.in_flight, s.in_flight == 1 ? "" : "es",
+                         s.chunk_forwards != s.in_flight
+                             ? fmt::format(" ({} chunk forwards)", s.chunk_forwards)
+                             : "");
+    }
+    root.children.push_back(
+        Breakdown{std::string(part_info(p.part).label), {p.bytes}, 1, note, {}});
+  }
+  sum_up(root);
+  return root;
+}
+
+std::vector<Fact> stage_record(const StageMemory& s, const std::string& layers) {
+  const ModelStates& st = s.inputs.states;
+  return {
+      {"stage", "stage", u(s.stage), Unit::kCount, ""},
+      {"layers", "layers", u(s.layers), Unit::kCount, layers},
+      {"in_flight", "micro-batches in flight", u(s.in_flight), Unit::kCount, ""},
+      {"weights", "weights", st.weights, Unit::kBytes, ""},
+      {"gradients", "gradients", st.gradients, Unit::kBytes, ""},
+      {"master_weights", "master weights", st.master_weights, Unit::kBytes, ""},
+      {"optimizer", "optimizer states", st.optimizer, Unit::kBytes, ""},
+      {"activations", "activations", s.inputs.activations, Unit::kBytes, ""},
+      {"peak", "peak", s.peak(), Unit::kBytes, ""},
+  };
+}
+
+}  // namespace
+
+std::vector<Section> layout_memory_sections(const Graph& g, const Workload& w,
+                                            const MemoryOptions& o, const LayoutMemory& m) {
+  const StageMemory& s = m.bounding_stage();
+  const ResolvedLayout& r = m.layout;
+  const MemoryPhase& peak = s.phases.peak_phase();
+  Section main;
+  main.key = "memory";
+  main.title = fmt::format("Training memory per GPU, stage {} of {} (batch {}, seq {}, {} GPUs)",
+                           s.stage, r.layout.pp, w.batch, w.seq, r.layout.gpus);
+  main.unit = Unit::kBytes;
+  main.columns = {"bytes"};
+  main.breakdown = stage_peak_tree(s);
+  const ModelStates& st = s.inputs.states;
+  main.facts = {
+      {"batch", "batch", u(w.batch), Unit::kCount, "sequences per micro-batch"},
+      {"seq", "seq", u(w.seq), Unit::kCount, "tokens per sequence"},
+      {"grad_accum", "micro-batches", u(r.micro_batches), Unit::kCount, "per step, per pipeline"},
+      {"global_batch", "global batch", u(r.layout.global_batch), Unit::kCount,
+       "sequences per step"},
+      {"gpus", "GPUs", u(r.layout.gpus), Unit::kCount, describe(r)},
+      {"weights", "weights", st.weights, Unit::kBytes, ""},
+      {"gradients", "gradients", st.gradients, Unit::kBytes, "all of the stage's"},
+      {"master_weights", "master weights", st.master_weights, Unit::kBytes, ""},
+      {"optimizer", "optimizer states", st.optimizer, Unit::kBytes, ""},
+      {"optimizer_temporaries", "optimizer temporaries", st.optimizer_temporaries, Unit::kBytes,
+       "during the optimizer step"},
+      {"autocast_weight_copies", "autocast weight copies", s.inputs.autocast_copies, Unit::kBytes,
+       ""},
+      {"activations", "activations", s.inputs.activations, Unit::kBytes,
+       "every micro-batch in flight"},
+      {"loss_transient", "transient at the peak",
+       add(peak.bytes(MemoryPart::kLossTransient), peak.bytes(MemoryPart::kRecomputedLayer)),
+       Unit::kBytes, ""},
+      {"gradients_at_peak", "gradients at the peak", peak.bytes(MemoryPart::kGradients),
+       Unit::kBytes, ""},
+      {"overhead", "overhead", s.inputs.overhead, Unit::kBytes, ""},
+  };
+  for (std::size_t i = 0; i < s.phases.count; ++i) {
+    const MemoryPhase& p = s.phases.phases[i];
+    const PhaseInfo& info = phase_info(p.phase);
+    main.facts.push_back({"phase_" + std::string(info.key), "phase: " + std::string(info.name),
+                          p.total, Unit::kBytes, ""});
+  }
+  main.facts.push_back(
+      {"peak", "peak", s.peak(), Unit::kBytes, std::string(phase_info(peak.phase).name)});
+  main.facts.push_back({"stage", "stage", u(s.stage), Unit::kCount,
+                        "0-based: the stage with the largest peak bounds the fit"});
+  main.assumptions = layout_assumptions(w, o, m);
+  main.records_key = "stages";
+
+  Section table;
+  table.key = "stages";
+  table.title = "Per pipeline stage (one GPU of each)";
+  table.unit = Unit::kBytes;
+  table.columns = {"weights", "gradients", "master", "optimizer", "activations", "peak"};
+  table.show_share = false;
+  table.in_json = false;
+  table.breakdown.name = "stages";
+  for (const StageMemory& stage : m.stages) {
+    const std::string layers = stage_layers(r, g.spec.n_layers, stage.stage);
+    main.records.push_back(stage_record(stage, layers));
+    const ModelStates& x = stage.inputs.states;
+    table.breakdown.children.push_back(Breakdown{
+        fmt::format("stage {}: layers {}, {} in flight", stage.stage, layers, stage.in_flight),
+        {x.weights, x.gradients, x.master_weights, x.optimizer, stage.inputs.activations,
+         stage.peak()},
+        1,
+        &stage == &s ? "bounds the fit" : "",
+        {}});
+  }
+  return {main, table};
+}
+
+Section explain_layout(const LayoutMemory& m) {
+  Section s;
+  s.key = "explain_layout";
+  s.title = "Explain: how each op's weights and saved tensors split (" + describe(m.layout) + ")";
+  for (const NamedShardRule& rule : shard_rule_table()) {
+    s.assumptions.push_back(fmt::format("{}: weights {}, saved {} — {}", rule.what,
+                                        describe(rule.rule.params), describe(rule.rule.saved),
+                                        rule.rule.source));
+  }
+  return s;
+}
+
+}  // namespace tsize
