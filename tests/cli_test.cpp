@@ -369,6 +369,69 @@ TEST(Cli, MemoryJsonContract) {
   EXPECT_EQ(j["fit"]["breakdown"]["children"][0]["name"], "H100-SXM");
 }
 
+// A parallel layout: the bounding stage's fields at the top level, `stage`, and every stage as
+// a record whose peak the top-level peak is the largest of.
+TEST(Cli, MemoryLayoutJsonContract) {
+  const CliRun r = tsize_cli(
+      "memory llama-3-8b --seq 4096 --precision mixed-bf16 --runtime megatron --tp 2 --sp true "
+      "--pp 4 --gpus 16 --global-batch 64 --zero 1 --gpu H100-SXM --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["stages"].size(), 4u);
+  EXPECT_EQ(j["grad_accum"], 32u);  // 64 sequences over D = 2 of micro-batch 1
+  std::uint64_t largest = 0;
+  for (const auto& stage : j["stages"]) {
+    for (const char* key : {"stage", "layers", "in_flight", "weights", "gradients",
+                            "master_weights", "optimizer", "activations", "peak"}) {
+      EXPECT_TRUE(stage[key].is_number_unsigned()) << key;
+    }
+    EXPECT_EQ(stage["layers"], 8u);
+    largest = std::max(largest, stage["peak"].get<std::uint64_t>());
+  }
+  EXPECT_EQ(j["peak"], largest);
+  EXPECT_EQ(j["stages"][j["stage"].get<std::size_t>()]["peak"], j["peak"]);
+  EXPECT_EQ(j["stages"][0]["in_flight"], 4u);  // 1F1B: P − 0
+  EXPECT_EQ(j["stages"][3]["in_flight"], 1u);
+  EXPECT_FALSE(j.contains("stages_table"));
+}
+
+TEST(Cli, MemoryLayoutTableShowsEveryStage) {
+  const CliRun r = tsize_cli(
+      "memory llama-3-8b --seq 4096 --runtime megatron --tp 2 --sp true --pp 2 --vpp 2 --gpus 8 "
+      "--grad-accum 4 --gpu H100-SXM");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Per pipeline stage"));
+  EXPECT_THAT(r.out, HasSubstr("stage 0: layers 0-7, 16-23"));
+  EXPECT_THAT(r.out, HasSubstr("interleaved 1F1B, 2 chunks per stage"));
+  EXPECT_THAT(r.out, HasSubstr("TP 2 (SP) · PP 2 (interleaved, V 2) · CP 1 · DP 2 = 8 GPUs"));
+}
+
+// One rank per model is today's memory, to the byte.
+TEST(Cli, MemoryLayoutOfOneRankIsTodaysOutput) {
+  const std::string base = "memory llama-3-8b --seq 2048 --precision mixed-bf16 --zero 2 --gpus 8";
+  const CliRun today = tsize_cli(base);
+  const CliRun layout = tsize_cli(base + " --tp 1 --pp 1 --cp 1 --ep 1");
+  ASSERT_EQ(today.status, 0) << today.err;
+  EXPECT_EQ(layout.out, today.out);
+}
+
+TEST(Cli, MemoryLayoutBadInput) {
+  expect_bad_input("memory llama-3-8b --tp 3", "attention heads 32 are not divisible by --tp 3");
+  expect_bad_input("memory llama-3-8b --tp 2 --pp 2 --gpus 6",
+                   "--gpus 6 is not a multiple of --tp × --pp × --cp = 4");
+  expect_bad_input("memory llama-3-8b --sp true", "give --tp 2 or more");
+  expect_bad_input("memory llama-3-8b --seq 1020 --cp 4 --attention flash",
+                   "--seq 1020 is not divisible by 2 × --cp = 8");
+  expect_bad_input("memory llama-3-8b --seq 1024 --cp 2 --runtime transformers",
+                   "choose --attention flash");
+  expect_bad_input("memory mixtral-8x7b --tp 2", "needs --sp true");
+  expect_bad_input("memory llama-3-8b --gpus 4 --global-batch 6",
+                   "--global-batch 6 is not divisible by --batch 1 × data-parallel ranks 4 = 4");
+  expect_bad_input("memory llama-3-8b --tp 2 --seq 1k,2k", "a parallel layout takes one run");
+  expect_bad_input("memory llama-3-8b --tp 2 --optimizer adafactor", "--optimizer adafactor");
+  expect_bad_input("memory llama-3-8b --tp 0", "--tp 0: expected a positive integer");
+}
+
 TEST(Cli, MemoryReproducesANanoGptRecordOnCpu) {
   // pytorch-nanogpt.json, GPT-2 small, b = 1, s = 1024, fp32, dropout 0.1: 2,719,518,820 bytes.
   // The record's recipe, not the default one: fp32, eager attention (PyTorch < 2.0).

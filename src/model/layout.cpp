@@ -16,8 +16,9 @@ class Problems {
   }
   // `what` (n) split over `flag` (by) ranks must divide.
   void divides(std::string_view what, std::int64_t n, std::string_view flag, std::int64_t by) {
-    if (by > 0 && n % by != 0) {
-      add("{} {} {} not divisible by {} {}", what, n, n == 1 ? "is" : "are", flag, by);
+    if (by > 0 && n % by != 0) {  // "--seq 1000 is", "attention heads 32 are"
+      const bool one = n == 1 || what.rfind("--", 0) == 0;
+      add("{} {} {} not divisible by {} {}", what, n, one ? "is" : "are", flag, by);
     }
   }
   bool empty() const { return text_.empty(); }

@@ -27,9 +27,9 @@ std::string schedule_rule(const ResolvedLayout& r) {
   const Layout& l = r.layout;
   if (l.pp == 1) {
     return fmt::format(
-        "{} micro-batches per step, each one's forward then its backward: one in "
+        "{} micro-batch{} per step, each one's forward then its backward: one in "
         "flight",
-        r.micro_batches);
+        r.micro_batches, r.micro_batches == 1 ? "" : "es");
   }
   switch (l.schedule) {
     case Schedule::k1F1B:
@@ -51,8 +51,9 @@ std::string schedule_rule(const ResolvedLayout& r) {
   return "";
 }
 
-std::vector<std::string> layout_assumptions(const Workload& w, const MemoryOptions& o,
-                                            const LayoutMemory& m) {
+std::vector<std::string> layout_assumptions(const ModelSpec& spec, const Workload& w,
+                                            const MemoryOptions& o, const LayoutMemory& m) {
+  const bool tied = spec.tied_embeddings, moe = spec.moe.has_value();
   const StateBytes b = state_bytes_per_param(o.precision, o.optimizer);
   const ResolvedLayout& r = m.layout;
   const Layout& l = r.layout;
@@ -75,16 +76,20 @@ std::vector<std::string> layout_assumptions(const Workload& w, const MemoryOptio
         "128): {} rows per tensor-parallel rank",
         with_commas(m.vocab_padded), with_commas(m.vocab_padded / u(l.tp))));
   }
-  a.push_back(fmt::format(
-      "tensor parallelism splits heads and MLP features (Megatron column- and row-parallel); "
-      "norms, routers and row-parallel biases are replicated; saved tensors outside the "
-      "tensor-parallel regions split over T only with sequence parallelism (Korthikanti et al. "
-      "2022 Table 2){}",
-      l.sp ? "" : ": --sp false keeps them whole on every rank"));
+  if (l.tp > 1) {
+    a.push_back(fmt::format(
+        "tensor parallelism splits heads and MLP features (Megatron column- and row-parallel); "
+        "norms, routers and row-parallel biases are replicated; saved tensors outside the "
+        "tensor-parallel regions split over T only with sequence parallelism (Korthikanti et "
+        "al. 2022 Table 2){}",
+        l.sp ? "" : ": --sp false keeps them whole on every rank"));
+  }
   if (l.pp > 1) {
-    a.push_back(
-        "pipeline: embedding on the first stage, final norm, head and loss on the last; a tied "
-        "embedding is also held by the last stage (Megatron's shared word embeddings)");
+    a.push_back(std::string("pipeline: embedding on the first stage, final norm, head and loss on "
+                            "the last") +
+                (tied ? "; the tied embedding is held by both (Megatron's shared word "
+                        "embeddings, kept in sync by an all-reduce of their gradients)"
+                      : ""));
   }
   if (l.cp > 1) {
     a.push_back(fmt::format(
@@ -98,10 +103,15 @@ std::vector<std::string> layout_assumptions(const Workload& w, const MemoryOptio
         "balanced routing: a rank's experts receive as many token-slots as its own tokens route",
         l.ep, l.ep, l.expert_tp()));
   }
-  a.push_back(fmt::format(
-      "ZeRO stage {} over the {} data-parallel (× context-parallel) ranks of dense parameters "
-      "and the {} expert-data-parallel ranks of experts (Megatron's distributed optimizer)",
-      o.zero_stage, r.dense_shard, r.expert_shard));
+  if (o.zero_stage > 0) {
+    a.push_back(fmt::format(
+        "ZeRO stage {} (Megatron's distributed optimizer, FSDP at 3) over the {} data-parallel "
+        "× context-parallel ranks{}: optimizer states and master weights{}{} sharded",
+        o.zero_stage, r.dense_shard,
+        moe ? fmt::format(", experts over their {} expert-data-parallel ranks", r.expert_shard)
+            : "",
+        o.zero_stage >= 2 ? ", gradients" : "", o.zero_stage >= 3 ? " and weights" : ""));
+  }
   a.push_back(
       "not modelled: communication buffers (TP/SP all-gather outputs, pipeline send and "
       "receive tensors, data-parallel gradient buckets, FSDP's gathered units, MoE dispatch "
@@ -197,7 +207,7 @@ std::vector<Section> layout_memory_sections(const Graph& g, const Workload& w,
       {"peak", "peak", s.peak(), Unit::kBytes, std::string(phase_info(peak.phase).name)});
   main.facts.push_back({"stage", "stage", u(s.stage), Unit::kCount,
                         "0-based: the stage with the largest peak bounds the fit"});
-  main.assumptions = layout_assumptions(w, o, m);
+  main.assumptions = layout_assumptions(g.spec, w, o, m);
   main.records_key = "stages";
 
   Section table;
