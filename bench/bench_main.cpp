@@ -9,6 +9,7 @@
 
 #include "tsize/flops.hpp"
 #include "tsize/graph.hpp"
+#include "tsize/layout_memory.hpp"
 #include "tsize/memory.hpp"
 #include "tsize/params.hpp"
 #include "tsize/presets.hpp"
@@ -49,6 +50,35 @@ void BM_CountFlops(benchmark::State& state) {
   state.SetLabel(kModels[state.range(0)]);
 }
 BENCHMARK(BM_CountFlops)->DenseRange(0, 2);
+
+// One layout's memory from totals computed once per model and workload: the layout search's
+// hot loop (target: under 2 µs). Llama-3.1-405B over TP 8 (SP), PP 7 (interleaved, V 2),
+// DP 8 with ZeRO-1; Mixtral-8x7B over TP 2 (SP), PP 4, EP 8, DP 8.
+void BM_LayoutPeak(benchmark::State& state) {
+  const bool moe = state.range(0) == 1;
+  const tsize::Graph graph =
+      tsize::build_graph(tsize::load_preset(moe ? "mixtral-8x7b" : "llama-3.1-405b"));
+  tsize::Workload w;
+  w.seq = 8192;
+  w = tsize::resolve_workload(graph.spec, w);
+  tsize::MemoryOptions o;
+  o.precision = tsize::Precision::kMixedBf16;
+  o.runtime = tsize::Runtime::kMegatron;
+  o.zero_stage = 1;
+  const tsize::LayoutTotals totals = tsize::layout_totals(graph, w, o);
+  tsize::Layout l;
+  l.tp = moe ? 2 : 8;
+  l.sp = true;
+  l.pp = moe ? 4 : 7;
+  l.vpp = moe ? 1 : 2;
+  l.ep = moe ? 8 : 1;
+  l.gpus = moe ? 64 : 448;
+  l.global_batch = moe ? 1024 : 896;
+  const tsize::ResolvedLayout r = tsize::resolve_layout(graph.spec, w, l, false);
+  for (auto _ : state) benchmark::DoNotOptimize(tsize::layout_peak(totals, r));
+  state.SetLabel(moe ? "mixtral-8x7b TP2 PP4 EP8" : "llama-3.1-405b TP8 PP7 V2");
+}
+BENCHMARK(BM_LayoutPeak)->DenseRange(0, 1);
 
 void BM_CountMemory(benchmark::State& state) {
   const tsize::Graph graph = tsize::build_graph(tsize::load_preset(kModels[state.range(0)]));

@@ -181,6 +181,37 @@ TEST(Layout, ContextParallelSplitsTheSequence) {
   EXPECT_LE(four, (one - constants) / 4 + constants);
 }
 
+// The search's hot path prices a layout by arithmetic alone; it equals the bounding stage's
+// peak of the full report on every layout and recipe tried.
+TEST(Layout, ThePeakAloneEqualsTheReportsBoundingStage) {
+  const Graph g = build_graph(load_preset("mixtral-8x7b"));
+  for (const Recompute rc : {Recompute::kNone, Recompute::kFull}) {
+    for (const std::int64_t accum : {1, 8}) {
+      MemoryOptions o;
+      o.precision = Precision::kMixedBf16;
+      o.runtime = Runtime::kMegatron;
+      o.recompute = rc;
+      o.zero_stage = 1;
+      o.kernels.optimizer = OptimizerImpl::kForeach;
+      const Workload w = workload(g, 2, 4096, accum);
+      const LayoutTotals totals = layout_totals(g, w, o);
+      for (const std::int64_t pp : {1, 2, 4}) {
+        for (const std::int64_t tp : {1, 2, 8}) {
+          Layout l;
+          l.tp = tp;
+          l.sp = tp > 1;
+          l.pp = pp;
+          l.ep = 2;
+          l.gpus = tp * pp * 4;
+          const ResolvedLayout r = resolve_layout(g.spec, w, l, false);
+          EXPECT_EQ(layout_peak(totals, r), layout_memory(totals, r).bounding_stage().peak())
+              << "tp " << tp << " pp " << pp;
+        }
+      }
+    }
+  }
+}
+
 std::string layout_error(const char* preset, Layout l, std::int64_t seq, std::int64_t batch = 1,
                          bool eager = false) {
   const Graph g = build_graph(load_preset(preset));

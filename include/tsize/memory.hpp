@@ -161,6 +161,8 @@ struct StepPhases {
   Count peak() const { return peak_phase().total; }
 };
 StepPhases step_phases(const PhaseInputs& in);
+// step_phases(in).peak() by arithmetic alone (no parts, no notes): the layout search's hot path.
+Count step_peak(const PhaseInputs& in);
 
 struct MemoryCounts {
   ModelStates states;            // one GPU, after ZeRO

@@ -122,6 +122,37 @@ void add_block(StageSum& s, const RankBlock& r, Count n, Count flights, bool lay
   }
 }
 
+// Every block's share on one rank of a layout, computed once per layout for all its stages.
+constexpr std::size_t kMaxBlocks = 8;  // embedding, 4 kinds of layers, final norm, pooler, head
+struct RankBlocks {
+  std::array<RankBlock, kMaxBlocks> at{};
+  Count vocab_rows = 0;   // padded vocabulary rows per tensor-parallel rank
+  Count layer_input = 0;  // what a layer keeps under full recomputation, on this rank
+};
+
+RankBlocks rank_blocks(const LayoutTotals& t, const Layout& l) {
+  RankBlocks rb;
+  rb.vocab_rows = padded_vocab(t.vocab, l.tp) / u(l.tp);
+  rb.layer_input = rank_saved(t.layer_input, SavedSplit::kSequence, l);
+  for (std::size_t b = 0; b < t.blocks.size(); ++b) {
+    rb.at[b] = rank_block(t.blocks[b], l, rb.vocab_rows);
+  }
+  return rb;
+}
+
+// A stage's sums and phase inputs, without the phases (the search needs only their peak).
+struct StageCore {
+  std::int64_t layers = 0, in_flight = 0, chunk_forwards = 0;
+  RankParams params;
+  Count per_micro_batch = 0;
+  PhaseInputs inputs;
+};
+
+StageCore stage_core(const LayoutTotals& t, const ResolvedLayout& r, const RankBlocks& rb,
+                     std::int64_t stage);
+StageMemory stage_of(const LayoutTotals& t, const ResolvedLayout& r, const RankBlocks& rb,
+                     std::int64_t stage);
+
 }  // namespace
 
 Count padded_vocab(std::int64_t vocab, std::int64_t tp) {
@@ -134,6 +165,9 @@ LayoutTotals layout_totals(const Graph& g, const Workload& w, const MemoryOption
   MemoryOptions checked = o;
   checked.zero_stage = 0;  // ZeRO's ranks are the layout's: layout_memory checks them
   validate_memory_options(checked);
+  if (g.blocks.size() > kMaxBlocks) {
+    throw std::logic_error("layout_totals: a graph of more blocks than a layout folds");
+  }
   if (o.optimizer == Optimizer::kAdafactor) {
     throw Error(
         "--optimizer adafactor with a parallel layout: its factored states are counted per "
@@ -197,16 +231,22 @@ std::int64_t in_flight(const ResolvedLayout& r, std::int64_t stage, std::int64_t
 }
 
 StageMemory stage_memory(const LayoutTotals& t, const ResolvedLayout& r, std::int64_t stage) {
+  return stage_of(t, r, rank_blocks(t, r.layout), stage);
+}
+
+namespace {
+
+StageCore stage_core(const LayoutTotals& t, const ResolvedLayout& r, const RankBlocks& rb,
+                     std::int64_t stage) {
   const Layout& l = r.layout;
   const MemoryOptions& o = t.options;
   const bool full = o.recompute == Recompute::kFull;
-  const Count vocab_rows = padded_vocab(t.vocab, l.tp) / u(l.tp);
+  const Count vocab_rows = rb.vocab_rows;
   const std::int64_t chunks = l.pp * l.vpp, per_chunk = t.layers / chunks;
   const std::size_t stride = static_cast<std::size_t>(t.layers) + 1;
-  const Count input = rank_saved(t.layer_input, SavedSplit::kSequence, l);
+  const Count input = rb.layer_input;
   StageSum sum;
-  StageMemory s;
-  s.stage = stage;
+  StageCore s;
   for (std::int64_t j = 0; j < l.vpp; ++j) {
     const std::int64_t chunk = j * l.pp + stage;
     const auto lo = static_cast<std::size_t>(chunk * per_chunk);
@@ -224,7 +264,7 @@ StageMemory stage_memory(const LayoutTotals& t, const ResolvedLayout& r, std::in
         n = u(block.repeat);
       }
       if (n == 0) continue;
-      add_block(sum, rank_block(block, l, vocab_rows), n, flights, block.layer, input, full);
+      add_block(sum, rb.at[b], n, flights, block.layer, input, full);
     }
   }
   const bool last = stage == l.pp - 1;
@@ -239,8 +279,8 @@ StageMemory stage_memory(const LayoutTotals& t, const ResolvedLayout& r, std::in
     sum.params.first_gradient = mul(vocab_rows, u(t.d_model));
   }
   s.params = sum.params;
-  s.activations_per_micro_batch = sum.per_micro_batch;
-  StatesOptions so = o.states_options();
+  s.per_micro_batch = sum.per_micro_batch;
+  const StatesOptions so = o.states_options();
   PhaseInputs& in = s.inputs;
   in.states = rank_states(sum.params, so, {r.dense_shard, r.expert_shard});
   in.activations = sum.activations;
@@ -255,9 +295,25 @@ StageMemory stage_memory(const LayoutTotals& t, const ResolvedLayout& r, std::in
   in.accumulating = r.micro_batches > 1;
   in.full_recompute = full;
   in.optimizer = o.optimizer;
-  s.phases = step_phases(in);
   return s;
 }
+
+StageMemory stage_of(const LayoutTotals& t, const ResolvedLayout& r, const RankBlocks& rb,
+                     std::int64_t stage) {
+  const StageCore core = stage_core(t, r, rb, stage);
+  StageMemory s;
+  s.stage = stage;
+  s.layers = core.layers;
+  s.in_flight = core.in_flight;
+  s.chunk_forwards = core.chunk_forwards;
+  s.params = core.params;
+  s.activations_per_micro_batch = core.per_micro_batch;
+  s.inputs = core.inputs;
+  s.phases = step_phases(core.inputs);
+  return s;
+}
+
+}  // namespace
 
 LayoutMemory layout_memory(const LayoutTotals& t, const ResolvedLayout& r) {
   if (t.options.zero_stage > 0 && r.dense_shard == 1) {
@@ -270,8 +326,9 @@ LayoutMemory layout_memory(const LayoutTotals& t, const ResolvedLayout& r) {
   m.layout = r;
   m.vocab_padded = padded_vocab(t.vocab, r.layout.tp);
   m.stages.reserve(static_cast<std::size_t>(r.layout.pp));
+  const RankBlocks rb = rank_blocks(t, r.layout);
   for (std::int64_t i = 0; i < r.layout.pp; ++i) {
-    m.stages.push_back(stage_memory(t, r, i));
+    m.stages.push_back(stage_of(t, r, rb, i));
     if (m.stages.back().peak() > m.stages[m.bounding].peak()) m.bounding = m.stages.size() - 1;
   }
   return m;
@@ -297,8 +354,10 @@ std::vector<GpuFit> fit_layout(const Graph& g, const Workload& w, const MemoryOp
 
 Count layout_peak(const LayoutTotals& t, const ResolvedLayout& r) {
   Count peak = 0;
-  for (std::int64_t i = 0; i < r.layout.pp; ++i)
-    peak = std::max(peak, stage_memory(t, r, i).peak());
+  const RankBlocks rb = rank_blocks(t, r.layout);
+  for (std::int64_t i = 0; i < r.layout.pp; ++i) {
+    peak = std::max(peak, step_peak(stage_core(t, r, rb, i).inputs));
+  }
   return peak;
 }
 

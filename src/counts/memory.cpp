@@ -122,6 +122,19 @@ StepPhases step_phases(const PhaseInputs& in) {
   return out;
 }
 
+Count step_peak(const PhaseInputs& in) {
+  const ModelStates& st = in.states;
+  const Count resident = st.weights + st.master_weights + st.optimizer + in.overhead;
+  const Count grads = st.gradients;
+  Count peak = resident + (in.accumulating ? grads : st.first_gradient) + in.autocast_copies +
+               in.activations + in.loss_transient;
+  if (in.full_recompute) {
+    peak = std::max(peak,
+                    resident + grads + in.autocast_copies + in.checkpoints + in.recomputed_layer);
+  }
+  return std::max(peak, resident + grads + st.optimizer_temporaries);  // end of backward ≤ step
+}
+
 MemoryCounts count_memory(const Graph& g, const Workload& w, const MemoryOptions& o) {
   validate_options(o);
   MemoryCounts m;
