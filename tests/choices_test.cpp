@@ -7,6 +7,7 @@
 
 #include "test_util.hpp"
 #include "tsize/gpus.hpp"
+#include "tsize/layout.hpp"
 #include "tsize/memory.hpp"
 #include "tsize/overrides.hpp"
 #include "tsize/render.hpp"
@@ -58,6 +59,7 @@ TEST(Choices, EveryTableIsCompleteAndParsesWhatItPrints) {
   expect_complete<NormKind>(2);
   expect_complete<PositionKind>(4);
   expect_complete<Activation>(5);
+  expect_complete<Schedule>(3);
 }
 
 // docs/cli.md's flag tables come from the same lists: "`--precision fp32\|amp-bf16\|...`".
@@ -78,6 +80,7 @@ TEST(Choices, DocsListEveryFlagsChoicesFromItsTable) {
   expect_documented<AttentionImpl>(docs);
   expect_documented<LossImpl>(docs);
   expect_documented<NormImpl>(docs);
+  expect_documented<Schedule>(docs);
   expect_documented<OptimizerImpl>(docs);
   expect_documented<Device>(docs);
   expect_documented<Recompute>(docs);
