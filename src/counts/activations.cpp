@@ -31,7 +31,9 @@ struct Dtypes {
 
 // `softmax_native`: the model's code calls softmax without dtype=float32 (GPT-2).
 Dtypes dtypes(const ActivationOptions& o, bool softmax_native = false) {
-  const Input half = o.precision == Precision::kAmpFp16 ? Input{"fp16", 2} : Input{"bf16", 2};
+  const bool fp16 =
+      o.precision == Precision::kAmpFp16 || o.precision == Precision::kMixedFp16Fp32Grads;
+  const Input half = fp16 ? Input{"fp16", 2} : Input{"bf16", 2};
   if (o.kernels.transformers_code && !softmax_native) {
     // transformers' Llama family: softmax(dtype=float32).to(query.dtype)
     Dtypes d = dtypes(ActivationOptions{o.precision, {}, Device::kCuda, o.recompute, o.dropout});

@@ -56,6 +56,7 @@ StateBytes state_bytes_per_param(Precision precision, Optimizer optimizer) {
       b = {2, 2, 4, 0};
       break;
     case Precision::kMixedBf16Fp32Grads:
+    case Precision::kMixedFp16Fp32Grads:
       b = {2, 4, 4, 0};
       break;
     case Precision::kBf16:
