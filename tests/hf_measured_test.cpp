@@ -5,8 +5,6 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <set>
-
 #include "test_util.hpp"
 #include "tsize/activations.hpp"
 #include "tsize/flops.hpp"
@@ -69,7 +67,7 @@ Measured measure(const nlohmann::json& rec) {
   std::size_t op = 0;
   for (const Block& b : g.blocks) {
     for (const Op& each : b.ops) {
-      if (each.role == Role::kRotaryTable) out.table = a.per_op[op];
+      if (each.role == Role::kRotaryTable && b.layers.empty()) out.table = a.per_op[op];
       if (each.role == Role::kLocalRotaryTable) out.local_table = a.per_op[op];
       ++op;
     }
@@ -126,15 +124,18 @@ TEST(HfMeasured, SavedBytesAreExactOnEveryRecord) {
   }
 }
 
-// The families measured here (records-families.json) whose code tsize reproduces: totals, per
-// layer (each RoPE table in the first layer that uses it), forward and backward matmul FLOPs,
-// at batch 1 and 2. What they take beyond records.json's mechanisms: OLMoE's clip_qkv
-// (clamp_ keeps a clone of q, k and v), CohereLayerNorm's fp32 composite (pow and ·rsqrt each
-// keep an x − μ, w · x̂ keeps x̂, rsqrt its result), per-head q/k statistics (StableLM's
-// per-head LayerNorms, Cohere's), Gemma-3's second rotary embedding for its local layers,
-// Granite's and Cohere's Python-float multipliers (a float64 scalar each), and the shifted
-// labels' copy above batch 1. Llama-4, DBRX, Falcon, PhiMoE and DeepSeek-V3 differ, by the
-// amounts and for the reasons docs/memory-vs-measured.md gives.
+// The families measured here (records-families.json): totals, per layer (each RoPE table in
+// the first layer that uses it), forward and backward matmul FLOPs, at batch 1 and 2. What they
+// take beyond records.json's mechanisms: OLMoE's and DBRX's clip_qkv (clamp keeps its input:
+// clones of q, k and v, or the whole Wqkv output), CohereLayerNorm's fp32 composite, per-head
+// q/k statistics (StableLM, Cohere), Gemma-3's second rotary embedding, DBRX's per-attention
+// rotary tables in v's dtype and PhiMoE's per-layer cos[position_ids] copies (torch.outer: no
+// matmul), Falcon's index-list k and v and its bias added after the matmul (fp32 under
+// autocast), its rotary embedding run under ALiBi, DeepSeek-V3's router in the compute dtype
+// under autocast, DBRX's and PhiMoE's input jitter, PhiMoE's sparsemixer, Granite's and
+// Cohere's Python-float multipliers, and the shifted labels' copy above batch 1. Llama-4 is
+// not reproduced: at this commit its MoE runs every expert on every token (docs/
+// memory-vs-measured.md).
 TEST(HfMeasured, TodaysFamiliesAreExactWhereTheirCodeIsModelled) {
   ASSERT_EQ(family_records().size(), 51u);
   const std::set<std::string> exact = {"olmo2",   "olmoe",      "qwen3",       "qwen3_moe",
@@ -142,7 +143,7 @@ TEST(HfMeasured, TodaysFamiliesAreExactWhereTheirCodeIsModelled) {
                                        "cohere2", "stablelm",   "phi"};
   std::size_t checked = 0;
   for (const auto& rec : family_records()) {
-    if (exact.count(rec["model_type"].get<std::string>()) == 0) continue;
+    if (rec["model_type"] == "llama4_text") continue;
     ++checked;
     const Measured r = measure(rec);
     EXPECT_EQ(r.flops.forward_matmul, rec["fwd_matmul_flops"].get<std::uint64_t>()) << r.name;
@@ -158,7 +159,7 @@ TEST(HfMeasured, TodaysFamiliesAreExactWhereTheirCodeIsModelled) {
           << r.name << " layer " << l;
     }
   }
-  EXPECT_EQ(checked, 33u);  // 11 configs × 3 runs
+  EXPECT_EQ(checked, 48u);  // 16 configs × 3 runs
 }
 
 // What a record's model saves at `batch` sequences of 128 tokens, float32, transformers' code.

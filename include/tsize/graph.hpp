@@ -96,6 +96,8 @@ struct Op {
   bool trainable = true;           // false: updated without gradients (DeepSeek's score bias)
   bool embedding = false;          // counts as an embedding for non-embedding totals
   bool first_token_only = false;   // runs on one token per sequence (BERT pooler)
+  bool unread = false;             // a rotary table nothing keeps (Falcon under ALiBi, PhiMoE's)
+  bool no_matmul = false;          // a rotary table by torch.outer or indexing: no matmul
   bool plus_one = false;           // Gemma: a norm's x̂·(1 + w) in fp32; an embedding's ×√h
   std::int64_t per_token = 1;      // applications per token: Qwen3's q_norm runs once per head
   TensorList inputs;               // read, in the order the role defines (see graph.cpp)

@@ -74,6 +74,14 @@ struct ChoiceTable<Activation> {
 };
 
 // Mixture of experts: which layers route, and the experts' shapes.
+// Where transformers' code computes RoPE's cos and sin, and what keeps them.
+enum class RopeTables {
+  kModel,            // once per forward (inv_freq @ positions); every layer keeps views of them
+  kPerLayer,         // DBRX: each attention computes its own, in v's dtype, and keeps them
+  kIndexedPerLayer,  // PhiMoE: once by torch.outer (no matmul); each layer keeps the copy that
+                     // cos[position_ids] makes, in the embeddings' dtype
+};
+
 struct MoeSpec {
   std::int64_t n_routed_experts = 0;     // [E]
   std::int64_t experts_per_token = 0;    // [k] routed experts each token visits
@@ -84,6 +92,12 @@ struct MoeSpec {
   bool router_score_correction = false;  // DeepSeek-V3 aux-free balancing bias [E], not trained
   bool shared_expert_gate = false;       // Qwen2-MoE: sigmoid gate Linear(d, 1) on the shared MLP
   bool renormalize = true;  // the top-k weights are divided by their sum (norm_topk_prob)
+  // Facts of the family's transformers code that change what its router saves:
+  bool routing_in_compute_dtype = false;  // DeepSeek-V3: F.linear(x.float(), w.float()) is cast
+                                          // back by autocast: scores, weights, index_add_ in it
+  bool routed_scaling = false;  // DeepSeek-V3: top-k weights × routed_scaling_factor (a float)
+  bool input_jitter = false;    // DBRX, PhiMoE: x × uniform noise in training (the noise kept)
+  bool sparsemixer = false;     // PhiMoE: two masked softmaxes and a gathered multiplier
   std::int64_t first_dense_layers = 0;     // DeepSeek first_k_dense_replace
   std::int64_t layer_frequency = 1;        // MoE on layers with (i % frequency == 0) ...
   std::int64_t frequency_offset = 0;       // ... shifted: Qwen2-MoE uses (i + 1) % step == 0
@@ -151,7 +165,11 @@ struct ModelSpec {
   bool final_softcap = false;
   bool layer_norm_composite = false;  // Cohere: LayerNorm as fp32 Python ops (mean, pow, rsqrt)
   bool clip_qkv = false;              // OLMoE, DBRX: q, k, v clamped to ±clip_qkv
+  bool kv_index_select = false;       // Falcon: k and v picked by index lists ([-2], [-1])
+  bool bias_after_matmul = false;     // Falcon: x @ W.T, then + b: fp32 under autocast
   bool local_rope_table = false;      // Gemma-3: local layers' own rotary embedding and tables
+  RopeTables rope_tables = RopeTables::kModel;
+  bool rope_unused = false;  // Falcon with ALiBi: FalconModel still runs its rotary embedding
   // Scalar multipliers (a Python float each: the product keeps it as a float64 scalar):
   bool embedding_multiplier = false;  // Granite: embeddings × embedding_multiplier
   bool residual_multiplier = false;   // Granite: each branch × residual_multiplier

@@ -129,6 +129,11 @@ class BlockWalk {
             "rotate(q)·sin keep views of the model's cos and sin tables (charged there)");
         return;
       case OpKind::kRotaryTable:
+        if (op.unread) {
+          out.set_source(op.no_matmul ? "torch.outer's tables: each layer indexes its own copy"
+                                      : "computed, read by no layer (Falcon under ALiBi)");
+          return;
+        }
         out.set_source(
             "transformers' rotary embedding: cos and sin of every position, computed once per "
             "forward; every layer's q·cos, k·cos, rotate(q)·sin, rotate(k)·sin keep them");
@@ -359,6 +364,9 @@ class BlockWalk {
     const Input probs_dtype = t_.softmax;
     const Input kv_heads{"kv", u(a.kv_heads)};
     if (spec_.clip_qkv && o_.kernels.transformers_code) clamp_qkv(op, out);
+    if (spec_.kv_index_select && o_.kernels.transformers_code) {
+      out.product("k and v index lists (int64)", {{nullptr, 2}, kInt64});
+    }
     keep_slice(q, heads, d_qk, "q", out);
     if (k_copy) {
       out.product("k expanded to every head", {b_, s_, heads, d_qk, t_.compute});
@@ -406,8 +414,9 @@ class BlockWalk {
     const AttentionShape& a = op.attention;
     const Input heads{"a", u(a.heads)}, kv{"kv", u(a.kv_heads)};
     const Input d_qk{"d_qk", u(a.qk_dim)}, d_v{"d_v", u(a.v_dim)};
-    if (spec_.fused_qkv) {
-      out.product("qkv before the clamp", elements(tensor(op.inputs[0]), t_.compute).span());
+    if (spec_.fused_qkv) {  // the whole Wqkv output: a·d_qk + kv·(d_qk + d_v) features
+      const Count width = u(a.heads * a.qk_dim + a.kv_heads * (a.qk_dim + a.v_dim));
+      out.product("qkv before the clamp", {b_, s_, {"qkv", width}, t_.compute});
       return;
     }
     const Input qk_dtype = spec_.qk_norm != QkNorm::kNone ? t_.norm_out : t_.compute;
@@ -452,6 +461,13 @@ class BlockWalk {
       out.product("three scalar factors (float64)", {{nullptr, 3}, kFp64});
       return;
     }
+    if (!op.gated && spec_.bias_after_matmul && spec_.mlp_bias && is_autocast(o_.precision) &&
+        o_.kernels.transformers_code) {
+      // FalconLinear: (x @ W.T) + b, the fp32 bias added after autocast's bf16 matmul.
+      out.set_source("GELU saves its input: FalconLinear adds its fp32 bias after the matmul");
+      out.product("input (fp32)", elements(tensor(op.inputs[0]), kFp32).span());
+      return;
+    }
     if (!op.gated) {
       out.set_source("GELU saves its input; ReLU its output, of the same size");
       return keep(op.inputs[0], "input", out);
@@ -468,16 +484,42 @@ class BlockWalk {
   // both.
   template <class Sink>
   void router(const Op& op, Sink& out) {
-    out.product("routing scores (fp32)", {b_, s_, {"experts", u(op.out)}, kFp32});
+    const Input experts{"experts", u(op.out)};
     if (!o_.kernels.transformers_code) {
+      out.product("routing scores (fp32)", {b_, s_, experts, kFp32});
       out.product("top-k weights (fp32)", {b_, s_, k_, kFp32});
       return;
     }
+    const MoeSpec& m = *spec_.moe;
+    if (m.input_jitter) {  // x *= empty_like(x).uniform_(...): the noise, in x's dtype
+      out.product("input jitter noise", {b_, s_, h_, t_.norm_out});
+    }
+    if (m.sparsemixer) {
+      // PhiMoE's sparsemixer, twice (top-1, then top-2 with the first masked): masked_fill
+      // keeps a bool mask, softmax its result (the logits' dtype), the multiplier Function
+      // its gathered weight; the max indices are the top-k indices.
+      out.set_source("PhiMoE's sparsemixer: masks, softmaxes and multipliers of two rounds");
+      out.product("masked_fill masks (bool)", {{nullptr, 2}, b_, s_, experts, kBool});
+      out.product("softmax results", {{nullptr, 2}, b_, s_, experts, t_.compute});
+      out.product("multipliers", {{nullptr, 2}, b_, s_, t_.compute});
+      out.product("top-k indices (int64)", {b_, s_, k_, kInt64});
+      return;
+    }
+    const Input route = routing_dtype();
+    out.product("routing scores", {b_, s_, experts, route});
     out.product("top-k indices (int64)", {b_, s_, k_, kInt64});
     if (renormalize_) {
-      out.product("top-k weights, divided by their sum (fp32)", {b_, s_, k_, kFp32});
-      out.product("their sum (fp32)", {b_, s_, kFp32});
+      out.product("top-k weights, divided by their sum", {b_, s_, k_, route});
+      out.product("their sum", {b_, s_, route});
     }
+    if (m.routed_scaling) out.product("routed scaling factor (float64)", {kFp64});
+  }
+
+  // The router's probabilities and weights: fp32 (softmax(dtype=float32) or an explicit
+  // upcast) unless autocast undoes the upcast (DeepSeek-V3) or the code never upcasts (PhiMoE).
+  Input routing_dtype() const {
+    const MoeSpec& m = *spec_.moe;
+    return m.routing_in_compute_dtype || m.sparsemixer ? t_.compute : kFp32;
   }
 
   // The weighted combine keeps the expert outputs it multiplies. transformers' eager loop over
@@ -495,9 +537,12 @@ class BlockWalk {
       keep(op.inputs[2], "shared experts' output, for the gate's product", out);
     }
     if (!o_.kernels.transformers_code) return;
-    out.product("each routed token's weight (fp32)", {b_, s_, k_, kFp32});
-    // .to(hidden_states.dtype): the block's input dtype (fp32 under autocast).
-    out.product("weighted outputs, kept by index_add_", {b_, s_, k_, h_, t_.norm_out});
+    out.product("each routed token's weight", {b_, s_, k_, routing_dtype()});
+    // .to(hidden_states.dtype): the block's input dtype (fp32 under autocast); DeepSeek-V3
+    // accumulates in the weights' dtype.
+    const bool weights_dtype = spec_.moe->routing_in_compute_dtype;
+    out.product("weighted outputs, kept by index_add_",
+                {b_, s_, k_, h_, weights_dtype ? t_.compute : t_.norm_out});
     out.product("token and slot indices per expert (int64)", {{nullptr, 2}, b_, s_, k_, kInt64});
   }
 

@@ -137,6 +137,10 @@ void forward_flops(const Op& op, std::int64_t batch, std::int64_t seq, Attention
       return;
     }
     case OpKind::kRotaryTable: {  // [d_rot/2 × 1]·[1 × s] per forward, shared by the batch
+      if (op.no_matmul) {
+        out.set_source("torch.outer(positions, inv_freq) or cos[position_ids]: no matmul");
+        return;
+      }
       out.set_source(
           "transformers' rotary embedding: inv_freq @ position_ids, 2·(d_rot/2)·s, under "
           "no_grad; cos and sin are not counted");

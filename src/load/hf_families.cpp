@@ -367,6 +367,9 @@ ModelSpec deepseek(ConfigReader& c, const Defaults& d, const DeepSeekDefaults& d
     // DeepSeek's modeling_deepseek.py.
     m.router_score_correction = c.string("topk_method", dd.topk_method) == "noaux_tc";
     m.renormalize = c.boolean("norm_topk_prob", dd.norm_topk_prob);
+    // DeepseekV3TopkRouter: F.linear(x.type(float32), w.type(float32)), sigmoid, and
+    // topk_weights * routed_scaling_factor.
+    m.routing_in_compute_dtype = m.routed_scaling = dd.topk_method == std::string("noaux_tc");
     check_moe(c, m, "n_routed_experts");
     s.moe = m;
   }
@@ -549,6 +552,9 @@ ModelSpec phimoe(ConfigReader& c) {
   s.lm_head_bias = c.boolean("lm_head_bias", false);
   s.moe = read_moe(c, {"num_local_experts", "num_experts"}, 16, 2, s.d_ff);
   s.moe->renormalize = false;  // sparsemixer's top-2 weights, not divided by their sum
+  s.moe->sparsemixer = true;
+  s.rope_tables = RopeTables::kIndexedPerLayer;  // cos[position_ids] in each attention
+  s.moe->input_jitter = c.number("input_jitter_noise", 0.0) > 0;
   read_sliding_window(c, s);
   return s;
 }
@@ -673,6 +679,11 @@ ModelSpec falcon_like(ConfigReader& c, bool rw) {
   s.activation = parse_activation(c, "gelu");
   s.fused_qkv = true;
   s.qkv_bias = s.o_bias = s.mlp_bias = c.boolean("bias", false);
+  s.bias_after_matmul = true;  // FalconLinear: input @ self.weight.T, then + self.bias
+  s.rope_unused = s.positions == PositionKind::kAlibi;  // FalconModel runs rotary_emb anyway
+  // qkv[:, :, :, [-2]] (new architecture) and fused_qkv[..., [-2], :] (multi-query): index
+  // lists, each kept as an int64 tensor.
+  s.kv_index_select = new_architecture || multi_query;
   s.tied_embeddings = c.boolean("tie_word_embeddings", true);
   return s;
 }
@@ -701,12 +712,15 @@ ModelSpec dbrx(ConfigReader& c) {
   s.activation = Activation::kSilu;  // ffn_act_fn {"name": "silu"}
   s.fused_qkv = true;
   s.clip_qkv = c.present_in("attn_config", "clip_qkv");  // the Wqkv output clamped when set
+  s.rope_tables = RopeTables::kPerLayer;  // DbrxAttention: self.rotary_emb(value_states, ...)
   s.d_ff = c.integer_in("ffn_config", "ffn_hidden_size", 3584);
   MoeSpec m;
   m.n_routed_experts = c.integer_in("ffn_config", "moe_num_experts", 4);
   m.experts_per_token = c.integer_in("ffn_config", "moe_top_k", 1);
   m.d_ff_expert = s.d_ff;
   check_moe(c, m, "ffn_config.moe_num_experts");
+  // DbrxRouter: `if self.training and self.moe_jitter_eps is not None` (0 included).
+  m.input_jitter = c.present_in("ffn_config", "moe_jitter_eps");
   s.moe = m;
   if (c.boolean("tie_word_embeddings", false)) {
     c.problem(

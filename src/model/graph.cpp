@@ -332,6 +332,19 @@ Block layer_block(const ModelSpec& s, bool moe, bool local, std::string name, st
   const LayerNorms norms = s.layer_norms;
   // A post-norm layer's input is the previous layer's norm output; the bytes are the same.
   const TensorId x = b.input(Rows::kTokens, TensorDtype::kResidual, l.h);
+  if (s.positions == PositionKind::kRotary && s.rope_tables != RopeTables::kModel) {
+    // DBRX computes cos and sin in each attention (v's dtype); PhiMoE indexes the model's
+    // tables in each layer (a copy, in the embeddings' dtype, no matmul).
+    const bool indexed = s.rope_tables == RopeTables::kIndexedPerLayer;
+    const std::int64_t d_rot = rotary_dim(s);
+    const TensorId pos = b.input(Rows::kPositions, TensorDtype::kIndex, {});
+    Op table = make_op(Role::kRotaryTable, Component::kAttention, d_rot);
+    table.no_matmul = indexed;
+    const Tensor t{Rows::kPositions,
+                   indexed ? TensorDtype::kResidual : TensorDtype::kCompute,
+                   {{{"d_rot", d_rot}, {nullptr, 2}}}};
+    b.add(table, {pos}, &t);
+  }
   auto attention = [&](TensorId in) {
     return s.mla ? append_mla(l, local, in) : append_mha(l, local, in);
   };
@@ -431,10 +444,15 @@ Block embedding_block(const ModelSpec& s) {
     const Tensor out = tokens(TensorDtype::kNormOutput, h);
     b.add(norm(s, Role::kEmbeddingNorm, Component::kEmbedding, s.d_model), {x}, &out);
   }
-  if (s.positions == PositionKind::kRotary) {  // cos and sin [1, s, d_rot] in the stream's dtype
-    const std::int64_t d_rot = rotary_dim(s);
+  // cos and sin [1, s, d_rot] in the stream's dtype, once per forward (DBRX: per layer only)
+  const bool model_table =
+      s.positions == PositionKind::kRotary && s.rope_tables != RopeTables::kPerLayer;
+  if (model_table || s.rope_unused) {
+    const std::int64_t d_rot = s.rope_unused ? s.d_head : rotary_dim(s);
     const TensorId pos = b.input(Rows::kPositions, TensorDtype::kIndex, {});
     Op table = make_op(Role::kRotaryTable, Component::kEmbedding, d_rot);
+    table.unread = s.rope_unused || s.rope_tables != RopeTables::kModel;
+    table.no_matmul = s.rope_tables == RopeTables::kIndexedPerLayer;
     const Tensor t{Rows::kPositions, TensorDtype::kResidual, {{{"d_rot", d_rot}, {nullptr, 2}}}};
     b.add(table, {pos}, &t);
     // Gemma-3: a second rotary embedding for the local layers; kept when local layers use it.
