@@ -1,10 +1,10 @@
 // tsize against transformers' own modeling code: tests/data/hf-measured/records.json (copied
 // from shared/reference/hf-measured; README beside it), 26 runs of 13 small configs, batch 1 ×
-// 128 tokens, float32 and bf16 autocast, eager attention, on CPU PyTorch. Each config is read
-// as tsize reads any config.json and counted with the transformers runtime.
+// 128 tokens, float32 and bf16 autocast, eager attention, on CPU PyTorch; and
+// records-families.json, 51 runs of 17 more configs measured the same way (scripts/hf_measure).
+// Each config is read as tsize reads any config.json and counted with the transformers runtime.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-
 #include "test_util.hpp"
 #include "tsize/activations.hpp"
 #include "tsize/flops.hpp"

@@ -212,6 +212,35 @@ TEST(Layout, ThePeakAloneEqualsTheReportsBoundingStage) {
   }
 }
 
+// An uneven pipeline (Megatron's --decoder-first-pipeline-num-layers): DeepSeek-V3's 61
+// layers over 16 stages, one on the first and 4 on each of the other 15.
+TEST(Layout, AnUnevenPipelinePutsTheRestEvenly) {
+  Layout l;
+  l.pp = 16;
+  l.first_stage_layers = 1;
+  EXPECT_EQ(chunk_layers(l, 61, 0, 0), (std::pair<std::int64_t, std::int64_t>{0, 1}));
+  EXPECT_EQ(chunk_layers(l, 61, 1, 0), (std::pair<std::int64_t, std::int64_t>{1, 5}));
+  EXPECT_EQ(chunk_layers(l, 61, 15, 0), (std::pair<std::int64_t, std::int64_t>{57, 61}));
+  l.first_stage_layers = 0;
+  l.last_stage_layers = 2;
+  l.pp = 4;  // 32 layers: 10, 10, 10, then 2
+  EXPECT_EQ(chunk_layers(l, 32, 2, 0), (std::pair<std::int64_t, std::int64_t>{20, 30}));
+  EXPECT_EQ(chunk_layers(l, 32, 3, 0), (std::pair<std::int64_t, std::int64_t>{30, 32}));
+  const Graph g = build_graph(load_preset("deepseek-v3"));
+  MemoryOptions o;
+  o.runtime = Runtime::kMegatron;
+  Layout d;
+  d.pp = 16;
+  d.first_stage_layers = 1;
+  d.ep = 8;
+  d.gpus = 128;
+  const LayoutMemory m = memory_of(g, workload(g, 1, 4096), o, d);
+  std::int64_t layers = 0;
+  for (const StageMemory& s : m.stages) layers += s.layers;
+  EXPECT_EQ(layers, 61);
+  EXPECT_EQ(m.stages[0].layers, 1);
+}
+
 std::string layout_error(const char* preset, Layout l, std::int64_t seq, std::int64_t batch = 1,
                          bool eager = false) {
   const Graph g = build_graph(load_preset(preset));
@@ -270,6 +299,13 @@ TEST(Layout, BadLayoutsNameTheNumbers) {
   l = {};
   l.ep = 2;
   EXPECT_NE(layout_error("llama-3-8b", l, 1024).find("no experts"), std::string::npos);
+  l = {};
+  l.pp = 16;
+  l.first_stage_layers = 4;
+  l.last_stage_layers = 2;
+  EXPECT_NE(layout_error("deepseek-v3", l, 1024)
+                .find("the other layers 55 are not divisible by the other stages 14"),
+            std::string::npos);
 }
 
 // Every problem at once.

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "tsize/choices.hpp"
 #include "tsize/model.hpp"
@@ -46,6 +47,9 @@ struct Layout {
   std::int64_t dp = 0;            // data parallel ranks (D); 0: from gpus
   std::int64_t gpus = 0;          // total (N = T·P·C·D); 0: from dp
   std::int64_t global_batch = 0;  // sequences per optimizer step; 0: micro-batch · D · grad-accum
+  // An uneven pipeline (Megatron's --decoder-first/last-pipeline-num-layers): the first and last
+  // stages' layers, the rest split evenly over the other stages; 0: even.
+  std::int64_t first_stage_layers = 0, last_stage_layers = 0;
 
   std::int64_t expert_tp() const { return etp > 0 ? etp : tp; }
   std::int64_t model_parallel() const { return tp * pp * cp; }
@@ -67,6 +71,11 @@ struct ResolvedLayout {
 // `eager_attention`: context parallelism needs a fused attention kernel. Throws Error.
 ResolvedLayout resolve_layout(const ModelSpec& spec, const Workload& w, Layout layout,
                               bool eager_attention);
+
+// The layers [first, last) of chunk `chunk` of stage `stage`, L layers in all. REQUIRES: r
+// resolved for a model of L layers.
+std::pair<std::int64_t, std::int64_t> chunk_layers(const Layout& l, std::int64_t layers,
+                                                   std::int64_t stage, std::int64_t chunk);
 
 // "TP 2 (SP) · PP 4 (interleaved, V 2) · CP 1 · EP 8 · DP 4 = 64 GPUs".
 std::string describe(const ResolvedLayout& r);

@@ -71,10 +71,10 @@ struct MemoryFlags {
 
 // A parallel layout's flags (layout.hpp); empty: not given.
 struct LayoutFlags {
-  std::string tp, sp, pp, vpp, schedule, cp, ep, etp, dp, global_batch;
+  std::string tp, sp, pp, vpp, schedule, cp, ep, etp, dp, global_batch, pp_first, pp_last;
   bool given() const {
-    for (const std::string* f :
-         {&tp, &sp, &pp, &vpp, &schedule, &cp, &ep, &etp, &dp, &global_batch}) {
+    for (const std::string* f : {&tp, &sp, &pp, &vpp, &schedule, &cp, &ep, &etp, &dp, &global_batch,
+                                 &pp_first, &pp_last}) {
       if (!f->empty()) return true;
     }
     return false;

@@ -286,6 +286,13 @@ void add_layout_flags(CLI::App* cmd, LayoutFlags& o) {
       ->group(group);
   cmd->add_option("--etp", o.etp, "expert tensor-parallel ranks (default --tp)")->group(group);
   cmd->add_option("--dp", o.dp, "data-parallel ranks (default --gpus / (tp·pp·cp))")->group(group);
+  cmd->add_option("--pp-first-layers", o.pp_first,
+                  "layers of the first pipeline stage; the rest split evenly (Megatron's "
+                  "--decoder-first-pipeline-num-layers)")
+      ->group(group);
+  cmd->add_option("--pp-last-layers", o.pp_last,
+                  "layers of the last pipeline stage (--decoder-last-pipeline-num-layers)")
+      ->group(group);
   cmd->add_option("--global-batch", o.global_batch,
                   "sequences per optimizer step: micro-batches = global / (batch · dp)")
       ->group(group);
@@ -307,6 +314,8 @@ std::optional<Layout> layout_from_flags(const LayoutFlags& f, const GpuOptions& 
   l.etp = size(f.etp, "--etp", 0);
   l.dp = size(f.dp, "--dp", 0);
   l.global_batch = size(f.global_batch, "--global-batch", 0);
+  l.first_stage_layers = size(f.pp_first, "--pp-first-layers", 0);
+  l.last_stage_layers = size(f.pp_last, "--pp-last-layers", 0);
   // --gpus when given is the total; else the layout's ranks times --dp (default 1).
   if (g.gpus_flag != nullptr && g.gpus_flag->count() > 0) {
     const std::vector<std::int64_t> gpus = size_list(g.gpus, "--gpus");

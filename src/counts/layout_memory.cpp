@@ -242,19 +242,19 @@ StageCore stage_core(const LayoutTotals& t, const ResolvedLayout& r, const RankB
   const MemoryOptions& o = t.options;
   const bool full = o.recompute == Recompute::kFull;
   const Count vocab_rows = rb.vocab_rows;
-  const std::int64_t chunks = l.pp * l.vpp, per_chunk = t.layers / chunks;
+  const std::int64_t chunks = l.pp * l.vpp;
   const std::size_t stride = static_cast<std::size_t>(t.layers) + 1;
   const Count input = rb.layer_input;
   StageSum sum;
   StageCore s;
   for (std::int64_t j = 0; j < l.vpp; ++j) {
     const std::int64_t chunk = j * l.pp + stage;
-    const auto lo = static_cast<std::size_t>(chunk * per_chunk);
-    const auto hi = static_cast<std::size_t>((chunk + 1) * per_chunk);
+    const auto [first, end] = chunk_layers(l, t.layers, stage, j);
+    const auto lo = static_cast<std::size_t>(first), hi = static_cast<std::size_t>(end);
     const Count flights = u(in_flight(r, stage, j));
     s.chunk_forwards += static_cast<std::int64_t>(flights);
     if (j == 0) s.in_flight = static_cast<std::int64_t>(flights);
-    s.layers += per_chunk;
+    s.layers += end - first;
     for (std::size_t b = 0; b < t.blocks.size(); ++b) {
       const BlockShares& block = t.blocks[b];
       Count n = 0;

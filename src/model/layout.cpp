@@ -63,8 +63,23 @@ void check_splits(Problems& p, const ModelSpec& s, const Layout& l) {
 }
 
 void check_pipeline(Problems& p, const ModelSpec& s, const Layout& l, std::int64_t m) {
-  p.divides("layers", s.n_layers, l.vpp > 1 ? "pipeline chunks --pp × --vpp =" : "--pp",
-            l.pp * l.vpp);
+  const std::int64_t first = l.first_stage_layers, last = l.last_stage_layers;
+  if (first > 0 || last > 0) {
+    const std::int64_t ends = (first > 0 ? 1 : 0) + (last > 0 ? 1 : 0);
+    const std::int64_t rest = s.n_layers - first - last;
+    if (l.vpp > 1) p.add("--pp-first-layers and --pp-last-layers need --vpp 1");
+    if (l.pp < ends + 1 && !(l.pp == ends && rest == 0)) {
+      p.add("--pp {}: an uneven pipeline needs a stage for each end and one for the rest", l.pp);
+    } else if (rest < 0) {
+      p.add("--pp-first-layers {} + --pp-last-layers {} exceed the model's {} layers", first, last,
+            s.n_layers);
+    } else if (l.pp > ends) {
+      p.divides("the other layers", rest, "the other stages", l.pp - ends);
+    }
+  } else {
+    p.divides("layers", s.n_layers, l.vpp > 1 ? "pipeline chunks --pp × --vpp =" : "--pp",
+              l.pp * l.vpp);
+  }
   if (l.schedule == Schedule::kInterleaved) {
     if (l.pp == 1) p.add("--schedule interleaved needs --pp 2 or more");
     if (l.vpp == 1) p.add("--schedule interleaved needs --vpp 2 or more model chunks per stage");
@@ -112,6 +127,8 @@ ResolvedLayout resolve_layout(const ModelSpec& spec, const Workload& w, Layout l
   check_positive(p, "--dp", l.dp, true);
   check_positive(p, "--gpus", l.gpus, true);
   check_positive(p, "--global-batch", l.global_batch, true);
+  check_positive(p, "--pp-first-layers", l.first_stage_layers, true);
+  check_positive(p, "--pp-last-layers", l.last_stage_layers, true);
   if (!p.empty()) throw Error("not a valid layout:" + p.text());
   if (l.vpp > 1 && l.schedule == Schedule::k1F1B) l.schedule = Schedule::kInterleaved;
 
@@ -155,6 +172,22 @@ ResolvedLayout resolve_layout(const ModelSpec& spec, const Workload& w, Layout l
   r.dense_shard = l.dp * l.cp;
   r.expert_shard = stage_ranks / expert_ranks;
   return r;
+}
+
+std::pair<std::int64_t, std::int64_t> chunk_layers(const Layout& l, std::int64_t layers,
+                                                   std::int64_t stage, std::int64_t chunk) {
+  const std::int64_t first = l.first_stage_layers, last = l.last_stage_layers;
+  if (first == 0 && last == 0) {
+    const std::int64_t per = layers / (l.pp * l.vpp), c = chunk * l.pp + stage;
+    return {c * per, (c + 1) * per};
+  }
+  const std::int64_t ends = (first > 0 ? 1 : 0) + (last > 0 ? 1 : 0);
+  const std::int64_t middle = l.pp - ends;
+  const std::int64_t per = middle > 0 ? (layers - first - last) / middle : 0;
+  if (first > 0 && stage == 0) return {0, first};
+  if (last > 0 && stage == l.pp - 1) return {layers - last, layers};
+  const std::int64_t start = first + (stage - (first > 0 ? 1 : 0)) * per;
+  return {start, start + per};
 }
 
 std::string describe(const ResolvedLayout& r) {

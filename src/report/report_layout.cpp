@@ -11,14 +11,12 @@ Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 
 // "0-7" or, interleaved, "0-3, 16-19": the layers of a stage's chunks.
 std::string stage_layers(const ResolvedLayout& r, std::int64_t layers, std::int64_t stage) {
-  const Layout& l = r.layout;
-  const std::int64_t per_chunk = layers / (l.pp * l.vpp);
   std::string out;
-  for (std::int64_t j = 0; j < l.vpp; ++j) {
-    const std::int64_t first = (j * l.pp + stage) * per_chunk;
-    out += fmt::format("{}{}", out.empty() ? "" : ", ",
-                       per_chunk == 1 ? fmt::format("{}", first)
-                                      : fmt::format("{}-{}", first, first + per_chunk - 1));
+  for (std::int64_t j = 0; j < r.layout.vpp; ++j) {
+    const auto [first, end] = chunk_layers(r.layout, layers, stage, j);
+    out += fmt::format(
+        "{}{}", out.empty() ? "" : ", ",
+        end - first == 1 ? fmt::format("{}", first) : fmt::format("{}-{}", first, end - 1));
   }
   return out;
 }
