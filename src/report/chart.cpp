@@ -215,7 +215,14 @@ StackedBarChart memory_sweep_chart(const std::string& model, const std::vector<M
   }
   StackedBarChart c = memory_chart(model, labels, counts, gpu, units);
   const MemoryRun& first = runs.front();
-  if (zero_varies) {
+  const bool stages = std::all_of(runs.begin(), runs.end(), [](const MemoryRun& r) {
+    return r.label.rfind("stage ", 0) == 0;  // a layout's pipeline stages (answer_memory)
+  });
+  if (stages) {
+    c.title += " by pipeline stage";
+    c.x_label = fmt::format("pipeline stage, one GPU of each (batch {}, seq {})",
+                            first.workload.batch, first.workload.seq);
+  } else if (zero_varies) {
     c.title += " by ZeRO stage";
     c.x_label = fmt::format("ZeRO stage over {} GPUs (batch {}, seq {})", first.options.gpus,
                             first.workload.batch, first.workload.seq);
