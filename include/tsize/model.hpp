@@ -98,6 +98,10 @@ struct MoeSpec {
   bool routed_scaling = false;  // DeepSeek-V3: top-k weights × routed_scaling_factor (a float)
   bool input_jitter = false;    // DBRX, PhiMoE: x × uniform noise in training (the noise kept)
   bool sparsemixer = false;     // PhiMoE: two masked softmaxes and a gathered multiplier
+  // Llama-4 at the reference commit: every expert runs on every token (scores scattered over
+  // all E, gather, one bmm over all experts); saved bytes grow with E, not k. Model FLOPs stay
+  // the routed ones (the rest is the code's extra work, as recomputation's is).
+  bool dense_experts = false;
   std::int64_t first_dense_layers = 0;     // DeepSeek first_k_dense_replace
   std::int64_t layer_frequency = 1;        // MoE on layers with (i % frequency == 0) ...
   std::int64_t frequency_offset = 0;       // ... shifted: Qwen2-MoE uses (i + 1) % step == 0
@@ -163,11 +167,14 @@ struct ModelSpec {
   // Gemma-2: scores and final logits soft-capped, c·tanh(x / c); tanh keeps its result.
   bool attn_softcap = false;
   bool final_softcap = false;
-  bool layer_norm_composite = false;  // Cohere: LayerNorm as fp32 Python ops (mean, pow, rsqrt)
-  bool clip_qkv = false;              // OLMoE, DBRX: q, k, v clamped to ±clip_qkv
-  bool kv_index_select = false;       // Falcon: k and v picked by index lists ([-2], [-1])
-  bool bias_after_matmul = false;     // Falcon: x @ W.T, then + b: fp32 under autocast
-  bool local_rope_table = false;      // Gemma-3: local layers' own rotary embedding and tables
+  bool layer_norm_composite = false;     // Cohere: LayerNorm as fp32 Python ops (mean, pow, rsqrt)
+  bool clip_qkv = false;                 // OLMoE, DBRX: q, k, v clamped to ±clip_qkv
+  bool kv_index_select = false;          // Falcon: k and v picked by index lists ([-2], [-1])
+  bool l2_qk_norm = false;               // Llama-4: q and k L2-normalized in fp32 after RoPE
+  bool rope_complex = false;             // Llama-4: one complex64 freqs_cis table, not cos and sin
+  bool attn_temperature_tuning = false;  // Llama-4: NoPE layers scale q by an fp32 [s] factor
+  bool bias_after_matmul = false;        // Falcon: x @ W.T, then + b: fp32 under autocast
+  bool local_rope_table = false;         // Gemma-3: local layers' own rotary embedding and tables
   RopeTables rope_tables = RopeTables::kModel;
   bool rope_unused = false;  // Falcon with ALiBi: FalconModel still runs its rotary embedding
   // Scalar multipliers (a Python float each: the product keeps it as a float64 scalar):

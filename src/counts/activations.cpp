@@ -81,7 +81,10 @@ class BlockWalk {
         t_(dtypes(o, g.spec.softmax_native)),
         b_{"b", u(w.batch)},
         s_{"s", u(w.seq)},
-        k_{"k", g.spec.moe ? u(g.spec.moe->experts_per_token) : 1},
+        top_k_{"k", g.spec.moe ? u(g.spec.moe->experts_per_token) : 1},
+        k_{g.spec.moe && g.spec.moe->dense_experts && o.kernels.transformers_code
+               ? Input{"E", u(g.spec.moe->n_routed_experts)}
+               : Input{"k", g.spec.moe ? u(g.spec.moe->experts_per_token) : 1}},
         h_{"h", u(g.spec.d_model)},
         n_pos_{"n_pos", u(g.spec.max_positions)},
         encoder_(g.spec.structure == Structure::kEncoder),
@@ -117,7 +120,7 @@ class BlockWalk {
         return residual(out);
       case OpKind::kRoute:
         if (op.role == Role::kExpertCombine) return combine(op, out);
-        return;
+        return dispatch(op, out);
       case OpKind::kPooler:
         out.set_source("tanh saves its output");
         return keep(op.outputs[0], "tanh output", out);
@@ -132,6 +135,11 @@ class BlockWalk {
         if (op.unread) {
           out.set_source(op.no_matmul ? "torch.outer's tables: each layer indexes its own copy"
                                       : "computed, read by no layer (Falcon under ALiBi)");
+          return;
+        }
+        if (spec_.rope_complex && o_.kernels.transformers_code) {  // Llama-4's freqs_cis
+          out.set_source("Llama-4's freqs_cis: one complex64 table; q_ · freqs_cis keeps it");
+          out.product("freqs_cis (complex64)", {s_, {"d_rot/2", u(op.out / 2)}, {"complex64", 8}});
           return;
         }
         out.set_source(
@@ -364,6 +372,16 @@ class BlockWalk {
     const Input probs_dtype = t_.softmax;
     const Input kv_heads{"kv", u(a.kv_heads)};
     if (spec_.clip_qkv && o_.kernels.transformers_code) clamp_qkv(op, out);
+    if (spec_.l2_qk_norm && a.rotary_dim > 0 && o_.kernels.transformers_code) {
+      // Llama4TextL2Norm: x.float() * rsqrt(x.pow(2).mean(-1) + eps): pow keeps the fp32 x
+      // (a copy, or RoPE's output itself), rsqrt its result, per head.
+      const Input heads_kv{"a+kv", u(a.heads + a.kv_heads)};
+      out.product("q and k for the L2 norm (fp32)", {b_, s_, heads_kv, d_qk, kFp32});
+      out.product("their rsqrt (fp32)", {b_, s_, heads_kv, kFp32});
+    }
+    if (spec_.attn_temperature_tuning && a.rotary_dim == 0 && o_.kernels.transformers_code) {
+      out.product("temperature scale per position (fp32)", {s_, kFp32});  // NoPE layers
+    }
     if (spec_.kv_index_select && o_.kernels.transformers_code) {
       out.product("k and v index lists (int64)", {{nullptr, 2}, kInt64});
     }
@@ -487,7 +505,7 @@ class BlockWalk {
     const Input experts{"experts", u(op.out)};
     if (!o_.kernels.transformers_code) {
       out.product("routing scores (fp32)", {b_, s_, experts, kFp32});
-      out.product("top-k weights (fp32)", {b_, s_, k_, kFp32});
+      out.product("top-k weights (fp32)", {b_, s_, top_k_, kFp32});
       return;
     }
     const MoeSpec& m = *spec_.moe;
@@ -502,14 +520,14 @@ class BlockWalk {
       out.product("masked_fill masks (bool)", {{nullptr, 2}, b_, s_, experts, kBool});
       out.product("softmax results", {{nullptr, 2}, b_, s_, experts, t_.compute});
       out.product("multipliers", {{nullptr, 2}, b_, s_, t_.compute});
-      out.product("top-k indices (int64)", {b_, s_, k_, kInt64});
+      out.product("top-k indices (int64)", {b_, s_, top_k_, kInt64});
       return;
     }
     const Input route = routing_dtype();
     out.product("routing scores", {b_, s_, experts, route});
-    out.product("top-k indices (int64)", {b_, s_, k_, kInt64});
+    out.product("top-k indices (int64)", {b_, s_, top_k_, kInt64});
     if (renormalize_) {
-      out.product("top-k weights, divided by their sum", {b_, s_, k_, route});
+      out.product("top-k weights, divided by their sum", {b_, s_, top_k_, route});
       out.product("their sum", {b_, s_, route});
     }
     if (m.routed_scaling) out.product("routed scaling factor (float64)", {kFp64});
@@ -531,6 +549,7 @@ class BlockWalk {
                        ? "transformers' eager expert loop: the product keeps the expert outputs "
                          "and their weights, index_add_ the products, torch.where two index lists"
                        : "the weighted combine keeps the expert outputs it multiplies");
+    if (spec_.moe->dense_experts && o_.kernels.transformers_code) return;  // scatter_add_: index
     keep(op.inputs[0], "expert outputs for the weighted combine", out);
     if (op.inputs.size() == 4) {  // Qwen2-MoE: sigmoid(shared_expert_gate(x)) · shared output
       out.product("sigmoid of the shared-expert gate", {b_, s_, t_.compute});
@@ -544,6 +563,22 @@ class BlockWalk {
     out.product("weighted outputs, kept by index_add_",
                 {b_, s_, k_, h_, weights_dtype ? t_.compute : t_.norm_out});
     out.product("token and slot indices per expert (int64)", {{nullptr, 2}, b_, s_, k_, kInt64});
+  }
+
+  // Llama-4's dense expert path (transformers' code only): gather keeps the hidden states and
+  // its int64 index over every expert's rows, the product keeps the gathered rows and a copy
+  // of the reshaped scores; scatter_add_ keeps the same index. Other families gather nothing
+  // their experts' casts do not keep.
+  template <class Sink>
+  void dispatch(const Op& op, Sink& out) {
+    if (!spec_.moe->dense_experts || !o_.kernels.transformers_code) return;
+    out.set_source(
+        "Llama4TextMoe: gather (hidden states, index), routed_in × scores (both), for all E "
+        "experts");
+    keep(op.inputs[0], "hidden states (gather's input)", out);
+    out.product("gather index (int64)", {b_, s_, k_, kInt64});
+    out.product("gathered tokens", {b_, s_, k_, h_, t_.norm_out});
+    out.product("scores, reshaped (a copy)", {b_, s_, k_, kFp32});
   }
 
   // The branch output, dropped out (a mask or noise), added to the residual stream.
@@ -593,7 +628,10 @@ class BlockWalk {
   const Block& block_;
   const ActivationOptions& o_;
   const Dtypes t_;
-  const Input b_, s_, k_, h_, n_pos_;
+  const Input b_, s_;
+  const Input top_k_;  // experts each token is routed to
+  const Input k_;      // rows per token entering the experts: top_k_, or E (Llama-4's code)
+  const Input h_, n_pos_;
   const bool encoder_;  // BERT: position and token-type ids are views of registered buffers
   const bool mask_buffer_, scale_tensor_;    // GPT-2's transformers code (ModelSpec)
   const bool attn_softcap_, final_softcap_;  // Gemma-2: c·tanh(x / c) on scores and logits

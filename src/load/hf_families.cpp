@@ -476,13 +476,20 @@ ModelSpec gpt_oss(ConfigReader& c) {
 ModelSpec llama4_text(ConfigReader& c) {
   ModelSpec s = llama_like(c, {202048, 5120, 8192, 48, 40, 8, 128, 131072});
   s.qkv_bias = s.o_bias = c.boolean("attention_bias", false);
-  c.boolean("use_qk_norm", true);  // an L2 norm without weights
+  s.l2_qk_norm = c.boolean("use_qk_norm", true);  // an L2 norm without weights
+  s.rope_complex = true;                          // freqs_cis = torch.polar(...), complex64
+  // attn_temperature_tuning: an int (4) at the reference commit, a bool later.
+  const nlohmann::json* tuning = c.find({"attn_temperature_tuning"}, nullptr);
+  s.attn_temperature_tuning =
+      !tuning || (tuning->is_boolean() ? tuning->get<bool>()
+                                       : tuning->is_number() && tuning->get<double>() != 0);
   const std::int64_t expert_ff = s.d_ff;
   s.d_ff = c.integer({"intermediate_size_mlp"}, 16384);
   MoeSpec m = read_moe(c, {"num_local_experts", "num_experts"}, 16, 1, expert_ff);
   m.n_shared_experts = 1;
   m.d_ff_shared = expert_ff;
-  m.renormalize = false;  // sigmoid scores of the top-k, not divided by their sum
+  m.renormalize = false;   // sigmoid scores of the top-k, not divided by their sum
+  m.dense_experts = true;  // Llama4TextMoe: routed_in for every expert, bmm over all of them
   if (c.find({"moe_layers"}, nullptr) != nullptr) {  // explicit: every other layer is dense
     const std::vector<std::int64_t> moe_layers = c.integer_list("moe_layers");
     for (std::int64_t i = 0; i < s.n_layers; ++i) {

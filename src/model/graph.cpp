@@ -266,7 +266,9 @@ TensorId append_mlp(LayerBuilder& l, Component c, std::int64_t ff, bool bias, Te
   auto out = [&](Dim d) { return Tensor{rows, TensorDtype::kCompute, {d, {}}}; };
   const Dim d_ff{"d_ff", ff};
   TensorList act_in;
-  if (s.mlp == MlpKind::kGated && s.fused_gate_up) {
+  // Llama-4's dense expert path runs one bmm on a fused gate_up (its parameter's layout).
+  const bool fused = s.fused_gate_up || (c == Component::kExperts && s.moe && s.moe->dense_experts);
+  if (s.mlp == MlpKind::kGated && fused) {
     const Tensor t = out({"gate_up", 2 * ff});
     const TensorId gu =
         l.b.add(expert(linear(Role::kMlpGateUp, c, s.d_model, 2 * ff, bias)), {x}, &t);
