@@ -236,5 +236,31 @@ TEST(HfMeasured, AFusedQkvSliceIsCopiedAboveBatchOne) {
   }
 }
 
+// GPU, derived (no CUDA run is recorded here): CUDA autocast runs layer_norm in fp32
+// (aten/src/ATen/autocast_mode.cpp's fp32 list), so a LayerNorm on a bf16 tensor keeps an fp32
+// copy of it where CPU autocast keeps the bf16 tensor: StableLM's per-head q and k LayerNorms,
+// on q_proj's and k_proj's bf16 outputs, keep 2 more bytes per element, b·s·(a + kv)·d per
+// layer. Everything else of these records runs alike (transformers casts explicitly).
+TEST(HfMeasured, CudaAutocastKeepsLayerNormInputsInFp32) {
+  for (const auto& rec : family_records()) {
+    if (rec["model_type"] != "stablelm" || rec["dtype"] == "float32" || rec["batch"] != 1) continue;
+    const Graph g = build_graph(parse_hf_config(rec["config_json"].dump(), "stablelm"));
+    Workload w;
+    w.seq = 128;
+    w = resolve_workload(g.spec, w);
+    MemoryOptions o;
+    o.precision = Precision::kAmpBf16;
+    o.runtime = Runtime::kTransformers;
+    o.device = Device::kCpu;
+    const Count cpu = saved_activations(g, w, o.activation_options()).total;
+    EXPECT_EQ(cpu, rec["saved_bytes_torch2"].get<std::uint64_t>());
+    o.device = Device::kCuda;
+    const Count cuda = saved_activations(g, w, o.activation_options()).total;
+    const auto per = [&](std::int64_t v) { return static_cast<std::uint64_t>(v); };
+    EXPECT_EQ(cuda - cpu, per(g.spec.n_layers) * 128 * per(g.spec.n_heads + g.spec.n_kv_heads) *
+                              per(g.spec.d_head) * 2);
+  }
+}
+
 }  // namespace
 }  // namespace tsize

@@ -283,7 +283,14 @@ class BlockWalk {
       const bool layer_norm = op.norm == NormKind::kLayerNorm;
       out.set_source(layer_norm ? "LayerNorm saves its input, mean and rstd (fp32)"
                                 : "a fused RMSNorm kernel saves its input and rstd (fp32)");
-      keep(op.inputs[0], "input", out);
+      if (layer_norm && in_dtype.value != 4 && is_autocast(o_.precision) &&
+          o_.device == Device::kCuda) {
+        // CUDA autocast runs layer_norm in fp32 (autocast_mode.cpp's fp32 list): it keeps its
+        // own fp32 copy of a 16-bit input (CPU autocast runs it in the input's dtype).
+        out.product("input cast to fp32 (CUDA autocast)", elements(in, kFp32).span());
+      } else {
+        keep(op.inputs[0], "input", out);
+      }
       if (layer_norm) stat_rows.add(Input{nullptr, 2});
       out.product(layer_norm ? "mean and rstd (fp32)" : "rstd (fp32)", stat_rows.span());
       return;
