@@ -83,6 +83,25 @@ TEST(Layout, ALayerSplitsAsKorthikantiTableTwo) {
   EXPECT_EQ(memory_of(g, w, o, l).stages[5].activations_per_micro_batch, whole / 4);
 }
 
+// Megatron's unfused attention (--attention eager under --runtime megatron): the fused
+// scale-mask-softmax kernel keeps its bf16 output only, dropout its 1-byte mask and the dropped
+// probabilities: Korthikanti et al.'s 5·a·s²·b, so a GPT-2 layer keeps exactly 34·s·b·h +
+// 5·a·s²·b (and the LayerNorms' fp32 mean and rstd, which the paper leaves out).
+TEST(Layout, MegatronsUnfusedAttentionKeepsKorthikantisFiveAsSquaredB) {
+  const Graph g = build_graph(load_preset("gpt2"));
+  const Workload w = workload(g, 1, 1024);
+  MemoryOptions o;
+  o.precision = Precision::kMixedBf16;
+  o.runtime = Runtime::kMegatron;
+  o.kernels.attention = AttentionImpl::kEager;
+  o.dropout = 0.1;
+  const Count s = 1024, b = 1, h = 768, a = 12;
+  Layout l;
+  l.pp = 12;
+  EXPECT_EQ(memory_of(g, w, o, l).stages[5].activations_per_micro_batch,
+            34 * s * b * h + 5 * a * s * s * b + 2 * 8 * s * b);
+}
+
 // In-flight micro-batches when a stage's first backward starts. 1F1B: min(P − i, m). GPipe: m.
 // Interleaved (Megatron's schedules.py): (P − i − 1)·2 + (V − 1)·P + 1 chunk forwards, P
 // micro-batches per chunk in turn; P = 4, V = 2: stage 0 runs chunk 0 for micro-batches 0-3,

@@ -120,6 +120,11 @@ struct RuntimeKnobs {
   // probabilities and, in 16 bits, the copy p·v reads; gelu_new is a Python composite; and the
   // family's own quirks in ModelSpec (GPT-2's mask buffer and scale tensor) apply.
   bool transformers_code = false;
+  // Megatron-Core's unfused attention (DotProductAttention, with --attention eager): the scale
+  // and the causal mask are inside FusedScaleMaskSoftmax's kernel, which keeps only its output
+  // in the compute dtype (fused_softmax.py: ScaledUpperTriangMaskedSoftmax saves
+  // softmax_results); no float64 scale, no mask.
+  bool megatron_code = false;
 };
 
 // A runtime's profile: its knobs and, for each, where the choice comes from.

@@ -405,12 +405,16 @@ class BlockWalk {
         out.product("soft-capped scores: tanh result", {b_, heads, s_, s_, t_.compute});
         out.product("softcap scalars (float64)", {{nullptr, 2}, kFp64});
       }
-      if (o_.kernels.transformers_code && scale_tensor_) {
+      if (o_.kernels.megatron_code) {
+        // FusedScaleMaskSoftmax: scale and mask inside the kernel, nothing kept for them
+      } else if (o_.kernels.transformers_code && scale_tensor_) {
         out.product("scale (a scalar tensor in the scores' dtype)", {t_.compute});
       } else {
         out.product("scale (float64 scalar)", {kFp64});
       }
-      if (a.causal && !o_.kernels.transformers_code) {
+      if (o_.kernels.megatron_code) {
+        // the causal mask too
+      } else if (a.causal && !o_.kernels.transformers_code) {
         out.product("causal mask (bool)", {s_, s_, kBool});  // nanoGPT: bias[:T, :T] == 0
       } else if (a.causal && mask_buffer_) {  // GPT-2: torch.where on a view of its buffer
         out.product("causal mask: the layer's bool buffer", {n_pos_, n_pos_, kBool});

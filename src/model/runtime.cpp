@@ -24,7 +24,8 @@ constexpr std::array<RuntimeProfile, 5> kProfiles{{
      "tests/data/pytorch-nanogpt.json; on PyTorch >= 2.0 it calls SDPA: --attention flash), "
      "F.cross_entropy, nn.LayerNorm, AdamW(fused=True) on CUDA"},
     {Runtime::kMegatron,
-     {AttentionImpl::kFlash, LossImpl::kEager, NormImpl::kFused, OptimizerImpl::kFused},
+     {AttentionImpl::kFlash, LossImpl::kEager, NormImpl::kFused, OptimizerImpl::kFused, false,
+      true},
      "Megatron-Core with Transformer Engine: fused attention and norms, the vocab-parallel "
      "cross-entropy (an fp32 softmax of the logits saved, as eager), a fused distributed Adam"},
     {Runtime::kCompiled,
