@@ -5,7 +5,9 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -111,6 +113,19 @@ Section compute_optimal_section(Count budget_flops, const ComputeOptimal& optima
 // model states, every phase, the closed form beside the exact activations, and the options.
 Section memory_section(const Graph& graph, const Workload& w, const MemoryOptions& o,
                        const MemoryCounts& m, const ActivationEstimate& korthikanti);
+
+// The facts every training-memory report gives for one GPU: its states, autocast copies,
+// activations, the peak's transient and gradients, the overhead, each phase and the peak.
+struct GpuMemoryFacts {
+  const ModelStates& states;
+  Count autocast_copies = 0, activations = 0;
+  std::string_view activations_note;
+  Count overhead = 0;
+  std::span<const MemoryPhase> phases;
+  std::size_t peak_index = 0;
+  std::string_view gradients_note;
+};
+std::vector<Fact> gpu_memory_facts(const GpuMemoryFacts& g);
 
 // Training memory under a parallel layout: the stage that bounds the fit with the fields of
 // memory_section, `stage` and every stage as a record (JSON `stages`), then a table of every

@@ -162,7 +162,6 @@ std::vector<Section> layout_memory_sections(const Graph& g, const Workload& w,
                                             const MemoryOptions& o, const LayoutMemory& m) {
   const StageMemory& s = m.bounding_stage();
   const ResolvedLayout& r = m.layout;
-  const MemoryPhase& peak = s.phases.peak_phase();
   Section main;
   main.key = "memory";
   main.title = fmt::format("Training memory per GPU, stage {} of {} (batch {}, seq {}, {} GPUs)",
@@ -178,31 +177,16 @@ std::vector<Section> layout_memory_sections(const Graph& g, const Workload& w,
       {"global_batch", "global batch", u(r.layout.global_batch), Unit::kCount,
        "sequences per step"},
       {"gpus", "GPUs", u(r.layout.gpus), Unit::kCount, describe(r)},
-      {"weights", "weights", st.weights, Unit::kBytes, ""},
-      {"gradients", "gradients", st.gradients, Unit::kBytes, "all of the stage's"},
-      {"master_weights", "master weights", st.master_weights, Unit::kBytes, ""},
-      {"optimizer", "optimizer states", st.optimizer, Unit::kBytes, ""},
-      {"optimizer_temporaries", "optimizer temporaries", st.optimizer_temporaries, Unit::kBytes,
-       "during the optimizer step"},
-      {"autocast_weight_copies", "autocast weight copies", s.inputs.autocast_copies, Unit::kBytes,
-       ""},
-      {"activations", "activations", s.inputs.activations, Unit::kBytes,
-       "every micro-batch in flight"},
-      {"loss_transient", "transient at the peak",
-       add(peak.bytes(MemoryPart::kLossTransient), peak.bytes(MemoryPart::kRecomputedLayer)),
-       Unit::kBytes, ""},
-      {"gradients_at_peak", "gradients at the peak", peak.bytes(MemoryPart::kGradients),
-       Unit::kBytes, ""},
-      {"overhead", "overhead", s.inputs.overhead, Unit::kBytes, ""},
   };
-  for (std::size_t i = 0; i < s.phases.count; ++i) {
-    const MemoryPhase& p = s.phases.phases[i];
-    const PhaseInfo& info = phase_info(p.phase);
-    main.facts.push_back({"phase_" + std::string(info.key), "phase: " + std::string(info.name),
-                          p.total, Unit::kBytes, ""});
-  }
-  main.facts.push_back(
-      {"peak", "peak", s.peak(), Unit::kBytes, std::string(phase_info(peak.phase).name)});
+  const GpuMemoryFacts facts{st,
+                             s.inputs.autocast_copies,
+                             s.inputs.activations,
+                             "every micro-batch in flight",
+                             s.inputs.overhead,
+                             {s.phases.phases.data(), s.phases.count},
+                             s.phases.peak_index,
+                             "all of the stage's"};
+  for (Fact& f : gpu_memory_facts(facts)) main.facts.push_back(std::move(f));
   main.facts.push_back({"stage", "stage", u(s.stage), Unit::kCount,
                         "0-based: the stage with the largest peak bounds the fit"});
   main.assumptions = layout_assumptions(g.spec, w, o, m);

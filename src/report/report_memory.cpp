@@ -79,6 +79,32 @@ Count transient(const MemoryPhase& p) {
 
 }  // namespace
 
+std::vector<Fact> gpu_memory_facts(const GpuMemoryFacts& g) {
+  const MemoryPhase& peak = g.phases[g.peak_index];
+  const ModelStates& st = g.states;
+  std::vector<Fact> f = {
+      {"weights", "weights", st.weights, Unit::kBytes, ""},
+      {"gradients", "gradients", st.gradients, Unit::kBytes, std::string(g.gradients_note)},
+      {"master_weights", "master weights", st.master_weights, Unit::kBytes, ""},
+      {"optimizer", "optimizer states", st.optimizer, Unit::kBytes, ""},
+      {"optimizer_temporaries", "optimizer temporaries", st.optimizer_temporaries, Unit::kBytes,
+       "during the optimizer step"},
+      {"autocast_weight_copies", "autocast weight copies", g.autocast_copies, Unit::kBytes, ""},
+      {"activations", "activations", g.activations, Unit::kBytes, std::string(g.activations_note)},
+      {"loss_transient", "transient at the peak", transient(peak), Unit::kBytes, ""},
+      {"gradients_at_peak", "gradients at the peak", peak.bytes(MemoryPart::kGradients),
+       Unit::kBytes, ""},
+      {"overhead", "overhead", g.overhead, Unit::kBytes, ""},
+  };
+  for (const MemoryPhase& p : g.phases) {
+    const PhaseInfo& info = phase_info(p.phase);
+    f.push_back({"phase_" + std::string(info.key), "phase: " + std::string(info.name), p.total,
+                 Unit::kBytes, ""});
+  }
+  f.push_back({"peak", "peak", peak.total, Unit::kBytes, std::string(phase_info(peak.phase).name)});
+  return f;
+}
+
 Section memory_section(const Graph& g, const Workload& w, const MemoryOptions& o,
                        const MemoryCounts& m, const ActivationEstimate& korthikanti) {
   Section s;
@@ -88,32 +114,20 @@ Section memory_section(const Graph& g, const Workload& w, const MemoryOptions& o
   s.unit = Unit::kBytes;
   s.columns = {"bytes"};
   s.breakdown = peak_tree(g, o, m);
-  const MemoryPhase& peak = m.peak_phase();
   s.facts = {
       {"batch", "batch", u(w.batch), Unit::kCount, "sequences per micro-batch"},
       {"seq", "seq", u(w.seq), Unit::kCount, "tokens per sequence"},
       {"grad_accum", "grad-accum", u(w.grad_accum), Unit::kCount, "micro-batches per step"},
-      {"weights", "weights", m.states.weights, Unit::kBytes, ""},
-      {"gradients", "gradients", m.states.gradients, Unit::kBytes, "all of them"},
-      {"master_weights", "master weights", m.states.master_weights, Unit::kBytes, ""},
-      {"optimizer", "optimizer states", m.states.optimizer, Unit::kBytes, ""},
-      {"optimizer_temporaries", "optimizer temporaries", m.states.optimizer_temporaries,
-       Unit::kBytes, "during the optimizer step"},
-      {"autocast_weight_copies", "autocast weight copies", m.activations.autocast_weight_copies,
-       Unit::kBytes, ""},
-      {"activations", "activations", m.activations.total, Unit::kBytes, "saved for backward"},
-      {"loss_transient", "transient at the peak", transient(peak), Unit::kBytes, ""},
-      {"gradients_at_peak", "gradients at the peak", peak.bytes(MemoryPart::kGradients),
-       Unit::kBytes, ""},
-      {"overhead", "overhead", m.overhead, Unit::kBytes, ""},
   };
-  for (const MemoryPhase& p : m.phases) {
-    const PhaseInfo& info = phase_info(p.phase);
-    s.facts.push_back({"phase_" + std::string(info.key), "phase: " + std::string(info.name),
-                       p.total, Unit::kBytes, ""});
-  }
-  s.facts.push_back(
-      {"peak", "peak", m.peak(), Unit::kBytes, std::string(phase_info(peak.phase).name)});
+  const GpuMemoryFacts facts{m.states,
+                             m.activations.autocast_weight_copies,
+                             m.activations.total,
+                             "saved for backward",
+                             m.overhead,
+                             m.phases,
+                             m.peak_index,
+                             "all of them"};
+  for (Fact& f : gpu_memory_facts(facts)) s.facts.push_back(std::move(f));
   s.facts.push_back({"approx_korthikanti", "L·s·b·h·(34 + 5·a·s/h)", korthikanti.value,
                      Unit::kBytes,
                      fmt::format("{:+.2f} % vs exact activations without recomputation; "
