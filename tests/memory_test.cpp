@@ -176,6 +176,13 @@ TEST(ModelStates, ZeroThreeShardsEveryStateEvenly) {
     EXPECT_EQ(z.states.gradients * (stage >= 2 ? 8 : 1), one.states.gradients) << stage;
     EXPECT_EQ(z.states.weights * (stage >= 3 ? 8 : 1), one.states.weights) << stage;
     EXPECT_EQ(z.activations.total, one.activations.total) << stage;
+    // ZeRO-3 runs each layer on its gathered weights: two layers' weights and one layer's
+    // gradients, unsharded, in bf16. Llama-3-8B's layer: q and o 4096², k and v 4096·1024, the
+    // MLP 3·4096·14336 and two norms 2·4096: 218,112,000 parameters.
+    const Count layer = 2 * 4096 * 4096 + 2 * 4096 * 1024 + 3 * 4096 * 14336 + 2 * 4096;
+    EXPECT_EQ(layer, 218'112'000u);
+    EXPECT_EQ(z.states.gathered_weights, stage == 3 ? 3 * layer * 2 : 0) << stage;
+    EXPECT_EQ(z.peak_phase().bytes(MemoryPart::kGatheredWeights), z.states.gathered_weights);
   }
 }
 

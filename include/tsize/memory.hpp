@@ -52,6 +52,7 @@ enum class MemoryPart {
   kMasterWeights,
   kOptimizerStates,
   kGradients,
+  kGatheredWeights,
   kAutocastCopies,
   kActivations,
   kLossTransient,
@@ -66,11 +67,12 @@ struct MemoryPartInfo {
   std::string_view label;  // tree rows, sweep rows, chart legends
 };
 
-inline constexpr std::array<MemoryPartInfo, 10> kMemoryParts{{
+inline constexpr std::array<MemoryPartInfo, 11> kMemoryParts{{
     {MemoryPart::kWeights, "weights", "weights"},
     {MemoryPart::kMasterWeights, "master_weights", "master weights"},
     {MemoryPart::kOptimizerStates, "optimizer", "optimizer states"},
     {MemoryPart::kGradients, "gradients", "gradients"},
+    {MemoryPart::kGatheredWeights, "gathered_weights", "gathered weights"},
     {MemoryPart::kAutocastCopies, "autocast_weight_copies", "autocast weight copies"},
     {MemoryPart::kActivations, "activations", "activations"},
     {MemoryPart::kLossTransient, "loss_transient", "loss transient"},
@@ -143,6 +145,10 @@ struct PhaseInputs {
   Count checkpoints = 0;       // --recompute full: the layers' inputs kept
   Count recomputed_layer = 0;  // --recompute full: one layer re-materialized
   Count autocast_copies = 0;
+  // ZeRO-3 / FSDP: a unit's weights are all-gathered to run it; two units' unsharded weights
+  // (the one running and the one prefetched: FSDP's BACKWARD_PRE, its rate limiter of two)
+  // and one unit's unsharded gradients before their reduce-scatter. A unit is a layer.
+  Count gathered_weights = 0;
   Count loss_transient = 0;
   Count overhead = 0;
   bool accumulating = false;    // gradients of earlier micro-batches exist when backward starts

@@ -55,6 +55,8 @@ struct ModelStates {
   // Temporaries of the optimizer step: PyTorch's foreach Adam allocates one parameter-sized
   // buffer (the square root of v) in the states' dtype; fused kernels none.
   Count optimizer_temporaries = 0;
+  // ZeRO-3: what running a unit gathers (PhaseInputs::gathered_weights); 0 below stage 3.
+  Count gathered_weights = 0;
 };
 
 // ZeRO (Rajbhandari et al. 2020, arXiv:1910.02054 §5): stage 1 shards optimizer states (the
@@ -69,6 +71,7 @@ struct RankParams {
   Count expert_total = 0, expert_trainable = 0;  // sharded over ShardGroups::expert
   Count adafactor = 0;       // Adafactor's factored state elements (counted from shapes)
   Count first_gradient = 0;  // elements of the first gradient backward makes (lm_head: V·h)
+  Count largest_unit = 0;    // the largest layer's parameters on this rank (ZeRO-3's unit)
 };
 struct ShardGroups {
   std::int64_t dense = 1, expert = 1;

@@ -111,6 +111,7 @@ void add_block(StageSum& s, const RankBlock& r, Count n, Count flights, bool lay
   s.params.expert_total = add(s.params.expert_total, mul(r.expert, n));
   s.params.expert_trainable = add(s.params.expert_trainable, mul(r.expert_trainable, n));
   s.linear = add(s.linear, mul(r.linear, n));
+  if (layer && n > 0) s.params.largest_unit = std::max(s.params.largest_unit, r.dense + r.expert);
   s.per_micro_batch = add(s.per_micro_batch, mul(r.saved, n));
   if (layer && full_recompute) {  // the layer keeps its input; one layer runs again in backward
     const Count stays = std::min(r.saved, layer_input);
@@ -285,6 +286,7 @@ StageCore stage_core(const LayoutTotals& t, const ResolvedLayout& r, const RankB
   in.states = rank_states(sum.params, so, {r.dense_shard, r.expert_shard});
   in.activations = sum.activations;
   in.checkpoints = sum.checkpoints;
+  in.gathered_weights = in.states.gathered_weights;
   in.recomputed_layer = sum.recomputed;
   in.autocast_copies = is_autocast(o.precision) ? mul(sum.linear, 2, "autocast copies") : 0;
   if (last && t.loss_per_logit > 0) {  // the loss's logits on this rank: V/T of s/C tokens

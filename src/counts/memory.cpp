@@ -98,6 +98,8 @@ StepPhases step_phases(const PhaseInputs& in) {
   push(resident(Phase::kStartOfBackward, in)
            .add(MemoryPart::kGradients, in.accumulating ? all_gradients : in.states.first_gradient,
                 in.accumulating ? "" : "first gradient (lm_head)")
+           .add(MemoryPart::kGatheredWeights, in.gathered_weights,
+                "two layers' weights and one layer's gradients, unsharded")
            .add(MemoryPart::kAutocastCopies, in.autocast_copies)
            .add(MemoryPart::kActivations, in.activations)
            .add(MemoryPart::kLossTransient, in.loss_transient));
@@ -106,6 +108,8 @@ StepPhases step_phases(const PhaseInputs& in) {
   if (in.full_recompute) {
     push(resident(Phase::kRecomputedLayer, in)
              .add(MemoryPart::kGradients, all_gradients)
+             .add(MemoryPart::kGatheredWeights, in.gathered_weights,
+                  "two layers' weights and one layer's gradients, unsharded")
              .add(MemoryPart::kAutocastCopies, in.autocast_copies)
              .add(MemoryPart::kActivations, in.checkpoints,
                   "the layers' inputs, kept for recomputation")
@@ -126,11 +130,11 @@ Count step_peak(const PhaseInputs& in) {
   const ModelStates& st = in.states;
   const Count resident = st.weights + st.master_weights + st.optimizer + in.overhead;
   const Count grads = st.gradients;
-  Count peak = resident + (in.accumulating ? grads : st.first_gradient) + in.autocast_copies +
+  const Count transient = in.gathered_weights + in.autocast_copies;
+  Count peak = resident + (in.accumulating ? grads : st.first_gradient) + transient +
                in.activations + in.loss_transient;
   if (in.full_recompute) {
-    peak = std::max(peak,
-                    resident + grads + in.autocast_copies + in.checkpoints + in.recomputed_layer);
+    peak = std::max(peak, resident + grads + transient + in.checkpoints + in.recomputed_layer);
   }
   return std::max(peak, resident + grads + st.optimizer_temporaries);  // end of backward ≤ step
 }
@@ -149,6 +153,7 @@ MemoryCounts count_memory(const Graph& g, const Workload& w, const MemoryOptions
   in.checkpoints = a.checkpoints;
   in.recomputed_layer = a.recomputed_layer;
   in.autocast_copies = a.autocast_weight_copies;
+  in.gathered_weights = m.states.gathered_weights;
   in.loss_transient = m.loss_transient;
   in.overhead = m.overhead;
   in.accumulating = w.grad_accum > 1;

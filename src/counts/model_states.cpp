@@ -96,6 +96,12 @@ RankParams whole_model_params(const Graph& g) {
   if (g.spec.structure == Structure::kDecoder) {  // lm_head or the tied embedding: V·h
     r.first_gradient = mul(u(g.spec.vocab), u(g.spec.d_model));
   }
+  for (const Block& b : g.blocks) {
+    if (b.layers.empty()) continue;
+    Count unit = 0;
+    for (const Op& op : b.ops) unit = add(unit, mul(params_per_copy(op), u(op.copies)));
+    r.largest_unit = std::max(r.largest_unit, unit);
+  }
   return r;
 }
 
@@ -120,6 +126,12 @@ ModelStates rank_states(const RankParams& p, const StatesOptions& o, ShardGroups
                     ? shard(mul(p.adafactor, state_bytes, "optimizer states"), z1, groups.dense)
                     : state(p.trainable, p.expert_trainable, per.optimizer, z1);
   m.first_gradient = shard(scaled(p.first_gradient, per.gradients), z2, groups.dense);
+  if (z3 && (groups.dense > 1 || groups.expert > 1)) {
+    // FSDP (BACKWARD_PRE prefetch, two all-gathers in flight at most) and ZeRO-3 gather a
+    // unit's weights to run it: two units' weights and one unit's gradients, unsharded.
+    m.gathered_weights =
+        add(scaled(mul(p.largest_unit, 2), per.weights), scaled(p.largest_unit, per.gradients));
+  }
   // torch.optim's _multi_tensor_adam: exp_avg_sq_sqrt = torch._foreach_sqrt(exp_avg_sqs), one
   // temporary per parameter in the states' dtype, on this rank's shard of the states.
   const bool adam = o.optimizer == Optimizer::kAdam || o.optimizer == Optimizer::kAdamW;

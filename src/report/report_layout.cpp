@@ -112,9 +112,9 @@ std::vector<std::string> layout_assumptions(const ModelSpec& spec, const Workloa
   }
   a.push_back(
       "not modelled: communication buffers (TP/SP all-gather outputs, pipeline send and "
-      "receive tensors, data-parallel gradient buckets, FSDP's gathered units, MoE dispatch "
-      "buffers): transient, each at most a layer's activations or a bucket (--overhead adds "
-      "them)");
+      "receive tensors, data-parallel gradient buckets, MoE dispatch buffers): transient, each "
+      "at most a layer's activations or a bucket (--overhead adds them); ZeRO-3's gathered "
+      "layers are counted (gathered weights)");
   if (o.overhead_bytes == 0) {
     a.push_back(
         "no framework overhead added (--overhead): the peak is what the allocator hands out "
