@@ -41,7 +41,8 @@ TEST(Layout, OneRankPerModelIsTodaysMemory) {
           const MemoryCounts today = count_memory(g, w, o);
           Layout l;
           l.dp = o.gpus;
-          const StageMemory& s = memory_of(g, w, o, l).bounding_stage();
+          const LayoutMemory m = memory_of(g, w, o, l);
+          const StageMemory& s = m.bounding_stage();
           ASSERT_EQ(s.phases.count, today.phases.size()) << preset;
           for (std::size_t i = 0; i < today.phases.size(); ++i) {
             for (const MemoryPartInfo& part : kMemoryParts) {
