@@ -103,6 +103,31 @@ TEST(Layout, MegatronsUnfusedAttentionKeepsKorthikantisFiveAsSquaredB) {
             34 * s * b * h + 5 * a * s * s * b + 2 * 8 * s * b);
 }
 
+// Transformer Engine's FP8 (Megatron's default delayed scaling, Hopper): each GEMM keeps its
+// input as an FP8 transpose (1 byte per element) instead of bf16, so GPT-2's layer keeps
+// QKV's input 1·s·b·h (not 2), the projection's 1 beside the attention output's 2 (flash keeps
+// that), fc1's 1 (not 2) and fc2's 4 (not 8): 34 − 1 + 1 − 1 − 4 = 29·s·b·h; TE caches each
+// GEMM weight in FP8 with its transpose: 2 bytes per weight of its 12·h² (TE's cache).
+TEST(Layout, Fp8KeepsGemmInputsAndCachedWeightsInFp8) {
+  const Graph g = build_graph(load_preset("gpt2"));
+  const Workload w = workload(g, 1, 1024);
+  MemoryOptions o;
+  o.precision = Precision::kFp8;
+  o.runtime = Runtime::kMegatron;
+  o.dropout = 0.1;
+  const Count s = 1024, b = 1, h = 768, a = 12;
+  Layout l;
+  l.pp = 12;
+  const LayoutMemory m = memory_of(g, w, o, l);
+  EXPECT_EQ(m.stages[5].activations_per_micro_batch,
+            29 * s * b * h + 2 * 8 * s * b + 4 * a * s * b + 16);
+  EXPECT_EQ(m.stages[5].inputs.autocast_copies, 2 * 12 * h * h);
+  // bf16 weights, fp32 gradients, master and Adam: 2 + 4 + 4 + 8 bytes per parameter.
+  EXPECT_EQ(m.stages[5].inputs.states.weights * 9,
+            m.stages[5].inputs.states.weights + m.stages[5].inputs.states.gradients +
+                m.stages[5].inputs.states.master_weights + m.stages[5].inputs.states.optimizer);
+}
+
 // In-flight micro-batches when a stage's first backward starts. 1F1B: min(P − i, m). GPipe: m.
 // Interleaved (Megatron's schedules.py): (P − i − 1)·2 + (V − 1)·P + 1 chunk forwards, P
 // micro-batches per chunk in turn; P = 4, V = 2: stage 0 runs chunk 0 for micro-batches 0-3,

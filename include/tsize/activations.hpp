@@ -48,6 +48,11 @@ struct SavedActivations {
 SavedActivations saved_activations(const Graph& graph, const Workload& w,
                                    const ActivationOptions& o);
 
+// Whether a Linear has a weight copy under the recipe (weight_copy_bytes): every Linear under
+// autocast; under FP8 the GEMMs Transformer Engine runs, not Megatron's output layer or the
+// router (plain bf16 GEMMs).
+bool has_weight_copy(const Op& op, Precision p);
+
 // The input a layer keeps under full recomputation, one micro-batch: b·s·h in the residual
 // stream's dtype.
 Count layer_input_bytes(const Graph& graph, const Workload& w, const ActivationOptions& o);

@@ -144,7 +144,8 @@ struct PhaseInputs {
   Count activations = 0;       // saved when backward starts (every micro-batch in flight)
   Count checkpoints = 0;       // --recompute full: the layers' inputs kept
   Count recomputed_layer = 0;  // --recompute full: one layer re-materialized
-  Count autocast_copies = 0;
+  Count autocast_copies = 0;        // or, under fp8, Transformer Engine's FP8 weight caches
+  std::string_view copies_note;     // what the copies are, where not autocast's
   // ZeRO-3 / FSDP: a unit's weights are all-gathered to run it; two units' unsharded weights
   // (the one running and the one prefetched: FSDP's BACKWARD_PRE, its rate limiter of two)
   // and one unit's unsharded gradients before their reduce-scatter. A unit is a layer.
@@ -185,6 +186,9 @@ struct MemoryCounts {
 // The loss's transient at the start of backward, per logit: the logits the caller holds and,
 // for the eager loss, the fp32 gradients of the log-probabilities and of the logits.
 Count loss_bytes_per_logit(const MemoryOptions& o);
+
+// What the weight copies are under a recipe, for notes ("" for autocast's casts).
+std::string_view copies_note(Precision p);
 
 // Throws Error naming every impossible option (dropout outside [0, 1), a ZeRO stage outside
 // 0-3, ZeRO without data-parallel GPUs).

@@ -319,6 +319,13 @@ class BlockWalk {
     const TensorId x = op.inputs[0];
     const Tensor& in = tensor(x);
     out.set_source("nn.Linear saves its input (under autocast, its own cast copy of it)");
+    if (o_.precision == Precision::kFp8 && has_weight_copy(op, o_.precision)) {
+      // te.Linear quantizes its input and keeps only the FP8 transpose for the weight gradient
+      // (linear.py: inputmat.update_usage(rowwise_usage=False, columnwise_usage=True)).
+      out.set_source("Transformer Engine's FP8 GEMM keeps its input's FP8 transpose");
+      out.product("input in FP8 (transposed)", elements(in, {"fp8", 1}).span());
+      return;
+    }
     if (op.first_token_only && dtype(in).value == t_.compute.value) {
       keep(x, "the last hidden state (hidden[:, 0] is a view of it)", out);
     } else if (op.first_token_only) {  // cast: a copy of the first token's row only
@@ -668,19 +675,26 @@ void walk(const Graph& g, const Workload& w, const ActivationOptions& o, OnOp on
 
 // 16-bit casts of every Linear weight (tied heads and all experts included) under autocast.
 Count autocast_copies(const Graph& g, Precision p) {
-  if (!is_autocast(p)) return 0;
+  if (weight_copy_bytes(p) == 0) return 0;
   Count n = 0;
   for (const Block& b : g.blocks) {
     for (const Op& op : b.ops) {
-      if (op.kind() != OpKind::kLinear) continue;
+      if (!has_weight_copy(op, p)) continue;
       n = add(n, mul(mul(mul(u(op.in), u(op.out)), u(op.copies)), u(b.repeat)),
               "autocast weight copies");
     }
   }
-  return mul(n, 2, "autocast weight copies");
+  return mul(n, weight_copy_bytes(p), "autocast weight copies");
 }
 
 }  // namespace
+
+bool has_weight_copy(const Op& op, Precision p) {
+  if (op.kind() != OpKind::kLinear || weight_copy_bytes(p) == 0) return false;
+  if (p != Precision::kFp8) return true;
+  return op.role != Role::kLmHead && op.role != Role::kRouter &&
+         op.role != Role::kSharedExpertGate && op.role != Role::kPoolerDense;
+}
 
 Count layer_input_bytes(const Graph& g, const Workload& w, const ActivationOptions& o) {
   return mul(mul(mul(u(w.batch), u(w.seq)), u(g.spec.d_model)), dtypes(o).residual.value,

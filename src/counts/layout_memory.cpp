@@ -22,10 +22,10 @@ Count vocab_row(const Op& op) {
 }
 
 // Folds one op's weights into its block's shares by the op's rule.
-void add_params(const Op& op, const ShardRule& rule, BlockShares& b) {
+void add_params(const Op& op, const ShardRule& rule, Precision precision, BlockShares& b) {
   const Count copies = u(op.copies);
   if (rule.params == ParamSplit::kVocab) {
-    if (op.kind() == OpKind::kLinear) b.linear[at(ParamSplit::kVocab)] += u(op.in);
+    if (has_weight_copy(op, precision)) b.linear[at(ParamSplit::kVocab)] += u(op.in);
     if (op.tied) {
       b.tied_vocab_row += u(op.in);
       if (op.bias) b.params[at(ParamSplit::kVocab)] += 1;  // a tied head's own bias
@@ -52,7 +52,9 @@ void add_params(const Op& op, const ShardRule& rule, BlockShares& b) {
     b.trainable[at(split)] += main;
     b.trainable[at(ParamSplit::kReplicated)] += bias;
   }
-  if (op.kind() == OpKind::kLinear) b.linear[at(split)] += mul(mul(u(op.in), u(op.out)), copies);
+  if (has_weight_copy(op, precision)) {
+    b.linear[at(split)] += mul(mul(u(op.in), u(op.out)), copies);
+  }
 }
 
 // The bytes one rank saves of `bytes` saved under `split` (Korthikanti et al. 2022 Table 2 for
@@ -195,7 +197,7 @@ LayoutTotals layout_totals(const Graph& g, const Workload& w, const MemoryOption
     b.before_layers = before && !b.layer;
     for (const Op& op : block.ops) {
       const ShardRule rule = shard_rule(op);
-      add_params(op, rule, b);
+      add_params(op, rule, o.precision, b);
       b.saved[at(rule.saved)] = add(b.saved[at(rule.saved)], saved.per_op[op_index++]);
     }
     t.blocks.push_back(b);
@@ -287,8 +289,9 @@ StageCore stage_core(const LayoutTotals& t, const ResolvedLayout& r, const RankB
   in.activations = sum.activations;
   in.checkpoints = sum.checkpoints;
   in.gathered_weights = in.states.gathered_weights;
+  in.copies_note = copies_note(o.precision);
   in.recomputed_layer = sum.recomputed;
-  in.autocast_copies = is_autocast(o.precision) ? mul(sum.linear, 2, "autocast copies") : 0;
+  in.autocast_copies = mul(sum.linear, weight_copy_bytes(o.precision), "autocast copies");
   if (last && t.loss_per_logit > 0) {  // the loss's logits on this rank: V/T of s/C tokens
     const Count tokens = u(t.tokens) / u(l.cp);
     in.loss_transient = mul(mul(tokens, vocab_rows), t.loss_per_logit, "loss transient");

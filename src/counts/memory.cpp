@@ -48,6 +48,10 @@ Count loss_transient(const Graph& g, const Workload& w, const MemoryOptions& o) 
 
 }  // namespace
 
+std::string_view copies_note(Precision p) {
+  return p == Precision::kFp8 ? "Transformer Engine's FP8 weights and their transposes" : "";
+}
+
 Count loss_bytes_per_logit(const MemoryOptions& o) {
   const Count compute = o.precision == Precision::kFp32 ? 4 : 2;
   if (o.knobs().loss == LossImpl::kFused) return compute;  // the saved logits and their gradient
@@ -100,7 +104,7 @@ StepPhases step_phases(const PhaseInputs& in) {
                 in.accumulating ? "" : "first gradient (lm_head)")
            .add(MemoryPart::kGatheredWeights, in.gathered_weights,
                 "two layers' weights and one layer's gradients, unsharded")
-           .add(MemoryPart::kAutocastCopies, in.autocast_copies)
+           .add(MemoryPart::kAutocastCopies, in.autocast_copies, in.copies_note)
            .add(MemoryPart::kActivations, in.activations)
            .add(MemoryPart::kLossTransient, in.loss_transient));
   // Backward of the first layer under full recomputation: every gradient, the layer inputs
@@ -110,7 +114,7 @@ StepPhases step_phases(const PhaseInputs& in) {
              .add(MemoryPart::kGradients, all_gradients)
              .add(MemoryPart::kGatheredWeights, in.gathered_weights,
                   "two layers' weights and one layer's gradients, unsharded")
-             .add(MemoryPart::kAutocastCopies, in.autocast_copies)
+             .add(MemoryPart::kAutocastCopies, in.autocast_copies, in.copies_note)
              .add(MemoryPart::kActivations, in.checkpoints,
                   "the layers' inputs, kept for recomputation")
              .add(MemoryPart::kRecomputedLayer, in.recomputed_layer));
@@ -154,6 +158,7 @@ MemoryCounts count_memory(const Graph& g, const Workload& w, const MemoryOptions
   in.recomputed_layer = a.recomputed_layer;
   in.autocast_copies = a.autocast_weight_copies;
   in.gathered_weights = m.states.gathered_weights;
+  in.copies_note = copies_note(o.precision);
   in.loss_transient = m.loss_transient;
   in.overhead = m.overhead;
   in.accumulating = w.grad_accum > 1;

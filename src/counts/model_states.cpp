@@ -57,6 +57,7 @@ StateBytes state_bytes_per_param(Precision precision, Optimizer optimizer) {
       break;
     case Precision::kMixedBf16Fp32Grads:
     case Precision::kMixedFp16Fp32Grads:
+    case Precision::kFp8:
       b = {2, 4, 4, 0};
       break;
     case Precision::kBf16:
