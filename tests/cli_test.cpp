@@ -406,6 +406,15 @@ TEST(Cli, MemoryLayoutTableShowsEveryStage) {
   EXPECT_THAT(r.out, HasSubstr("TP 2 (SP) · PP 2 (interleaved, V 2) · CP 1 · DP 2 = 8 GPUs"));
 }
 
+// --fsdp is --zero 3 (FSDP's full sharding: the same states and gathered layers).
+TEST(Cli, FsdpIsZeroThree) {
+  const CliRun fsdp = tsize_cli("memory llama-3-8b --fsdp --gpus 8 --tp 2 --format json");
+  const CliRun zero = tsize_cli("memory llama-3-8b --zero 3 --gpus 8 --tp 2 --format json");
+  ASSERT_EQ(fsdp.status, 0) << fsdp.err;
+  EXPECT_EQ(fsdp.out, zero.out);
+  EXPECT_GT(nlohmann::json::parse(fsdp.out)["breakdown"]["children"].size(), 0u);
+}
+
 // One rank per model is today's memory, to the byte.
 TEST(Cli, MemoryLayoutOfOneRankIsTodaysOutput) {
   const std::string base = "memory llama-3-8b --seq 2048 --precision mixed-bf16 --zero 2 --gpus 8";
@@ -430,6 +439,8 @@ TEST(Cli, MemoryLayoutBadInput) {
   expect_bad_input("memory llama-3-8b --tp 2 --seq 1k,2k", "a parallel layout takes one run");
   expect_bad_input("memory llama-3-8b --tp 2 --optimizer adafactor", "--optimizer adafactor");
   expect_bad_input("memory llama-3-8b --tp 0", "--tp 0: expected a positive integer");
+  expect_bad_input("memory llama-3-8b --fsdp --zero 1 --gpus 8",
+                   "--fsdp shards as --zero 3: not with --zero 1");
 }
 
 TEST(Cli, MemoryReproducesANanoGptRecordOnCpu) {

@@ -67,6 +67,7 @@ struct MemoryFlags {
   std::string cuda_context = "512MiB";
   double dropout = 0;
   std::string zero = "0";  // a stage, or a list of stages to compare
+  bool fsdp = false;       // PyTorch FSDP's full sharding: --zero 3 (its gathered units)
 };
 
 // A parallel layout's flags (layout.hpp); empty: not given.

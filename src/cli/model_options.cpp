@@ -260,6 +260,10 @@ void add_memory_flags(CLI::App* cmd, MemoryFlags& o) {
   cmd->add_option("--zero", o.zero,
                   "ZeRO stage 0-3 over --gpus data-parallel GPUs; a list (0,1,2,3) compares them")
       ->group(group);
+  cmd->add_flag("--fsdp", o.fsdp,
+               "PyTorch FSDP full sharding: the same states as --zero 3, with its two gathered "
+               "layers in flight (not with another --zero)")
+      ->group(group);
   cmd->add_option("--cuda-context", o.cuda_context,
                   "the CUDA context a process holds beside its tensors, subtracted from a GPU's "
                   "usable memory when fitting (default 512MiB)")
@@ -369,6 +373,12 @@ MemoryOptions memory_options(const MemoryFlags& m, const WorkloadOptions& w, con
 }
 
 std::vector<int> zero_stages(const MemoryFlags& m) {
+  if (m.fsdp) {
+    if (m.zero != "0" && m.zero != "3") {
+      throw Error("--fsdp shards as --zero 3: not with --zero " + m.zero);
+    }
+    return {3};
+  }
   std::vector<int> out;
   std::size_t start = 0;
   while (start <= m.zero.size()) {
