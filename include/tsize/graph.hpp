@@ -121,7 +121,7 @@ struct Graph {
   std::vector<Block> blocks;  // forward order
   // The block of each layer, in layer order: a pipeline stage holds a range of layers, and
   // layers of one kind share a block wherever they stand.
-  std::vector<std::size_t> layer_blocks;
+  std::vector<std::uint8_t> layer_blocks;  // a block index (a graph has at most 8 blocks)
 };
 
 // Builds the graph of a model. Validates spec first (throws Error).

@@ -171,6 +171,10 @@ LayoutTotals layout_totals(const Graph& g, const Workload& w, const MemoryOption
   if (g.blocks.size() > kMaxBlocks) {
     throw std::logic_error("layout_totals: a graph of more blocks than a layout folds");
   }
+  if (g.spec.n_layers > (std::int64_t{1} << 20)) {  // per-layer prefix counts: a stage's layers
+    throw Error(fmt::format("a parallel layout of {} layers: at most 1,048,576 are modelled",
+                            g.spec.n_layers));
+  }
   if (o.optimizer == Optimizer::kAdafactor) {
     throw Error(
         "--optimizer adafactor with a parallel layout: its factored states are counted per "

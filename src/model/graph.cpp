@@ -470,7 +470,7 @@ Block embedding_block(const ModelSpec& s) {
 // Layers are grouped by kind (MoE or dense MLP, sliding or global attention), not by
 // contiguity, so alternating layers still make two blocks.
 void append_layer_blocks(const ModelSpec& s, std::vector<Block>& blocks,
-                         std::vector<std::size_t>& layer_blocks) {
+                         std::vector<std::uint8_t>& layer_blocks) {
   std::vector<std::int64_t> kinds[2][2];  // [moe][local]
   for (std::int64_t i = 0; i < s.n_layers; ++i) {
     kinds[is_moe_layer(s, i)][is_local_layer(s, i)].push_back(i);
@@ -501,7 +501,7 @@ void append_layer_blocks(const ModelSpec& s, std::vector<Block>& blocks,
       for (int local = 0; local < 2; ++local) {
         if (kinds[moe][local].empty() || kinds[moe][local].front() != first) continue;
         for (const std::int64_t l : kinds[moe][local]) {
-          layer_blocks[static_cast<std::size_t>(l)] = blocks.size();
+          layer_blocks[static_cast<std::size_t>(l)] = static_cast<std::uint8_t>(blocks.size());
         }
       }
     }
