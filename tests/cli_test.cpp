@@ -439,6 +439,8 @@ TEST(Cli, MemoryLayoutBadInput) {
   expect_bad_input("memory llama-3-8b --tp 2 --seq 1k,2k", "a parallel layout takes one run");
   expect_bad_input("memory llama-3-8b --tp 2 --optimizer adafactor", "--optimizer adafactor");
   expect_bad_input("memory llama-3-8b --tp 0", "--tp 0: expected a positive integer");
+  expect_bad_input("memory --layers 2000000 --d-model 64 --heads 2 --tp 2",
+                   "a parallel layout of 2000000 layers: at most 1,048,576 are modelled");
   expect_bad_input("memory llama-3-8b --fsdp --zero 1 --gpus 8",
                    "--fsdp shards as --zero 3: not with --zero 1");
 }
