@@ -54,6 +54,7 @@ std::vector<GpuFit> fit_gpus(const Graph& g, const Workload& w, const MemoryOpti
     return count_memory(g, wb, o).peak();
   };
   std::vector<GpuFit> out;
+  out.reserve(gpus.size());
   for (const Gpu& gpu : gpus) out.push_back(fit_on(gpu, o, peak, peak_at));
   return out;
 }

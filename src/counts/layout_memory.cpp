@@ -357,6 +357,7 @@ std::vector<GpuFit> fit_layout(const Graph& g, const Workload& w, const MemoryOp
     return layout_peak(layout_totals(g, wb, o), resolve_layout(g.spec, wb, fixed, eager));
   };
   std::vector<GpuFit> out;
+  out.reserve(gpus.size());
   for (const Gpu& gpu : gpus) out.push_back(fit_on(gpu, o, peak, peak_at));
   return out;
 }
