@@ -141,11 +141,11 @@ class MemoryPhase {
 // phases from this, so a one-GPU layout is today's memory by construction.
 struct PhaseInputs {
   ModelStates states;
-  Count activations = 0;       // saved when backward starts (every micro-batch in flight)
-  Count checkpoints = 0;       // --recompute full: the layers' inputs kept
-  Count recomputed_layer = 0;  // --recompute full: one layer re-materialized
-  Count autocast_copies = 0;        // or, under fp8, Transformer Engine's FP8 weight caches
-  std::string_view copies_note;     // what the copies are, where not autocast's
+  Count activations = 0;         // saved when backward starts (every micro-batch in flight)
+  Count checkpoints = 0;         // --recompute full: the layers' inputs kept
+  Count recomputed_layer = 0;    // --recompute full: one layer re-materialized
+  Count autocast_copies = 0;     // or, under fp8, Transformer Engine's FP8 weight caches
+  std::string_view copies_note;  // what the copies are, where not autocast's
   // ZeRO-3 / FSDP: a unit's weights are all-gathered to run it; two units' unsharded weights
   // (the one running and the one prefetched: FSDP's BACKWARD_PRE, its rate limiter of two)
   // and one unit's unsharded gradients before their reduce-scatter. A unit is a layer.

@@ -261,8 +261,8 @@ void add_memory_flags(CLI::App* cmd, MemoryFlags& o) {
                   "ZeRO stage 0-3 over --gpus data-parallel GPUs; a list (0,1,2,3) compares them")
       ->group(group);
   cmd->add_flag("--fsdp", o.fsdp,
-               "PyTorch FSDP full sharding: the same states as --zero 3, with its two gathered "
-               "layers in flight (not with another --zero)")
+                "PyTorch FSDP full sharding: the same states as --zero 3, with its two gathered "
+                "layers in flight (not with another --zero)")
       ->group(group);
   cmd->add_option("--cuda-context", o.cuda_context,
                   "the CUDA context a process holds beside its tensors, subtracted from a GPU's "
