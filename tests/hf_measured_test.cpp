@@ -262,5 +262,25 @@ TEST(HfMeasured, CudaAutocastKeepsLayerNormInputsInFp32) {
   }
 }
 
+// gpt-oss (derived from its modeling code, v4.55: newer than the measured commit): the sink
+// logits join each softmax, cat(scores, sinks) − max keeps max's int64 indices and the softmax
+// keeps s + 1 columns: b·a·s·(4 + 8) more bytes per layer in fp32 than without sinks.
+TEST(HfMeasured, GptOssSinksKeepAColumnAndMaxIndices) {
+  ModelSpec spec = test::spec_of_config("openai__gpt-oss-20b.json");
+  Workload w;
+  w.seq = 128;
+  MemoryOptions o;
+  o.runtime = Runtime::kTransformers;
+  o.device = Device::kCpu;
+  const Graph with = build_graph(spec);
+  spec.attention_sinks = false;
+  const Graph without = build_graph(spec);
+  const Count a = static_cast<std::uint64_t>(spec.n_heads);
+  const Count layers = static_cast<std::uint64_t>(spec.n_layers);
+  EXPECT_EQ(saved_activations(with, resolve_workload(spec, w), o.activation_options()).total -
+                saved_activations(without, resolve_workload(spec, w), o.activation_options()).total,
+            layers * a * 128 * (4 + 8));
+}
+
 }  // namespace
 }  // namespace tsize

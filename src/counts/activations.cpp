@@ -427,6 +427,13 @@ class BlockWalk {
         out.product("causal mask: the layer's bool buffer", {n_pos_, n_pos_, kBool});
       }
       out.product("softmax probabilities", {b_, heads, s_, s_, probs_dtype});
+      if (a.sinks && o_.kernels.transformers_code) {
+        // gpt-oss (derived: the model is newer than the measured commit): cat(scores, sinks),
+        // minus their max (max keeps its int64 indices), softmax over s + 1 columns, the sink's
+        // column sliced off.
+        out.product("softmax's sink column", {b_, heads, s_, probs_dtype});
+        out.product("max indices (int64)", {b_, heads, s_, kInt64});
+      }
       if (o_.dropout > 0) {
         out.product("dropout mask", {b_, heads, s_, s_, mask_of(probs_dtype)});
         out.product("dropped-out probabilities", {b_, heads, s_, s_, t_.compute});
