@@ -57,6 +57,19 @@ TEST(Layout, OneRankPerModelIsTodaysMemory) {
   }
 }
 
+// One GPT-2 layer on one rank, one micro-batch of 1 × 1024 tokens, under Megatron's kernels
+// and dropout 0.1: with P = 12 every middle stage holds one layer.
+struct Gpt2Layer {
+  static constexpr Count s = 1024, b = 1, h = 768, a = 12;
+  StageMemory operator()(MemoryOptions o, Layout l) const {
+    const Graph g = build_graph(load_preset("gpt2"));
+    o.runtime = Runtime::kMegatron;
+    o.dropout = 0.1;
+    l.pp = 12;
+    return memory_of(g, workload(g, b, s), o, l).stages[5];
+  }
+};
+
 // Korthikanti et al. 2022 §4: a GPT layer saves 34·s·b·h (+ 5·a·s²·b for eager attention) in
 // 16-bit with dropout. Here Megatron's kernels (flash attention: the scores give way to a fp32
 // log-sum-exp per head and token and a 16-byte RNG state; fused LayerNorm: fp32 mean and rstd
@@ -65,23 +78,18 @@ TEST(Layout, OneRankPerModelIsTodaysMemory) {
 // dropout masks) and the norms' statistics split over T only with sequence parallelism; all the
 // rest over T always (Table 2). With P = 12 every middle stage holds one layer.
 TEST(Layout, ALayerSplitsAsKorthikantiTableTwo) {
-  const Graph g = build_graph(load_preset("gpt2"));
-  const Workload w = workload(g, 1, 1024);
+  const Gpt2Layer layer;
+  const Count s = layer.s, b = layer.b, h = layer.h, a = layer.a;
   MemoryOptions o;
   o.precision = Precision::kMixedBf16;
-  o.runtime = Runtime::kMegatron;
-  o.dropout = 0.1;
-  const Count s = 1024, b = 1, h = 768, a = 12;
   const Count whole = 34 * s * b * h + 2 * 8 * s * b + 4 * a * s * b + 16;
   const Count outside = 10 * s * b * h + 2 * 8 * s * b;
   Layout l;
-  l.pp = 12;
-  EXPECT_EQ(memory_of(g, w, o, l).stages[5].activations_per_micro_batch, whole);
+  EXPECT_EQ(layer(o, l).activations_per_micro_batch, whole);
   l.tp = 4;
-  EXPECT_EQ(memory_of(g, w, o, l).stages[5].activations_per_micro_batch,
-            outside + (whole - outside) / 4);
+  EXPECT_EQ(layer(o, l).activations_per_micro_batch, outside + (whole - outside) / 4);
   l.sp = true;
-  EXPECT_EQ(memory_of(g, w, o, l).stages[5].activations_per_micro_batch, whole / 4);
+  EXPECT_EQ(layer(o, l).activations_per_micro_batch, whole / 4);
 }
 
 // Megatron's unfused attention (--attention eager under --runtime megatron): the fused
@@ -89,17 +97,12 @@ TEST(Layout, ALayerSplitsAsKorthikantiTableTwo) {
 // probabilities: Korthikanti et al.'s 5·a·s²·b, so a GPT-2 layer keeps exactly 34·s·b·h +
 // 5·a·s²·b (and the LayerNorms' fp32 mean and rstd, which the paper leaves out).
 TEST(Layout, MegatronsUnfusedAttentionKeepsKorthikantisFiveAsSquaredB) {
-  const Graph g = build_graph(load_preset("gpt2"));
-  const Workload w = workload(g, 1, 1024);
+  const Gpt2Layer layer;
+  const Count s = layer.s, b = layer.b, h = layer.h, a = layer.a;
   MemoryOptions o;
   o.precision = Precision::kMixedBf16;
-  o.runtime = Runtime::kMegatron;
   o.kernels.attention = AttentionImpl::kEager;
-  o.dropout = 0.1;
-  const Count s = 1024, b = 1, h = 768, a = 12;
-  Layout l;
-  l.pp = 12;
-  EXPECT_EQ(memory_of(g, w, o, l).stages[5].activations_per_micro_batch,
+  EXPECT_EQ(layer(o, {}).activations_per_micro_batch,
             34 * s * b * h + 5 * a * s * s * b + 2 * 8 * s * b);
 }
 
@@ -109,23 +112,16 @@ TEST(Layout, MegatronsUnfusedAttentionKeepsKorthikantisFiveAsSquaredB) {
 // that), fc1's 1 (not 2) and fc2's 4 (not 8): 34 − 1 + 1 − 1 − 4 = 29·s·b·h; TE caches each
 // GEMM weight in FP8 with its transpose: 2 bytes per weight of its 12·h² (TE's cache).
 TEST(Layout, Fp8KeepsGemmInputsAndCachedWeightsInFp8) {
-  const Graph g = build_graph(load_preset("gpt2"));
-  const Workload w = workload(g, 1, 1024);
+  const Gpt2Layer layer;
+  const Count s = layer.s, b = layer.b, h = layer.h, a = layer.a;
   MemoryOptions o;
   o.precision = Precision::kFp8;
-  o.runtime = Runtime::kMegatron;
-  o.dropout = 0.1;
-  const Count s = 1024, b = 1, h = 768, a = 12;
-  Layout l;
-  l.pp = 12;
-  const LayoutMemory m = memory_of(g, w, o, l);
-  EXPECT_EQ(m.stages[5].activations_per_micro_batch,
-            29 * s * b * h + 2 * 8 * s * b + 4 * a * s * b + 16);
-  EXPECT_EQ(m.stages[5].inputs.autocast_copies, 2 * 12 * h * h);
+  const StageMemory m = layer(o, {});
+  EXPECT_EQ(m.activations_per_micro_batch, 29 * s * b * h + 2 * 8 * s * b + 4 * a * s * b + 16);
+  EXPECT_EQ(m.inputs.autocast_copies, 2 * 12 * h * h);
   // bf16 weights, fp32 gradients, master and Adam: 2 + 4 + 4 + 8 bytes per parameter.
-  EXPECT_EQ(m.stages[5].inputs.states.weights * 9,
-            m.stages[5].inputs.states.weights + m.stages[5].inputs.states.gradients +
-                m.stages[5].inputs.states.master_weights + m.stages[5].inputs.states.optimizer);
+  const ModelStates& st = m.inputs.states;
+  EXPECT_EQ(st.weights * 9, st.weights + st.gradients + st.master_weights + st.optimizer);
 }
 
 // In-flight micro-batches when a stage's first backward starts. 1F1B: min(P − i, m). GPipe: m.
