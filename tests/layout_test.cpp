@@ -349,6 +349,14 @@ TEST(Layout, BadLayoutsNameTheNumbers) {
             std::string::npos);
 }
 
+// Rank products stay within 64 bits: a replica of more than 2^30 GPUs is refused.
+TEST(Layout, AReplicaOfMoreThanTwoToTheThirtyGpusIsRefused) {
+  Layout l;
+  l.tp = l.pp = l.cp = 1 << 20;  // 2^60 GPUs per replica
+  EXPECT_NE(layout_error("llama-3-8b", l, 1024).find("more than 2^30 GPUs per model replica"),
+            std::string::npos);
+}
+
 // Every problem at once.
 TEST(Layout, ErrorsCollect) {
   Layout l;

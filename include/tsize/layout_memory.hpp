@@ -45,7 +45,6 @@ struct LayoutTotals {
   Count loss_per_logit = 0;  // the loss's transient per logit (0: an encoder)
   std::int64_t tokens = 0;   // b·s of a micro-batch
   MemoryOptions options;
-  Workload workload;
 };
 
 // Walks the graph once. Throws Error on overflow, for Adafactor (its factored states are

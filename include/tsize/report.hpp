@@ -126,6 +126,9 @@ struct GpuMemoryFacts {
   std::string_view gradients_note;
 };
 std::vector<Fact> gpu_memory_facts(const GpuMemoryFacts& g);
+// The recipe lines every training-memory report starts its assumptions with: bytes per
+// parameter, the runtime and its kernels, device, dropout and recomputation.
+std::vector<std::string> recipe_assumptions(const MemoryOptions& o);
 
 // Training memory under a parallel layout: the stage that bounds the fit with the fields of
 // memory_section, `stage` and every stage as a record (JSON `stages`), then a table of every

@@ -680,7 +680,8 @@ void walk(const Graph& g, const Workload& w, const ActivationOptions& o, OnOp on
   }
 }
 
-// 16-bit casts of every Linear weight (tied heads and all experts included) under autocast.
+// Weight copies the recipe keeps (weight_copy_bytes): autocast's 16-bit casts of every Linear
+// weight (tied heads and all experts included), or Transformer Engine's FP8 caches of its GEMMs.
 Count autocast_copies(const Graph& g, Precision p) {
   if (weight_copy_bytes(p) == 0) return 0;
   Count n = 0;

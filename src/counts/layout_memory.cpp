@@ -182,7 +182,6 @@ LayoutTotals layout_totals(const Graph& g, const Workload& w, const MemoryOption
   }
   LayoutTotals t;
   t.options = o;
-  t.workload = w;
   t.layers = g.spec.n_layers;
   t.vocab = g.spec.vocab;
   t.d_model = g.spec.d_model;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "tsize/count.hpp"
 #include "tsize/error.hpp"
 
 namespace tsize {
@@ -129,6 +130,13 @@ ResolvedLayout resolve_layout(const ModelSpec& spec, const Workload& w, Layout l
   check_positive(p, "--global-batch", l.global_batch, true);
   check_positive(p, "--pp-first-layers", l.first_stage_layers, true);
   check_positive(p, "--pp-last-layers", l.last_stage_layers, true);
+  // Each size is at most 2^30; the ranks of one model replica must be too, so that every
+  // product of ranks below fits in 64 bits.
+  const Count replica = Count{static_cast<std::uint64_t>(l.tp)} * static_cast<std::uint64_t>(l.pp) *
+                        static_cast<std::uint64_t>(l.cp);
+  if (p.empty() && replica > static_cast<std::uint64_t>(kMaxDimension)) {
+    p.add("--tp {} × --pp {} × --cp {}: more than 2^30 GPUs per model replica", l.tp, l.pp, l.cp);
+  }
   if (!p.empty()) throw Error("not a valid layout:" + p.text());
   if (l.vpp > 1 && l.schedule == Schedule::k1F1B) l.schedule = Schedule::kInterleaved;
 

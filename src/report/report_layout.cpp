@@ -52,17 +52,9 @@ std::string schedule_rule(const ResolvedLayout& r) {
 std::vector<std::string> layout_assumptions(const ModelSpec& spec, const Workload& w,
                                             const MemoryOptions& o, const LayoutMemory& m) {
   const bool tied = spec.tied_embeddings, moe = spec.moe.has_value();
-  const StateBytes b = state_bytes_per_param(o.precision, o.optimizer);
   const ResolvedLayout& r = m.layout;
   const Layout& l = r.layout;
-  std::vector<std::string> a = {fmt::format(
-      "--precision {}: weights {:g} B, gradients {:g} B, master {:g} B, {} states {:.4g} B per "
-      "parameter",
-      to_string(o.precision), b.weights, b.gradients, b.master, to_string(o.optimizer),
-      b.optimizer)};
-  for (std::string& line : describe_knobs(o.runtime, o.kernels)) a.push_back(std::move(line));
-  a.push_back(fmt::format("--device {}, --dropout {:g}, --recompute {}", to_string(o.device),
-                          o.dropout, to_string(o.recompute)));
+  std::vector<std::string> a = recipe_assumptions(o);
   a.push_back("layout: " + describe(r));
   a.push_back(schedule_rule(r));
   a.push_back(fmt::format("peak at the {} of stage {} (every rank of a stage holds the same)",
@@ -73,8 +65,6 @@ std::vector<std::string> layout_assumptions(const ModelSpec& spec, const Workloa
         "vocabulary padded to {} (a multiple of 128·T, Megatron's --make-vocab-size-divisible-by "
         "128): {} rows per tensor-parallel rank",
         with_commas(m.vocab_padded), with_commas(m.vocab_padded / u(l.tp))));
-  }
-  if (l.tp > 1) {
     a.push_back(fmt::format(
         "tensor parallelism splits heads and MLP features (Megatron column- and row-parallel); "
         "norms, routers and row-parallel biases are replicated; saved tensors outside the "

@@ -12,15 +12,7 @@ namespace {
 Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 
 std::vector<std::string> memory_assumptions(const MemoryOptions& o, const MemoryCounts& m) {
-  const StateBytes b = state_bytes_per_param(o.precision, o.optimizer);
-  std::vector<std::string> a = {fmt::format(
-      "--precision {}: weights {:g} B, gradients {:g} B, master {:g} B, {} states {:.4g} B per "
-      "parameter{}",
-      to_string(o.precision), b.weights, b.gradients, b.master, to_string(o.optimizer), b.optimizer,
-      o.optimizer == Optimizer::kAdafactor ? " (factored: rows + columns per matrix)" : "")};
-  for (std::string& line : describe_knobs(o.runtime, o.kernels)) a.push_back(std::move(line));
-  a.push_back(fmt::format("--device {}, --dropout {:g}, --recompute {}", to_string(o.device),
-                          o.dropout, to_string(o.recompute)));
+  std::vector<std::string> a = recipe_assumptions(o);
   a.push_back(fmt::format("peak at the {}", phase_info(m.peak_phase().phase).name));
   a.push_back(
       "gradients are set to None between steps (PyTorch's default): without accumulation only "
@@ -78,6 +70,19 @@ Count transient(const MemoryPhase& p) {
 }
 
 }  // namespace
+
+std::vector<std::string> recipe_assumptions(const MemoryOptions& o) {
+  const StateBytes b = state_bytes_per_param(o.precision, o.optimizer);
+  std::vector<std::string> a = {fmt::format(
+      "--precision {}: weights {:g} B, gradients {:g} B, master {:g} B, {} states {:.4g} B per "
+      "parameter{}",
+      to_string(o.precision), b.weights, b.gradients, b.master, to_string(o.optimizer), b.optimizer,
+      o.optimizer == Optimizer::kAdafactor ? " (factored: rows + columns per matrix)" : "")};
+  for (std::string& line : describe_knobs(o.runtime, o.kernels)) a.push_back(std::move(line));
+  a.push_back(fmt::format("--device {}, --dropout {:g}, --recompute {}", to_string(o.device),
+                          o.dropout, to_string(o.recompute)));
+  return a;
+}
 
 std::vector<Fact> gpu_memory_facts(const GpuMemoryFacts& g) {
   const MemoryPhase& peak = g.phases[g.peak_index];
