@@ -8,12 +8,14 @@
 #include <optional>
 #include <vector>
 
+#include "tsize/clusters.hpp"
 #include "tsize/gpus.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/layout.hpp"
 #include "tsize/memory.hpp"
 #include "tsize/render.hpp"
 #include "tsize/report.hpp"
+#include "tsize/step_time.hpp"
 #include "tsize/sweep.hpp"
 #include "tsize/timing.hpp"
 #include "tsize/workload.hpp"
@@ -85,5 +87,25 @@ struct TrainAnswer {
 };
 TrainAnswer answer_train(const Graph& graph, const FlopCounts& flops, const TrainRequest& request,
                          Format format);
+
+// tsize step: one training iteration of a layout on a cluster.
+struct StepRequest {
+  Workload workload;  // resolved: batch is the micro-batch
+  MemoryOptions options;
+  Layout layout;
+  ClusterSpec cluster;
+  StepOptions step;
+  AttentionFlops mfu_attention = AttentionFlops::kFull;  // MFU's FLOP convention
+};
+struct StepAnswer {
+  Report report;
+  StepTime time;
+  ResolvedLayout layout;
+  Count peak = 0;
+  bool fits = false;
+};
+// Throws Error for a layout that does not divide the model, a cluster that cannot hold its
+// GPUs, or ZeRO without data-parallel ranks.
+StepAnswer answer_step(const Graph& graph, const StepRequest& request);
 
 }  // namespace tsize

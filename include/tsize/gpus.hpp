@@ -28,6 +28,23 @@ struct ChoiceTable<Dtype> {
 inline constexpr std::array<Dtype, 5> kDtypes = {Dtype::kFp32, Dtype::kTf32, Dtype::kBf16,
                                                  Dtype::kFp16, Dtype::kFp8};
 
+// How fast a GPU generation runs kernels, beside its datasheet peaks: the few parameters the step
+// and inference time models read (kernel_time.hpp). One entry per generation in gpus/gpus.json's
+// "generations", each with the measurements it comes from.
+struct KernelModel {
+  std::string generation;  // "hopper"
+  int sms = 0;             // streaming multiprocessors: a GEMM's tiles run in waves of this many
+  double gemm_efficiency = 0;      // fraction of the dtype's peak a large, well-shaped GEMM reaches
+  double fp8_gemm_efficiency = 0;  // the same for FP8 GEMMs
+  double k_overhead = 0;           // a tile's prologue and epilogue, in elements of k
+  double kernel_start_s = 0;       // a GEMM kernel's fixed cost: launch, ramp-up and tail
+  double attention_forward_efficiency = 0;   // a flash kernel's forward, fraction of peak
+  double attention_backward_efficiency = 0;  // and its backward
+  double bandwidth_efficiency = 0;           // streaming kernels' fraction of memory bandwidth
+  double host_op_s = 0;  // the host's time to issue one op of tsize's graph (PyTorch eager)
+  bool known() const { return sms > 0 && gemm_efficiency > 0; }
+};
+
 struct Gpu {
   std::string name;  // "H100-SXM"
   std::string vendor;
@@ -38,6 +55,7 @@ struct Gpu {
   Count bandwidth_bytes_per_s = 0;
   std::array<std::optional<Count>, 5> peak_flops;  // dense FLOP/s by Dtype; nullopt: unsupported
   int tdp_watts = 0;
+  KernelModel kernels;
   std::string notes;
   bool custom = false;  // built from --peak-tflops / --memory-gb
 

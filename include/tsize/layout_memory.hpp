@@ -87,6 +87,10 @@ LayoutMemory layout_memory(const LayoutTotals& t, const ResolvedLayout& r);
 // REQUIRES: layout_memory(t, r) does not throw (ZeRO needs data-parallel ranks).
 Count layout_peak(const LayoutTotals& t, const ResolvedLayout& r);
 
+// Each stage's parameters on one of its ranks, stage by stage, into `out` (resized to P; its
+// capacity reused): the step-time model's gradient and optimizer bytes. Arithmetic only.
+void stage_params(const LayoutTotals& t, const ResolvedLayout& r, std::vector<RankParams>& out);
+
 // The layout's fit on each GPU: the bounding stage's peak, and the largest micro-batch that
 // fits with the micro-batches per step held as they are (w.batch · m sequences per pipeline
 // step grows with the micro-batch). REQUIRES: w resolved; throws Error as resolve_layout.

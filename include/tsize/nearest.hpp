@@ -9,6 +9,9 @@
 namespace tsize {
 
 // Levenshtein distance (insertions, deletions, substitutions), case-sensitive.
+// ASCII lower case: names are matched case-insensitively.
+std::string to_lower(std::string s);
+
 std::size_t edit_distance(const std::string& a, const std::string& b);
 
 // Up to `limit` candidates closest to `name` (edit distance, then shared prefix), best first;

@@ -23,6 +23,7 @@
 #include "tsize/layout_memory.hpp"
 #include "tsize/memory.hpp"
 #include "tsize/params.hpp"
+#include "tsize/step_time.hpp"
 #include "tsize/sweep.hpp"
 #include "tsize/timing.hpp"
 #include "tsize/units.hpp"
@@ -38,7 +39,8 @@ enum class Unit {
   kRatio,
   kFlopsPerSecond,
   kPerSecond,
-  kMoney,  // real values
+  kMoney,    // real values
+  kBoolean,  // a yes/no fact: value 1 or 0, JSON true or false
 };
 
 // One scalar result. `key` is the JSON field name and never changes; `label` is for people.
@@ -59,9 +61,9 @@ struct Fact {
 };
 
 struct Section {
-  std::string key;                   // JSON key of the section in `tsize report`, e.g. "params"
-  std::string title;                 // "Parameters"
-  Unit unit = Unit::kCount;          // unit of the breakdown's values
+  std::string key;           // JSON key of the section in `tsize report`, e.g. "params"
+  std::string title;         // "Parameters"
+  Unit unit = Unit::kCount;  // unit of the breakdown's values (kSeconds: held in nanoseconds)
   std::vector<std::string> columns;  // breakdown value columns = JSON fields, e.g. {"params"}
   int share_column = 0;    // the column whose share of the root a table shows; -1: every column
   bool show_share = true;  // false: no share column (a list of alternatives, not parts)
@@ -108,6 +110,19 @@ Section training_section(const FlopCounts& flops, const Cluster& cluster, const 
 
 // The compute-optimal model for a FLOP budget (Hoffmann et al. 2022).
 Section compute_optimal_section(Count budget_flops, const ComputeOptimal& optimal);
+
+// Step time on a cluster (step_time.hpp): the iteration as a tree of seconds on the bounding
+// stage's GPU, each collective's total and exposed seconds, and the memory peak beside it.
+struct StepReportInputs {
+  const ResolvedLayout& layout;
+  const ClusterSpec& cluster;
+  const StepTime& time;
+  const StepOptions& options;
+  const MemoryOptions& memory;
+  Count peak = 0;
+  Count capacity = 0;  // fit_capacity of the cluster's GPU
+};
+std::vector<Section> step_sections(const StepReportInputs& in);
 
 // Training memory of one GPU: the peak phase's composition as a tree (activations by op),
 // model states, every phase, the closed form beside the exact activations, and the options.

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tsize/choices.hpp"
+#include "tsize/clusters.hpp"
 #include "tsize/flops.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/layout.hpp"
@@ -15,6 +16,7 @@
 #include "tsize/model.hpp"
 #include "tsize/overrides.hpp"
 #include "tsize/render.hpp"
+#include "tsize/step_time.hpp"
 #include "tsize/timing.hpp"
 #include "tsize/workload.hpp"
 
@@ -139,6 +141,29 @@ std::optional<Layout> layout_from_flags(const LayoutFlags& f, const GpuOptions& 
 std::vector<int> zero_stages(const MemoryFlags& m);
 Cluster resolve_cluster(const GpuOptions& o);
 
+// Where a parallel step runs: a catalog cluster, each figure overridable, and Megatron-Core's
+// overlap options; empty strings: not given.
+struct ClusterFlags {
+  std::string cluster;
+  std::string gpus_per_node, max_gpus, intra_gbps, inter_gbps, nics, intra_latency_us,
+      inter_latency_us;
+  bool overlap_grad_reduce = false, overlap_param_gather = false, tp_comm_overlap = false;
+  CLI::Option* cluster_flag = nullptr;
+  bool given() const {
+    for (const std::string* f : {&cluster, &gpus_per_node, &max_gpus, &intra_gbps, &inter_gbps,
+                                 &nics, &intra_latency_us, &inter_latency_us}) {
+      if (!f->empty()) return true;
+    }
+    return overlap_grad_reduce || overlap_param_gather || tp_comm_overlap;
+  }
+};
+// --cluster and its overrides, --overlap-grad-reduce, --overlap-param-gather,
+// --tp-comm-overlap.
+void add_cluster_flags(CLI::App* cmd, ClusterFlags& o);
+// The cluster of the flags (default dgx-h100), with --gpu replacing its GPU when given.
+ClusterSpec cluster_from_flags(const ClusterFlags& f, const GpuOptions& g);
+StepOptions step_options(const ClusterFlags& f);
+
 // The model and the FLOPs of one step, for commands that take a single workload. Throws Error
 // naming `command` when --seq or --batch is a list.
 struct SingleStep {
@@ -181,5 +206,7 @@ void add_memory_command(CLI::App& app, std::string& out);
 void add_checkpoint_command(CLI::App& app, std::string& out);
 void add_compare_command(CLI::App& app, std::string& out);
 void add_completion_command(CLI::App& app, std::string& out);
+void add_clusters_command(CLI::App& app, std::string& out);
+void add_step_command(CLI::App& app, std::string& out);
 
 }  // namespace tsize::cli

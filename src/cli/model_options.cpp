@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <cmath>
+#include <cstdlib>
 #include <fstream>
 
 #include "commands.hpp"
@@ -399,6 +401,80 @@ RenderOptions render_options(const OutputOptions& o) {
   r.format = parse_choice<Format>(o.format);
   r.units = parse_choice<ByteUnits>(o.units);
   return r;
+}
+
+}  // namespace tsize::cli
+
+namespace tsize::cli {
+namespace {
+
+// A positive real flag ("370", "1.5e2"); nullopt when absent. Throws Error naming the flag.
+std::optional<double> real_flag(const std::string& text, const char* flag) {
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0' || !std::isfinite(v)) {
+    throw Error(fmt::format("{} {}: expected a number", flag, text));
+  }
+  return v;
+}
+
+}  // namespace
+
+void add_cluster_flags(CLI::App* cmd, ClusterFlags& o) {
+  const char* group = "Cluster";
+  o.cluster_flag =
+      cmd->add_option("--cluster", o.cluster, "a cluster of `tsize clusters` (default dgx-h100)")
+          ->group(group);
+  cmd->add_option("--gpus-per-node", o.gpus_per_node, "GPUs per node (the NVLink domain)")
+      ->group(group);
+  cmd->add_option("--max-gpus", o.max_gpus, "the largest system of the cluster")->group(group);
+  cmd->add_option("--intra-node-gbps", o.intra_gbps,
+                  "GB/s per GPU per direction inside a node, as NCCL reaches it")
+      ->group(group);
+  cmd->add_option("--inter-node-gbps", o.inter_gbps, "GB/s per NIC per direction between nodes")
+      ->group(group);
+  cmd->add_option("--nics-per-node", o.nics, "NICs per node")->group(group);
+  cmd->add_option("--intra-node-latency-us", o.intra_latency_us, "µs per ring step in a node")
+      ->group(group);
+  cmd->add_option("--inter-node-latency-us", o.inter_latency_us, "µs per ring step between nodes")
+      ->group(group);
+  cmd->add_flag("--overlap-grad-reduce", o.overlap_grad_reduce,
+                "Megatron-Core's gradient reduction during backward")
+      ->group(group);
+  cmd->add_flag("--overlap-param-gather", o.overlap_param_gather,
+                "Megatron-Core's parameter all-gather during the next forward (--zero 1 or 2)")
+      ->group(group);
+  cmd->add_flag("--tp-comm-overlap", o.tp_comm_overlap,
+                "tensor-parallel collectives pipelined with their GEMMs (Transformer Engine)")
+      ->group(group);
+}
+
+ClusterSpec cluster_from_flags(const ClusterFlags& f, const GpuOptions& g) {
+  const ClusterSpec& base = find_cluster(f.cluster.empty() ? "dgx-h100" : f.cluster);
+  if (g.peak_flag != nullptr && g.peak_flag->count() > 0) {
+    throw Error(
+        "--peak-tflops describes a GPU without a kernel model: step time needs a GPU of "
+        "`tsize gpus` (--gpu)");
+  }
+  ClusterOverrides o;
+  if (g.gpu_flag != nullptr && g.gpu_flag->count() > 0) o.gpu = g.gpu;
+  o.gpus_per_node = size_flag(f.gpus_per_node, "--gpus-per-node");
+  o.max_gpus = size_flag(f.max_gpus, "--max-gpus");
+  o.intra_gb_per_s = real_flag(f.intra_gbps, "--intra-node-gbps");
+  o.inter_gb_per_s = real_flag(f.inter_gbps, "--inter-node-gbps");
+  o.nics = real_flag(f.nics, "--nics-per-node");
+  o.intra_latency_us = real_flag(f.intra_latency_us, "--intra-node-latency-us");
+  o.inter_latency_us = real_flag(f.inter_latency_us, "--inter-node-latency-us");
+  return override_cluster(base, o);
+}
+
+StepOptions step_options(const ClusterFlags& f) {
+  StepOptions o;
+  o.overlap_grad_reduce = f.overlap_grad_reduce;
+  o.overlap_param_gather = f.overlap_param_gather;
+  o.tp_comm_overlap = f.tp_comm_overlap;
+  return o;
 }
 
 }  // namespace tsize::cli

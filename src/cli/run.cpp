@@ -76,6 +76,8 @@ int run(std::vector<std::string> args, std::string& out, std::string& err, const
   add_mfu_command(app, result);
   add_train_command(app, result);
   add_gpus_command(app, result);
+  add_clusters_command(app, result);
+  add_step_command(app, result);
   add_compare_command(app, result);
   add_report_command(app, result);
   add_completion_command(app, result);

@@ -370,4 +370,12 @@ Count layout_peak(const LayoutTotals& t, const ResolvedLayout& r) {
   return peak;
 }
 
+void stage_params(const LayoutTotals& t, const ResolvedLayout& r, std::vector<RankParams>& out) {
+  out.resize(static_cast<std::size_t>(r.layout.pp));
+  const RankBlocks rb = rank_blocks(t, r.layout);
+  for (std::int64_t i = 0; i < r.layout.pp; ++i) {
+    out[static_cast<std::size_t>(i)] = stage_core(t, r, rb, i).params;
+  }
+}
+
 }  // namespace tsize

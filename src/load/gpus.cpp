@@ -24,6 +24,41 @@ Count count_field(const nlohmann::json& j, const char* key, const std::string& g
   return it->get<std::uint64_t>();
 }
 
+double fraction_field(const nlohmann::json& j, const char* key, const std::string& gen) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_number() || !(it->get<double>() > 0) || it->get<double>() > 1) {
+    throw Error(fmt::format("gpu catalog: generation {}: {} must be in (0, 1]", gen, key));
+  }
+  return it->get<double>();
+}
+
+// A generation's kernel model (KernelModel), and the GPU's own SM count.
+KernelModel kernel_model(const nlohmann::json& doc, const nlohmann::json& g,
+                         const std::string& gpu) {
+  KernelModel k;
+  if (!g.contains("generation")) return k;
+  k.generation = g.at("generation").get<std::string>();
+  k.sms = static_cast<int>(count_field(g, "sms", gpu));
+  const auto& gens = doc.at("generations");
+  if (!gens.contains(k.generation)) {
+    throw Error(fmt::format("gpu catalog: {}: no generation \"{}\"", gpu, k.generation));
+  }
+  const auto& e = gens.at(k.generation);
+  k.gemm_efficiency = fraction_field(e, "gemm_efficiency", k.generation);
+  k.fp8_gemm_efficiency = fraction_field(e, "fp8_gemm_efficiency", k.generation);
+  k.k_overhead = e.at("k_overhead").get<double>();
+  k.kernel_start_s = e.at("kernel_start_us").get<double>() * 1e-6;
+  k.attention_forward_efficiency = fraction_field(e, "attention_forward_efficiency", k.generation);
+  k.attention_backward_efficiency =
+      fraction_field(e, "attention_backward_efficiency", k.generation);
+  k.bandwidth_efficiency = fraction_field(e, "bandwidth_efficiency", k.generation);
+  k.host_op_s = e.at("host_op_us").get<double>() * 1e-6;
+  if (k.sms <= 0 || k.kernel_start_s < 0 || k.k_overhead < 0 || k.host_op_s < 0) {
+    throw Error(fmt::format("gpu catalog: {}: a kernel-model figure out of range", gpu));
+  }
+  return k;
+}
+
 std::vector<Gpu> load_catalog() {
   std::vector<Gpu> out;
   for (const EmbeddedFile& f : detail::kGpuFiles) {
@@ -44,16 +79,12 @@ std::vector<Gpu> load_catalog() {
         }
       }
       gpu.tdp_watts = g.value("tdp_watts", 0);
+      gpu.kernels = kernel_model(doc, g, gpu.name);
       gpu.notes = g.value("notes", "");
       out.push_back(std::move(gpu));
     }
   }
   return out;
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 }  // namespace
@@ -66,7 +97,7 @@ const std::vector<Gpu>& gpu_catalog() {
 const Gpu& find_gpu(const std::string& name) {
   std::vector<std::string> names;
   for (const Gpu& g : gpu_catalog()) {
-    if (lower(g.name) == lower(name)) return g;
+    if (to_lower(g.name) == to_lower(name)) return g;
     names.push_back(g.name);
   }
   const std::vector<std::string> near = nearest_names(name, names);

@@ -20,22 +20,18 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
-namespace {
-
-std::string lower(std::string s) {
+std::string to_lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
 
-}  // namespace
-
 std::vector<std::string> nearest_names(const std::string& name,
                                        const std::vector<std::string>& candidates,
                                        std::size_t limit) {
-  const std::string key = lower(name);
+  const std::string key = to_lower(name);
   std::vector<std::pair<std::size_t, std::string>> scored;
   for (const std::string& c : candidates) {
-    const std::string lc = lower(c);
+    const std::string lc = to_lower(c);
     // A prefix ("h100" → "h100-sxm") ranks first, then a substring, then small typos.
     const std::size_t typo = edit_distance(key, lc);
     if (!key.empty() && lc.rfind(key, 0) == 0) {

@@ -23,18 +23,9 @@ const std::vector<Preset>& presets() {
   return kSorted;
 }
 
-namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-}  // namespace
-
 ModelSpec load_preset(const std::string& name, const LoadOptions& options) {
   for (const Preset& p : presets()) {
-    if (lower(std::string(p.name)) != lower(name)) continue;  // names are case-insensitive
+    if (to_lower(std::string(p.name)) != to_lower(name)) continue;  // names are case-insensitive
     ModelSpec spec = parse_hf_config(p.text, "preset " + std::string(p.name), options);
     spec.name = p.name;
     return spec;

@@ -195,4 +195,28 @@ TrainAnswer answer_train(const Graph& graph, const FlopCounts& flops, const Trai
   return a;
 }
 
+StepAnswer answer_step(const Graph& graph, const StepRequest& q) {
+  const bool eager = q.options.knobs().attention == AttentionImpl::kEager;
+  StepAnswer a;
+  a.layout = resolve_layout(graph.spec, q.workload, q.layout, eager);
+  check_cluster_size(q.cluster, a.layout.layout.gpus);
+  if (q.options.zero_stage > 0 && a.layout.dense_shard == 1) {
+    throw Error(fmt::format(
+        "--zero {} shards states over data-parallel ranks, and this layout has one: give more "
+        "--gpus (or --dp)",
+        q.options.zero_stage));
+  }
+  const StepTotals totals = step_totals(graph, q.workload, q.options, q.mfu_attention);
+  a.time = step_time(totals, a.layout, q.cluster, q.step);
+  a.peak = layout_peak(totals.memory, a.layout);
+  const Count capacity = fit_capacity(q.cluster.gpu, q.options);
+  a.fits = a.peak <= capacity;
+  a.report = report_heading(graph.spec);
+  for (Section& s :
+       step_sections({a.layout, q.cluster, a.time, q.step, q.options, a.peak, capacity})) {
+    a.report.sections.push_back(std::move(s));
+  }
+  return a;
+}
+
 }  // namespace tsize

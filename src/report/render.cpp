@@ -57,6 +57,7 @@ std::string one_decimal(double v) { return with_decimals(v, 1); }
 }  // namespace
 
 std::string human(const Fact& f, ByteUnits units) {
+  if (f.unit == Unit::kBoolean) return f.value != 0 ? "yes" : "no";
   if (!f.real) return human(f.value, f.unit, units);
   const double v = *f.real;
   switch (f.unit) {
@@ -76,12 +77,14 @@ std::string human(const Fact& f, ByteUnits units) {
 }
 
 std::string exact(const Fact& f) {
+  if (f.unit == Unit::kBoolean) return f.value != 0 ? "true" : "false";
   if (!f.real) return with_commas(f.value);
   switch (f.unit) {
     case Unit::kRatio:
       return fmt::format("{:.4f}", *f.real);
-    case Unit::kSeconds:
-      return one_decimal(*f.real) + " s";
+    case Unit::kSeconds:  // a step's milliseconds keep their digits; a run's seconds get commas
+      return std::fabs(*f.real) < 1000 ? fmt::format("{:.4g} s", *f.real)
+                                       : one_decimal(*f.real) + " s";
     case Unit::kMoney:
       return "$" + with_decimals(*f.real, 2);
     default:
@@ -89,7 +92,20 @@ std::string exact(const Fact& f) {
   }
 }
 
+std::string cell(Count v, Unit unit) {
+  if (unit == Unit::kSeconds) return human_seconds(to_double(v) / 1e9);
+  return with_commas(v);
+}
+
+std::string number(Count v, Unit unit) {
+  if (unit != Unit::kSeconds) return to_string(v);
+  std::string s = fmt::format("{}", to_double(v) / 1e9);
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+  return s;
+}
+
 std::string json_number(const Fact& f) {
+  if (f.unit == Unit::kBoolean) return f.value != 0 ? "true" : "false";
   if (!f.real) return to_string(f.value);
   std::string s = fmt::format("{}", *f.real);                   // shortest round-trip form
   if (s.find_first_of(".eEn") == std::string::npos) s += ".0";  // a real stays a real: 5 → 5.0
@@ -114,6 +130,8 @@ const char* unit_name(Unit unit) {
       return "per_s";
     case Unit::kMoney:
       return "dollars";
+    case Unit::kBoolean:
+      return "boolean";
   }
   return "";
 }

@@ -41,8 +41,9 @@ std::string render_csv(const Report& report) {
     for (const detail::Row& r : detail::flatten(s.breakdown)) {
       for (std::size_t i = 0; i < s.columns.size(); ++i) {
         const Count v = i < r.values.size() ? r.values[i] : Count{0};
-        out += fmt::format("{},breakdown,{},{},{},{},{},{}\n", s.key, csv_field(r.path),
-                           s.columns[i], to_string(v), unit, r.repeat, csv_field(r.note));
+        out +=
+            fmt::format("{},breakdown,{},{},{},{},{},{}\n", s.key, csv_field(r.path), s.columns[i],
+                        detail::number(v, s.unit), unit, r.repeat, csv_field(r.note));
       }
     }
     for (const Fact& f : s.facts) {
@@ -70,7 +71,7 @@ std::string markdown_tree(const Section& s) {
     out += "---|\n";
     for (const detail::Row& r : detail::flatten(s.breakdown)) {
       out += "| " + md_cell(r.path) + " |";
-      for (const Count e : r.each) out += " " + with_commas(e) + " |";
+      for (const Count e : r.each) out += " " + detail::cell(e, s.unit) + " |";
       out += " " + md_cell(r.note) + " |\n";
     }
     return out;
@@ -86,7 +87,7 @@ std::string markdown_tree(const Section& s) {
     std::string name = r.repeat > 1 ? fmt::format("{} × {}", r.repeat, r.path) : r.path;
     out += "| " + md_cell(name) + " |";
     for (std::size_t i = 0; i < r.each.size(); ++i) {
-      out += " " + with_commas(r.each[i]) + " |";
+      out += " " + detail::cell(r.each[i], s.unit) + " |";
       if (every) {
         out += " " +
                (r.per_instance ? std::string("per layer")

@@ -15,6 +15,12 @@ std::string human(Count v, Unit unit, ByteUnits units);
 std::string human(const Fact& f, ByteUnits units);
 std::string exact(const Fact& f);
 
+// A breakdown value as a table cell: with thousands separators, or for a time breakdown
+// (Unit::kSeconds: values held in nanoseconds) in seconds, "12.3 ms".
+std::string cell(Count v, Unit unit);
+// And as a JSON or CSV number: exact digits, or seconds for a time breakdown.
+std::string number(Count v, Unit unit);
+
 // A fact's value as a JSON number: exact digits for counts, shortest round-trip for reals.
 std::string json_number(const Fact& f);
 

@@ -41,11 +41,11 @@ std::string quoted(const std::string& s) {
 
 std::string pad(int indent) { return std::string(static_cast<std::size_t>(indent), ' '); }
 
-void node(const Breakdown& b, const std::vector<std::string>& columns, int indent,
+void node(const Breakdown& b, const std::vector<std::string>& columns, Unit unit, int indent,
           std::string& out) {
   out += "{\"name\": " + quoted(b.name);
   for (std::size_t i = 0; i < columns.size() && !b.values.empty(); ++i) {
-    out += ", " + quoted(columns[i]) + ": " + to_string(b.value(i));
+    out += ", " + quoted(columns[i]) + ": " + detail::number(b.value(i), unit);
   }
   if (b.repeat > 1) out += ", \"repeat\": " + std::to_string(b.repeat);
   if (!b.note.empty()) out += ", \"note\": " + quoted(b.note);
@@ -53,7 +53,7 @@ void node(const Breakdown& b, const std::vector<std::string>& columns, int inden
   for (std::size_t i = 0; i < b.children.size(); ++i) {
     out += i == 0 ? "\n" : ",\n";
     out += pad(indent + 2);
-    node(b.children[i], columns, indent + 2, out);
+    node(b.children[i], columns, unit, indent + 2, out);
   }
   if (!b.children.empty()) out += "\n" + pad(indent);
   out += "]}";
@@ -109,7 +109,7 @@ std::string fields(const Section& s, int indent) {
   }
   if (s.columns.empty()) return out;  // a section of facts only
   out += ",\n" + pad(indent) + "\"breakdown\": ";
-  node(s.breakdown, s.columns, indent, out);
+  node(s.breakdown, s.columns, s.unit, indent, out);
   return out;
 }
 

@@ -94,7 +94,7 @@ std::string section_table(const Section& s, const RenderOptions& o) {
     l.name = std::string(static_cast<std::size_t>(2 * r.depth), ' ') +
              (r.repeat > 1 ? fmt::format("{} × {}", r.repeat, r.name) : r.name);
     for (std::size_t i = 0; i < r.each.size(); ++i) {
-      l.values.push_back(with_commas(r.each[i]));
+      l.values.push_back(detail::cell(r.each[i], s.unit));
       if (every) {
         l.values.push_back(r.per_instance ? "" : percent(r.values[i], s.breakdown.value(i)));
       }

@@ -3,6 +3,7 @@
 
 #include <map>
 
+#include "tsize/nearest.hpp"
 #include "tsize/report.hpp"
 #include "tsize/units.hpp"
 
@@ -64,11 +65,6 @@ std::string unplaced_reason(const ModelSpec& spec, const std::string& full) {
   return "not a tensor of tsize's graph";
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 }  // namespace
 
 Section stored_checkpoint_section(const Graph& graph, const ParamCounts& params,
@@ -108,7 +104,7 @@ Section stored_checkpoint_section(const Graph& graph, const ParamCounts& params,
                          : fmt::format("tsize counts {}", with_commas(params.total))});
   s.facts.push_back({"stored_bytes", "bytes", bytes, Unit::kBytes});
   for (const auto& [dtype, b] : dtype_bytes) {
-    s.facts.push_back({"bytes_" + lower(dtype), dtype, b, Unit::kBytes});
+    s.facts.push_back({"bytes_" + to_lower(dtype), dtype, b, Unit::kBytes});
   }
   for (const auto& [why, g] : unplaced) {
     s.assumptions.push_back(fmt::format("{} tensor{} ({} values) not in the count: {}; e.g. {}",

@@ -53,6 +53,9 @@ std::string percent(Count part, Count whole) {
 }
 
 std::string human_seconds(double s) {
+  if (s == 0) return "0 s";
+  if (s < 1e-3) return fmt::format("{:.3g} µs", s * 1e6);
+  if (s < 1) return fmt::format("{:.3g} ms", s * 1e3);
   if (s < 60) return fmt::format("{:.3g} s", s);
   if (s < 3600) return fmt::format("{:.1f} min", s / 60);
   if (s < 86400 * 2) return fmt::format("{:.2f} h", s / 3600);

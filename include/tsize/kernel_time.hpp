@@ -1,0 +1,40 @@
+// Kernel time — how long one GPU takes for a GEMM, an attention kernel or a streaming
+// (memory-bound) kernel, from the GPU's datasheet peaks and its generation's kernel model
+// (KernelModel in gpus.hpp): GPU time only; the host's time to issue each kernel bounds a pass
+// of many small kernels (step_time.cpp). Reals, not counts: these are estimates, each term
+// documented in docs/time-vs-measured.md.
+#pragma once
+
+#include <cstdint>
+
+#include "tsize/gpus.hpp"
+
+namespace tsize {
+
+// A (m×k)·(k×n) product, `batch` times (a batched matmul, or an expert's copies).
+struct GemmShape {
+  std::int64_t m = 0, n = 0, k = 0, batch = 1;
+};
+
+// The fraction of the GPU a GEMM keeps busy with the tile cuBLAS would choose: tile
+// quantization (edge tiles computed in full) and wave quantization (the last wave of
+// ⌈tiles / SMs⌉ partly idle), after split-K for grids smaller than one wave. NVIDIA, "Matrix
+// Multiplication Background User's Guide" (tile and wave quantization). In (0, 1].
+double gemm_utilization(const GemmShape& g, const KernelModel& k);
+
+// Bytes of one element of a GEMM operand: 4 (fp32, tf32), 2 (bf16, fp16), 1 (fp8).
+double element_bytes(Dtype d);
+
+// Seconds of one GEMM in `dtype`: its FLOPs at the dtype's peak × the generation's GEMM
+// efficiency (FP8's apart) × the chosen tile's utilization and relative rate × the
+// k-dimension's k / (k + k_overhead), or the bytes of its operands at achievable bandwidth when
+// that is slower (a roofline), plus kernel_start. REQUIRES: gpu.peak(dtype) and a kernel model.
+double gemm_seconds(const GemmShape& g, Dtype dtype, const Gpu& gpu);
+
+// Seconds of a fused (flash) attention kernel doing `flops` in its forward or backward pass.
+double flash_attention_seconds(double flops, bool backward, Dtype dtype, const Gpu& gpu);
+
+// Seconds of a memory-bound kernel moving `bytes` (read + written) at achievable bandwidth.
+double stream_seconds(double bytes, const Gpu& gpu);
+
+}  // namespace tsize

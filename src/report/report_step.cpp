@@ -1,0 +1,144 @@
+// The step-time report: where one iteration's seconds go on the bounding GPU.
+#include <fmt/format.h>
+
+#include <array>
+#include <cmath>
+
+#include "tsize/report.hpp"
+#include "tsize/units.hpp"
+
+namespace tsize {
+namespace {
+
+// Seconds as a breakdown value: nanoseconds, rounded.
+Count ns(double seconds) {
+  return static_cast<std::uint64_t>(std::llround(std::max(seconds, 0.0) * 1e9));
+}
+
+Breakdown leaf(std::string name, double seconds, std::string note = "") {
+  Breakdown b;
+  b.name = std::move(name);
+  b.values = {ns(seconds)};
+  b.note = std::move(note);
+  return b;
+}
+
+Breakdown pass(std::string name, const ComputeTime& c) {
+  Breakdown b;
+  b.name = std::move(name);
+  b.children = {leaf("GEMMs", c.gemm), leaf("attention kernels", c.attention),
+                leaf("memory-bound kernels", c.memory_bound),
+                leaf("waiting for the host", c.host, "kernels shorter than issuing them")};
+  return b;
+}
+
+// The exposed part of each collective: the rows of the iteration's communication node.
+struct CommunicationRow {
+  const char* name;
+  Overlapped StepTime::*field;
+  const char* what;
+};
+constexpr std::array<CommunicationRow, 7> kCommunication{{
+    {"tensor parallel", &StepTime::tp, "all-reduce, or all-gather and reduce-scatter with SP"},
+    {"context parallel", &StepTime::cp, "ring exchange of K and V"},
+    {"expert all-to-all", &StepTime::ep, "token dispatch and combine"},
+    {"pipeline send/receive", &StepTime::pp, "activations and their gradients"},
+    {"ZeRO-3 gathers", &StepTime::zero_gather, "weights gathered per layer, gradients scattered"},
+    {"data-parallel gradients", &StepTime::dp, "after the last backward"},
+    {"parameter all-gather", &StepTime::param_gather, "distributed optimizer's updated weights"},
+}};
+
+Section iteration_section(const StepReportInputs& in) {
+  const StepTime& t = in.time;
+  const Layout& l = in.layout.layout;
+  Section s;
+  s.key = "step";
+  s.title = fmt::format("Step time: {} on {} ({} × {})", describe(in.layout), in.cluster.name,
+                        l.gpus, in.cluster.gpu.name);
+  s.unit = Unit::kSeconds;
+  s.columns = {"seconds"};
+  s.breakdown.name = "iteration";
+  Breakdown compute;
+  compute.name = "compute";
+  compute.children = {pass("forward", t.forward), pass("backward", t.backward)};
+  if (t.recompute.total() > 0) compute.children.push_back(pass("recompute", t.recompute));
+  Breakdown exposed;
+  exposed.name = "exposed communication";
+  for (const CommunicationRow& row : kCommunication) {
+    const Overlapped& o = t.*row.field;
+    if (o.total > 0) exposed.children.push_back(leaf(row.name, o.exposed, row.what));
+  }
+  s.breakdown.children = {compute};
+  if (!exposed.children.empty()) s.breakdown.children.push_back(exposed);
+  if (l.pp > 1) {
+    s.breakdown.children.push_back(
+        leaf("pipeline bubble", t.bubble,
+             fmt::format("{} micro-batches over {} stages{}", t.micro_batches, l.pp,
+                         l.vpp > 1 ? fmt::format(", {} chunks each", l.vpp) : std::string())));
+  }
+  s.breakdown.children.push_back(leaf("optimizer step", t.optimizer));
+  sum_up(s.breakdown);
+  s.facts = {
+      Fact::of_real("iteration_s", "iteration", t.iteration_s, Unit::kSeconds),
+      Fact::of_real("tokens_per_s", "tokens per second", t.tokens_per_s, Unit::kPerSecond,
+                    "all GPUs"),
+      Fact::of_real("mfu", "MFU", t.mfu, Unit::kRatio, "model FLOPs / (time · peak · GPUs)"),
+      Fact::of_real("hfu", "HFU", t.hfu, Unit::kRatio, "with recomputation"),
+      {"micro_batches", "micro-batches per iteration", static_cast<std::uint64_t>(t.micro_batches),
+       Unit::kCount, "per pipeline"},
+      {"bounding_stage", "bounding stage", static_cast<std::uint64_t>(t.bounding_stage),
+       Unit::kCount, "the slowest pipeline stage, whose GPU the tree shows"},
+      {"peak", "memory peak per GPU", in.peak, Unit::kBytes, "tsize memory with this layout"},
+      {"capacity", "usable memory", in.capacity, Unit::kBytes,
+       fmt::format("{} less the CUDA context", in.cluster.gpu.name)},
+      {"fits", "fits", in.peak <= in.capacity ? Count{1} : Count{0}, Unit::kBoolean,
+       in.peak <= in.capacity ? "" : "does not fit: the time is of a run that would not start"},
+      Fact::of_real("uncertain_s", "largest uncertain term", t.uncertain_seconds, Unit::kSeconds,
+                    std::string(describe(t.largest_uncertainty))),
+  };
+  s.assumptions = recipe_assumptions(in.memory);
+  s.assumptions.push_back(fmt::format(
+      "Megatron-Core overlap: gradient reduce {}, parameter gather {}, TP "
+      "communication {}",
+      in.options.overlap_grad_reduce ? "on" : "off", in.options.overlap_param_gather ? "on" : "off",
+      in.options.tp_comm_overlap ? "on" : "off"));
+  if (t.tp_crosses_nodes) {
+    s.assumptions.push_back(fmt::format(
+        "the tensor-parallel group of {} GPUs is larger than a node of {}: its collectives run "
+        "over the inter-node network",
+        l.tp, in.cluster.gpus_per_node));
+  }
+  s.assumptions.push_back(
+      "kernel times: the GPU generation's model in gpus/gpus.json; collectives: NCCL's ring and "
+      "tree on the tier each group spans (clusters/clusters.json); docs/time-vs-measured.md");
+  return s;
+}
+
+Section communication_section(const StepTime& t) {
+  Section s;
+  s.key = "communication";
+  s.title = "Communication per iteration (bounding stage)";
+  s.unit = Unit::kSeconds;
+  s.columns = {"total", "exposed"};
+  s.share_column = -1;
+  s.show_share = false;
+  s.breakdown.name = "communication";
+  for (const CommunicationRow& row : kCommunication) {
+    const Overlapped& o = t.*row.field;
+    Breakdown b;
+    b.name = row.name;
+    b.values = {ns(o.total), ns(o.exposed)};
+    b.note = row.what;
+    s.breakdown.children.push_back(b);
+  }
+  sum_up(s.breakdown);
+  return s;
+}
+
+}  // namespace
+
+std::vector<Section> step_sections(const StepReportInputs& in) {
+  return {iteration_section(in), communication_section(in.time)};
+}
+
+}  // namespace tsize
