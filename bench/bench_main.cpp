@@ -10,6 +10,7 @@
 #include "tsize/flops.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/layout_memory.hpp"
+#include "tsize/step_time.hpp"
 #include "tsize/memory.hpp"
 #include "tsize/params.hpp"
 #include "tsize/presets.hpp"
@@ -79,6 +80,38 @@ void BM_LayoutPeak(benchmark::State& state) {
   state.SetLabel(moe ? "mixtral-8x7b TP2 PP4 EP8" : "llama-3.1-405b TP8 PP7 V2");
 }
 BENCHMARK(BM_LayoutPeak)->DenseRange(0, 1);
+
+// One layout's step time from totals computed once per model and workload (target: under 5 µs,
+// the layout search's hot loop beside layout_peak). The same two layouts as BM_LayoutPeak, on
+// dgx-h100.
+void BM_StepTime(benchmark::State& state) {
+  const bool moe = state.range(0) == 1;
+  const tsize::Graph graph =
+      tsize::build_graph(tsize::load_preset(moe ? "mixtral-8x7b" : "llama-3.1-405b"));
+  tsize::Workload w;
+  w.seq = 8192;
+  w = tsize::resolve_workload(graph.spec, w);
+  tsize::MemoryOptions o;
+  o.precision = tsize::Precision::kMixedBf16;
+  o.runtime = tsize::Runtime::kMegatron;
+  o.zero_stage = 1;
+  const tsize::StepTotals totals =
+      tsize::step_totals(graph, w, o, tsize::AttentionFlops::kCausal);
+  tsize::Layout l;
+  l.tp = moe ? 2 : 8;
+  l.sp = true;
+  l.pp = moe ? 4 : 7;
+  l.vpp = moe ? 1 : 2;
+  l.ep = moe ? 8 : 1;
+  l.gpus = moe ? 64 : 448;
+  l.global_batch = moe ? 1024 : 896;
+  if (!moe) l.schedule = tsize::Schedule::kInterleaved;
+  const tsize::ResolvedLayout r = tsize::resolve_layout(graph.spec, w, l, false);
+  const tsize::ClusterSpec& cluster = tsize::find_cluster("dgx-h100");
+  for (auto _ : state) benchmark::DoNotOptimize(tsize::step_time(totals, r, cluster, {}));
+  state.SetLabel(moe ? "mixtral-8x7b TP2 PP4 EP8" : "llama-3.1-405b TP8 PP7 V2");
+}
+BENCHMARK(BM_StepTime)->DenseRange(0, 1);
 
 void BM_CountMemory(benchmark::State& state) {
   const tsize::Graph graph = tsize::build_graph(tsize::load_preset(kModels[state.range(0)]));

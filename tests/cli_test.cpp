@@ -445,6 +445,107 @@ TEST(Cli, MemoryLayoutBadInput) {
                    "--fsdp shards as --zero 3: not with --zero 1");
 }
 
+// tsize step: the JSON contract; the tree sums to the iteration; the peak is tsize
+// memory's for the same layout.
+TEST(Cli, StepJsonContract) {
+  const std::string layout =
+      "llama-3-8b --seq 4096 --tp 2 --sp true --pp 2 --gpus 16 --global-batch 64 "
+      "--precision mixed-bf16-fp32-grads --runtime megatron --zero 1";
+  const CliRun r = tsize_cli("step " + layout + " --cluster dgx-h100 --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"iteration_s", "tokens_per_s", "mfu", "hfu", "uncertain_s"}) {
+    EXPECT_TRUE(j[key].is_number_float()) << key;
+  }
+  EXPECT_TRUE(j["peak"].is_number_unsigned());
+  EXPECT_TRUE(j["fits"].is_boolean());
+  EXPECT_EQ(j["micro_batches"], 16u);  // 64 / (1 · DP 4)
+  const auto& tree = j["breakdown"];
+  EXPECT_EQ(tree["name"], "iteration");
+  EXPECT_NEAR(tree["seconds"].get<double>(), j["iteration_s"].get<double>(), 1e-6);
+  double sum = 0;
+  for (const auto& child : tree["children"]) sum += child["seconds"].get<double>();
+  EXPECT_NEAR(sum, tree["seconds"].get<double>(), 1e-6);
+  EXPECT_NEAR(j["tokens_per_s"].get<double>(), 64.0 * 4096 / j["iteration_s"].get<double>(), 1e-3);
+  const auto comm = j["communication"]["breakdown"]["children"];
+  ASSERT_EQ(comm.size(), 7u);
+  for (const auto& c : comm) EXPECT_LE(c["exposed"].get<double>(), c["total"].get<double>() + 1e-12);
+  const auto memory =
+      nlohmann::json::parse(tsize_cli("memory " + layout + " --gpu H100-SXM --format json").out);
+  EXPECT_EQ(j["peak"], memory["peak"]);
+}
+
+TEST(Cli, StepTableNamesTheUncertainTermAndTheFit) {
+  const CliRun r = tsize_cli(
+      "step gpt3-175b --seq 2048 --cluster dgx-a100 --tp 8 --sp true --pp 8 --gpus 1024 "
+      "--global-batch 1536 --recompute selective --zero 1");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Step time: TP 8 (SP) · PP 8 (1F1B) · CP 1 · DP 16 = 1024 GPUs on "
+                               "dgx-a100 (1024 × A100-80GB)"));
+  EXPECT_THAT(r.out, HasSubstr("pipeline bubble"));
+  EXPECT_THAT(r.out, HasSubstr("largest uncertain term"));
+  EXPECT_THAT(r.out, HasSubstr("Communication per iteration"));
+  const CliRun wide = tsize_cli("step gpt3-175b --seq 2048 --tp 16 --gpus 16");
+  ASSERT_EQ(wide.status, 0) << wide.err;
+  EXPECT_THAT(wide.out, HasSubstr("the tensor-parallel group of 16 GPUs is larger than a node of 8"));
+}
+
+TEST(Cli, ClustersListsTheCatalog) {
+  const CliRun r = tsize_cli("clusters --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  std::vector<std::string> names;
+  for (const auto& c : j) names.push_back(c["name"]);
+  for (const char* name : {"dgx-a100", "dgx-h100", "dgx-b200", "gb200-nvl72", "hgx-h100-roce",
+                           "workstation-4x4090"}) {
+    EXPECT_THAT(names, ::testing::Contains(name));
+  }
+  EXPECT_THAT(tsize_cli("clusters").out, HasSubstr("NVLink 3 + NVSwitch"));
+}
+
+// Flags override any figure of the catalog: a slower network makes data parallelism dearer.
+TEST(Cli, StepClusterFlagsOverrideTheCatalog) {
+  const std::string base = "step llama-3-8b --seq 4096 --gpus 32 --global-batch 32 --format json";
+  const auto fast = nlohmann::json::parse(tsize_cli(base).out);
+  const auto slow = nlohmann::json::parse(tsize_cli(base + " --inter-node-gbps 5").out);
+  EXPECT_GT(slow["iteration_s"].get<double>(), fast["iteration_s"].get<double>());
+  const auto a100 = nlohmann::json::parse(tsize_cli(base + " --gpu A100-80GB").out);
+  EXPECT_GT(a100["iteration_s"].get<double>(), fast["iteration_s"].get<double>());
+}
+
+TEST(Cli, TrainUsesTheStepModelWithALayout) {
+  const CliRun r = tsize_cli(
+      "train llama-3-8b --tokens 1T --seq 8192 --cluster dgx-h100 --tp 2 --gpus 64 "
+      "--global-batch 128 --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_NEAR(j["mfu"].get<double>(), j["step"]["mfu"].get<double>(), 1e-12);
+  EXPECT_NEAR(j["seconds"].get<double>(),
+              1e12 / (128.0 * 8192) * j["step"]["iteration_s"].get<double>(),
+              1e-6 * j["seconds"].get<double>());
+  const CliRun given = tsize_cli(
+      "train llama-3-8b --tokens 1T --cluster dgx-h100 --tp 2 --gpus 64 --mfu 0.3 --format json");
+  ASSERT_EQ(given.status, 0) << given.err;
+  EXPECT_EQ(nlohmann::json::parse(given.out)["mfu"], 0.3);
+}
+
+TEST(Cli, StepBadInput) {
+  expect_bad_input("step llama-3-8b --cluster dgx-a10", "unknown cluster \"dgx-a10\" (did you mean");
+  expect_bad_input("step llama-3-8b --cluster workstation-4x4090 --gpus 8",
+                   "8 GPUs on workstation-4x4090: one node of 4 GPUs and no inter-node network");
+  expect_bad_input("step llama-3-8b --gpus 12", "12 GPUs on dgx-h100: not a whole number of 8-GPU");
+  expect_bad_input("step llama-3-8b --gpus 8192",
+                   "8192 GPUs on dgx-h100: the largest such system the catalog knows has 4608");
+  expect_bad_input("step llama-3-8b --intra-node-gbps 0", "--intra-node-gbps 0: expected a positive");
+  expect_bad_input("step llama-3-8b --inter-node-gbps -5", "--inter-node-gbps -5: expected a positive");
+  expect_bad_input("step llama-3-8b --intra-node-gbps fast", "--intra-node-gbps fast: expected a number");
+  expect_bad_input("step llama-3-8b --peak-tflops 100", "--peak-tflops describes a GPU without");
+  expect_bad_input("step gpt2 --cluster dgx-a100 --precision fp8", "A100-80GB has no fp8");
+  expect_bad_input("step llama-3-8b --seq 1k,2k", "tsize step takes one --batch and one --seq");
+  expect_bad_input("step llama-3-8b --zero 1", "this layout has one");
+  expect_bad_input("step llama-3-8b --tp 3", "attention heads 32 are not divisible by --tp 3");
+}
+
 TEST(Cli, MemoryReproducesANanoGptRecordOnCpu) {
   // pytorch-nanogpt.json, GPT-2 small, b = 1, s = 1024, fp32, dropout 0.1: 2,719,518,820 bytes.
   // The record's recipe, not the default one: fp32, eager attention (PyTorch < 2.0).

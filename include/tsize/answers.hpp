@@ -72,22 +72,6 @@ Report answer_checkpoint(const Graph& graph, const CheckpointRequest& request);
 Report answer_mfu(const Graph& graph, const FlopCounts& flops, const Cluster& cluster,
                   double step_time_s, bool explain);
 
-struct TrainRequest {
-  Cluster cluster;
-  std::vector<std::int64_t> gpu_counts;  // several: one row per count
-  std::optional<Count> tokens;           // default: 20 per parameter
-  // Neither mfu nor step_time_s: kDefaultMfu, said so.
-  std::optional<double> mfu, step_time_s, price_per_gpu_hour;
-  std::optional<Count> budget_flops;  // also the compute-optimal model for this budget
-  bool explain = false;
-};
-struct TrainAnswer {
-  Report report;                  // one GPU count
-  std::optional<ListTable> list;  // several: one row per count
-};
-TrainAnswer answer_train(const Graph& graph, const FlopCounts& flops, const TrainRequest& request,
-                         Format format);
-
 // tsize step: one training iteration of a layout on a cluster.
 struct StepRequest {
   Workload workload;  // resolved: batch is the micro-batch
@@ -107,5 +91,24 @@ struct StepAnswer {
 // Throws Error for a layout that does not divide the model, a cluster that cannot hold its
 // GPUs, or ZeRO without data-parallel ranks.
 StepAnswer answer_step(const Graph& graph, const StepRequest& request);
+
+struct TrainRequest {
+  Cluster cluster;
+  std::vector<std::int64_t> gpu_counts;  // several: one row per count
+  std::optional<Count> tokens;           // default: 20 per parameter
+  // Neither mfu nor step_time_s: kDefaultMfu, said so.
+  std::optional<double> mfu, step_time_s, price_per_gpu_hour;
+  std::optional<Count> budget_flops;  // also the compute-optimal model for this budget
+  bool explain = false;
+  // A layout on a cluster: without mfu or step_time_s, the step model's MFU times the run, and
+  // its sections follow the run's.
+  std::optional<StepRequest> step;
+};
+struct TrainAnswer {
+  Report report;                  // one GPU count
+  std::optional<ListTable> list;  // several: one row per count
+};
+TrainAnswer answer_train(const Graph& graph, const FlopCounts& flops, const TrainRequest& request,
+                         Format format);
 
 }  // namespace tsize

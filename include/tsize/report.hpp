@@ -104,7 +104,7 @@ Section utilization_section(const FlopCounts& flops, const Cluster& cluster, con
 
 // A training run: FLOPs (exact and 6ND), wall time, GPU-hours, cost, Chinchilla tokens.
 // Where a run's utilization comes from.
-enum class MfuSource { kMeasured, kGiven, kDefault };
+enum class MfuSource { kMeasured, kGiven, kDefault, kStepModel };
 Section training_section(const FlopCounts& flops, const Cluster& cluster, const TrainingRun& run,
                          MfuSource mfu);
 

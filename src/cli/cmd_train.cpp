@@ -24,9 +24,17 @@ void add_train_command(CLI::App& app, std::string& out) {
   auto gpu = std::make_shared<GpuOptions>();
   auto output = std::make_shared<OutputOptions>();
   auto t = std::make_shared<TrainOptions>();
+  auto memory = std::make_shared<MemoryFlags>();
+  memory->precision = "mixed-bf16-fp32-grads";  // as tsize step
+  memory->runtime = "megatron";
+  auto layout = std::make_shared<LayoutFlags>();
+  auto cluster = std::make_shared<ClusterFlags>();
   add_model_options(cmd, *model);
   add_workload_options(cmd, *workload);
   add_gpu_options(cmd, *gpu);
+  add_memory_flags(cmd, *memory);
+  add_layout_flags(cmd, *layout);
+  add_cluster_flags(cmd, *cluster);
   add_output_options(cmd, *output);
   add_explain_flag(cmd, *output);
   cmd->add_option("--tokens", t->tokens, "training tokens, e.g. 300B (default: 20 per parameter)")
@@ -47,8 +55,12 @@ void add_train_command(CLI::App& app, std::string& out) {
   cmd->footer(
       "Examples:\n  tsize train gpt2-xl --tokens 300B --gpu H100-SXM --gpus 8 --mfu 0.4\n"
       "  tsize train llama-3-8b --tokens 15T --gpus 1024 --mfu 0.38 --price-per-gpu-hour 2.5\n"
-      "  tsize train gpt2 --budget-flops 1e21 --mfu 0.3");
-  cmd->callback([&out, model, workload, gpu, output, t] {
+      "  tsize train gpt2 --budget-flops 1e21 --mfu 0.3\n"
+      "  tsize train llama-3-8b --tokens 15T --seq 8192 --cluster dgx-h100 --tp 2 --gpus 1024 "
+      "--global-batch 1024\n"
+      "With --cluster or a layout flag (--tp, --pp, ...), the step model of `tsize step` sets the "
+      "MFU; --mfu and --step-time override it.");
+  cmd->callback([&out, model, workload, gpu, output, t, memory, layout, cluster] {
     const RenderOptions ro = render_options(*output);
     const auto [graph, f] = single_step(*model, *workload, "train");
     const auto opt = [](CLI::Option* flag, double v) {
@@ -67,6 +79,20 @@ void add_train_command(CLI::App& app, std::string& out) {
       q.budget_flops = parse_human_count(t->budget_flops, "--budget-flops");
     }
     q.explain = output->explain;
+    if (cluster->given() || layout->given()) {
+      StepRequest step;
+      step.workload = f.workload;
+      step.options = memory_options(*memory, *workload, *gpu, !model->model.empty());
+      const std::vector<int> zero = zero_stages(*memory);
+      if (zero.size() != 1) throw Error("tsize train with a layout takes one --zero stage");
+      step.options.zero_stage = zero.front();
+      step.layout = layout_from_flags(*layout, *gpu).value_or(Layout{});
+      if (!layout->given()) step.layout.gpus = q.cluster.gpus;
+      step.cluster = cluster_from_flags(*cluster, *gpu);
+      step.step = step_options(*cluster);
+      step.mfu_attention = f.options.attention;
+      q.step = step;
+    }
     const TrainAnswer a = answer_train(graph, f, q, ro.format);
     out = a.list ? render_list(*a.list, ro.format) : render(a.report, ro);
   });

@@ -172,22 +172,39 @@ TrainAnswer answer_train(const Graph& graph, const FlopCounts& flops, const Trai
   TrainAnswer a;
   const ParamCounts p = count_params(graph);
   const Count tokens = q.tokens ? *q.tokens : mul(20, p.total);
-  const bool defaulted = !q.mfu && !q.step_time_s;
-  const std::optional<double> mfu = defaulted ? std::optional<double>(kDefaultMfu) : q.mfu;
+  const bool stepped = q.step && !q.mfu && !q.step_time_s;
+  if (stepped && q.gpu_counts.size() > 1) {
+    throw Error("a layout on a cluster times one GPU count: give one --gpus");
+  }
+  std::optional<StepAnswer> step;
+  if (stepped) step = answer_step(graph, *q.step);
+  const bool defaulted = !q.mfu && !q.step_time_s && !stepped;
+  const std::optional<double> mfu = defaulted ? std::optional<double>(kDefaultMfu)
+                                    : stepped ? std::optional<double>(step->time.mfu)
+                                              : q.mfu;
   if (q.gpu_counts.size() > 1) {
     a.list = training_sweep_table(sweep_training(p, flops, q.cluster, q.gpu_counts, tokens, mfu,
                                                  q.step_time_s, q.price_per_gpu_hour),
                                   format, graph.spec.name, q.cluster, tokens);
     return a;
   }
+  Cluster cluster = q.cluster;
+  if (step) {  // the layout's GPUs of the cluster's kind
+    cluster.gpu = q.step->cluster.gpu;
+    cluster.gpus = step->layout.layout.gpus;
+  }
   const TrainingRun run =
-      plan_training(p, flops, q.cluster, tokens, mfu, q.step_time_s, q.price_per_gpu_hour);
+      plan_training(p, flops, cluster, tokens, mfu, q.step_time_s, q.price_per_gpu_hour);
   a.report = report_heading(graph.spec);
   const MfuSource source = defaulted ? MfuSource::kDefault
+                           : stepped ? MfuSource::kStepModel
                            : q.mfu   ? MfuSource::kGiven
                                      : MfuSource::kMeasured;
-  a.report.sections.push_back(training_section(flops, q.cluster, run, source));
-  if (q.explain) a.report.sections.push_back(explain_training(flops, q.cluster, run));
+  a.report.sections.push_back(training_section(flops, cluster, run, source));
+  if (step) {
+    for (Section& s : step->report.sections) a.report.sections.push_back(std::move(s));
+  }
+  if (q.explain) a.report.sections.push_back(explain_training(flops, cluster, run));
   if (q.budget_flops) {
     a.report.sections.push_back(
         compute_optimal_section(*q.budget_flops, compute_optimal(*q.budget_flops)));

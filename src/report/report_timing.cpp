@@ -58,9 +58,10 @@ Section training_section(const FlopCounts& f, const Cluster& c, const TrainingRu
       {"flops_6nd", "6·N·D", r.flops_6nd, Unit::kFlops,
        fmt::format("{:+.2f} % vs exact; Kaplan et al. 2020", deviation)},
       Fact::of_real("mfu", "MFU", r.mfu, Unit::kRatio,
-                    mfu == MfuSource::kMeasured ? "measured"
-                    : mfu == MfuSource::kGiven  ? "given by --mfu"
-                                                : "assumed: the default; --mfu sets it"),
+                    mfu == MfuSource::kMeasured    ? "measured"
+                    : mfu == MfuSource::kGiven     ? "given by --mfu"
+                    : mfu == MfuSource::kStepModel ? "implied by the step model (tsize step)"
+                                                   : "assumed: the default; --mfu sets it"),
       Fact::of_real("seconds", "wall time", r.seconds, Unit::kSeconds),
       Fact::of_real("gpu_hours", "GPU-hours", r.gpu_hours, Unit::kCount),
       {"chinchilla_tokens", "compute-optimal tokens", r.chinchilla_tokens, Unit::kCount,
