@@ -1,4 +1,5 @@
 // End-to-end: the real binary, its output to the byte, its errors and exit codes.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -527,6 +528,25 @@ TEST(Cli, TrainUsesTheStepModelWithALayout) {
       "train llama-3-8b --tokens 1T --cluster dgx-h100 --tp 2 --gpus 64 --mfu 0.3 --format json");
   ASSERT_EQ(given.status, 0) << given.err;
   EXPECT_EQ(nlohmann::json::parse(given.out)["mfu"], 0.3);
+}
+
+// tsize mfu takes the same layout: fed the step model's own iteration time it gives the step
+// model's MFU (the same exact FLOPs over the same GPUs).
+TEST(Cli, MfuWithALayoutAgreesWithStep) {
+  const std::string layout =
+      "llama-3.1-70b --seq 4096 --tp 8 --pp 4 --gpus 256 --global-batch 512 --attention-flops "
+      "causal";
+  const CliRun step = tsize_cli("step " + layout + " --format json");
+  ASSERT_EQ(step.status, 0) << step.err;
+  const auto s = nlohmann::json::parse(step.out);
+  const CliRun mfu = tsize_cli("mfu " + layout + " --step-time " +
+                               fmt::format("{}", s["iteration_s"].get<double>()) +
+                               " --format json");
+  ASSERT_EQ(mfu.status, 0) << mfu.err;
+  const auto m = nlohmann::json::parse(mfu.out);
+  EXPECT_NEAR(m["mfu"].get<double>(), s["mfu"].get<double>(), 1e-9);
+  EXPECT_NEAR(m["tokens_per_s"].get<double>(), s["tokens_per_s"].get<double>(), 1e-3);
+  EXPECT_EQ(m["tokens_per_step"], 512u * 4096u);
 }
 
 TEST(Cli, StepBadInput) {

@@ -11,12 +11,14 @@
 
 namespace tsize {
 
-// Where the step ran. --batch and --grad-accum are per GPU (data parallel, as nanoGPT's
-// estimate_mfu reads them): one step processes gpus · batch · grad_accum sequences.
+// Where the step ran. --batch and --grad-accum are per model replica (data parallel, as
+// nanoGPT's estimate_mfu reads them): one step processes gpus / model_parallel · batch ·
+// grad_accum sequences, each replica on model_parallel GPUs (T·P·C of a parallel layout).
 struct Cluster {
   Gpu gpu;
   Dtype dtype = Dtype::kBf16;  // whose peak the utilization is measured against
   std::int64_t gpus = 1;
+  std::int64_t model_parallel = 1;  // GPUs per model replica; divides gpus
 };
 
 struct Utilization {
@@ -29,8 +31,8 @@ struct Utilization {
   double mfu_palm = 0;              // with PaLM's 6·N + 12·L·H·Q·T
 };
 
-// Utilization of a measured step. `flops` is the count of one GPU's step (its batch and
-// grad_accum). Throws Error when MFU or HFU would exceed 100 %: the inputs are inconsistent,
+// Utilization of a measured step. `flops` is the count of one replica's step (its batch and
+// grad_accum), shared by its cluster.model_parallel GPUs. Throws Error when MFU or HFU would exceed 100 %: the inputs are inconsistent,
 // and the message names the likely cause.
 Utilization measure_utilization(const Graph& graph, const ParamCounts& params,
                                 const FlopCounts& flops, const Cluster& cluster,

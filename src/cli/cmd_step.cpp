@@ -30,7 +30,7 @@ void add_step_command(CLI::App& app, std::string& out) {
       "  tsize step llama-3-8b --seq 8192 --tp 2 --gpus 64 --global-batch 512\n"
       "  tsize step gpt3-175b --seq 2048 --cluster dgx-a100 --tp 8 --sp true --pp 8 "
       "--gpus 1024 --global-batch 1536 --recompute selective --zero 1\n"
-      "  tsize step llama-3-70b --seq 8192 --tp 8 --pp 4 --gpus 256 --global-batch 256 "
+      "  tsize step llama-3.1-70b --seq 8192 --tp 8 --pp 4 --gpus 256 --global-batch 256 "
       "--overlap-grad-reduce --format json");
   cmd->callback([&out, model, workload, memory, gpu, output, layout, cluster] {
     const RenderOptions ro = render_options(*output);

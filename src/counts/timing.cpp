@@ -39,14 +39,15 @@ Utilization measure_utilization(const Graph& g, const ParamCounts& p, const Flop
   check_positive(step_time_s, "--step-time");
   if (c.gpus <= 0) throw Error(fmt::format("--gpus {}: expected a positive integer", c.gpus));
   const double peak = to_double(peak_flops(c));
+  const auto mp = static_cast<double>(c.model_parallel);
   Utilization u;
   u.step_time_s = step_time_s;
-  u.tokens_per_s = to_double(f.tokens) * static_cast<double>(c.gpus) / step_time_s;
-  u.achieved_flops_per_s = to_double(f.model) / step_time_s;
+  u.tokens_per_s = to_double(f.tokens) * static_cast<double>(c.gpus) / mp / step_time_s;
+  u.achieved_flops_per_s = to_double(f.model) / mp / step_time_s;
   u.mfu = u.achieved_flops_per_s / peak;
-  u.hfu = to_double(f.hardware) / step_time_s / peak;
-  u.mfu_6n = to_double(estimate(g, p, f, "approx_6n")) / step_time_s / peak;
-  u.mfu_palm = to_double(estimate(g, p, f, "approx_palm")) / step_time_s / peak;
+  u.hfu = to_double(f.hardware) / mp / step_time_s / peak;
+  u.mfu_6n = to_double(estimate(g, p, f, "approx_6n")) / mp / step_time_s / peak;
+  u.mfu_palm = to_double(estimate(g, p, f, "approx_palm")) / mp / step_time_s / peak;
   if (u.hfu > 1.0) {
     // No GPU exceeds its peak: the step did less work than described, or took longer.
     std::string msg = fmt::format(

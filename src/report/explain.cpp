@@ -79,20 +79,25 @@ Section explain_utilization(const FlopCounts& f, const Cluster& c, const Utiliza
   s.key = "explain_mfu";
   s.title = "Explain: utilization";
   const double peak = to_double(peak_flops(c));
+  // With a layout, each of GPUs / M replicas runs the step on M = T·P·C GPUs.
+  const std::string m = c.model_parallel > 1 ? fmt::format(" / {}", c.model_parallel) : "";
   s.facts = {
-      Fact::of_real(
-          "tokens_per_s", "tokens per second", u.tokens_per_s, Unit::kPerSecond,
-          fmt::format("GPUs · b · g · s / t = {} · {} · {} · {} / {}", c.gpus, f.workload.batch,
-                      f.workload.grad_accum, f.workload.seq, u.step_time_s)),
+      Fact::of_real("tokens_per_s", "tokens per second", u.tokens_per_s, Unit::kPerSecond,
+                    fmt::format("GPUs{} · b · g · s / t = {}{} · {} · {} · {} / {}",
+                                c.model_parallel > 1 ? " / M" : "", c.gpus, m, f.workload.batch,
+                                f.workload.grad_accum, f.workload.seq, u.step_time_s)),
       Fact::of_real("achieved_flops_per_s", "achieved FLOP/s per GPU", u.achieved_flops_per_s,
                     Unit::kFlopsPerSecond,
-                    fmt::format("model FLOPs / t = {} / {}", to_string(f.model), u.step_time_s)),
+                    fmt::format("model FLOPs{} / t = {}{} / {}",
+                                c.model_parallel > 1 ? " / M" : "", to_string(f.model), m,
+                                u.step_time_s)),
       Fact::of_real("mfu", "MFU", u.mfu, Unit::kRatio,
                     fmt::format("achieved / peak = {:.6g} / {:.6g} ({} {} dense, gpus/gpus.json)",
                                 u.achieved_flops_per_s, peak, c.gpu.name, to_string(c.dtype))),
       Fact::of_real("hfu", "HFU", u.hfu, Unit::kRatio,
-                    fmt::format("hardware FLOPs / t / peak = {} / {} / {:.6g}",
-                                to_string(f.hardware), u.step_time_s, peak)),
+                    fmt::format("hardware FLOPs{} / t / peak = {}{} / {} / {:.6g}",
+                                c.model_parallel > 1 ? " / M" : "", to_string(f.hardware), m,
+                                u.step_time_s, peak)),
   };
   return s;
 }

@@ -23,12 +23,16 @@ Breakdown leaf(std::string name, double seconds, std::string note = "") {
   return b;
 }
 
+// A pass's seconds by op class; classes it does not run are left out.
 Breakdown pass(std::string name, const ComputeTime& c) {
   Breakdown b;
   b.name = std::move(name);
-  b.children = {leaf("GEMMs", c.gemm), leaf("attention kernels", c.attention),
-                leaf("memory-bound kernels", c.memory_bound),
-                leaf("waiting for the host", c.host, "kernels shorter than issuing them")};
+  for (Breakdown part : {leaf("GEMMs", c.gemm), leaf("attention kernels", c.attention),
+                         leaf("memory-bound kernels", c.memory_bound),
+                         leaf("waiting for the host", c.host,
+                              "kernels shorter than the host's time to issue them")}) {
+    if (part.values.front() > 0) b.children.push_back(std::move(part));
+  }
   return b;
 }
 

@@ -17,15 +17,20 @@ std::string cluster_words(const Cluster& c) {
 Section utilization_section(const FlopCounts& f, const Cluster& c, const Utilization& u) {
   Section s;
   s.key = "mfu";
-  s.title = fmt::format("Utilization (batch {} × grad-accum {} × seq {} per GPU, {} GPUs)",
-                        f.workload.batch, f.workload.grad_accum, f.workload.seq, c.gpus);
+  const bool replicas = c.model_parallel > 1;  // a parallel layout: one replica on T·P·C GPUs
+  const std::string per = replicas ? fmt::format("per replica of {} GPUs", c.model_parallel)
+                                   : std::string("per GPU");
+  s.title = fmt::format("Utilization (batch {} × grad-accum {} × seq {} {}, {} GPUs)",
+                        f.workload.batch, f.workload.grad_accum, f.workload.seq, per, c.gpus);
+  const auto copies = static_cast<std::uint64_t>(c.gpus / c.model_parallel);
   s.facts = {
       Fact::of_real("step_time_s", "step time", u.step_time_s, Unit::kSeconds),
-      {"tokens_per_step", "tokens per step", mul(f.tokens, static_cast<std::uint64_t>(c.gpus)),
-       Unit::kCount, "all GPUs"},
+      {"tokens_per_step", "tokens per step", mul(f.tokens, copies), Unit::kCount, "all GPUs"},
       Fact::of_real("tokens_per_s", "tokens per second", u.tokens_per_s, Unit::kPerSecond,
                     "all GPUs"),
-      {"model_flops_per_gpu_step", "model FLOPs per GPU step", f.model, Unit::kFlops, "exact"},
+      {replicas ? "model_flops_per_replica_step" : "model_flops_per_gpu_step",
+       replicas ? "model FLOPs per replica step" : "model FLOPs per GPU step", f.model,
+       Unit::kFlops, "exact"},
       Fact::of_real("achieved_flops_per_s", "achieved FLOP/s per GPU", u.achieved_flops_per_s,
                     Unit::kFlopsPerSecond),
       Fact::of_real("mfu", "MFU", u.mfu, Unit::kRatio, "model FLOPs, exact count"),
@@ -36,7 +41,9 @@ Section utilization_section(const FlopCounts& f, const Cluster& c, const Utiliza
   };
   s.assumptions = {
       cluster_words(c),
-      "--batch and --grad-accum are per GPU (data parallel); tokens/s counts every GPU",
+      replicas ? "--batch is the micro-batch; a replica runs global batch / data-parallel ranks "
+                 "sequences per step; tokens/s counts every GPU"
+               : "--batch and --grad-accum are per GPU (data parallel); tokens/s counts every GPU",
       "MFU = model FLOPs / (step time · peak); Chowdhery et al. 2022 (PaLM) App. B",
   };
   return s;
