@@ -30,7 +30,7 @@ Fabric fabric(const nlohmann::json& j, const std::string& where) {
   f.name = j.at("name").get<std::string>();
   f.bandwidth = positive(j, "gb_per_s", where) * 1e9;
   f.links = j.value("links", std::int64_t{1});
-  f.latency_s = positive(j, "latency_us", where) * 1e-6;
+  f.latency_s = positive(j, "latency_us", where) / 1e6;
   f.efficiency = positive(j, "efficiency", where);
   f.pipeline_bytes = positive(j, "pipeline_mib", where) * 1024 * 1024;
   f.source = j.value("source", "");
