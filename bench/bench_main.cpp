@@ -10,12 +10,12 @@
 #include "tsize/flops.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/layout_memory.hpp"
-#include "tsize/step_time.hpp"
 #include "tsize/memory.hpp"
 #include "tsize/params.hpp"
 #include "tsize/presets.hpp"
 #include "tsize/render.hpp"
 #include "tsize/report.hpp"
+#include "tsize/step_time.hpp"
 
 extern char** environ;
 
@@ -95,8 +95,7 @@ void BM_StepTime(benchmark::State& state) {
   o.precision = tsize::Precision::kMixedBf16;
   o.runtime = tsize::Runtime::kMegatron;
   o.zero_stage = 1;
-  const tsize::StepTotals totals =
-      tsize::step_totals(graph, w, o, tsize::AttentionFlops::kCausal);
+  const tsize::StepTotals totals = tsize::step_totals(graph, w, o, tsize::AttentionFlops::kCausal);
   tsize::Layout l;
   l.tp = moe ? 2 : 8;
   l.sp = true;

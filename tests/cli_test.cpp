@@ -470,7 +470,8 @@ TEST(Cli, StepJsonContract) {
   EXPECT_NEAR(j["tokens_per_s"].get<double>(), 64.0 * 4096 / j["iteration_s"].get<double>(), 1e-3);
   const auto comm = j["communication"]["breakdown"]["children"];
   ASSERT_EQ(comm.size(), 7u);
-  for (const auto& c : comm) EXPECT_LE(c["exposed"].get<double>(), c["total"].get<double>() + 1e-12);
+  for (const auto& c : comm)
+    EXPECT_LE(c["exposed"].get<double>(), c["total"].get<double>() + 1e-12);
   const auto memory =
       nlohmann::json::parse(tsize_cli("memory " + layout + " --gpu H100-SXM --format json").out);
   EXPECT_EQ(j["peak"], memory["peak"]);
@@ -488,7 +489,8 @@ TEST(Cli, StepTableNamesTheUncertainTermAndTheFit) {
   EXPECT_THAT(r.out, HasSubstr("Communication per iteration"));
   const CliRun wide = tsize_cli("step gpt3-175b --seq 2048 --tp 16 --gpus 16");
   ASSERT_EQ(wide.status, 0) << wide.err;
-  EXPECT_THAT(wide.out, HasSubstr("the tensor-parallel group of 16 GPUs is larger than a node of 8"));
+  EXPECT_THAT(wide.out,
+              HasSubstr("the tensor-parallel group of 16 GPUs is larger than a node of 8"));
 }
 
 TEST(Cli, ClustersListsTheCatalog) {
@@ -497,8 +499,8 @@ TEST(Cli, ClustersListsTheCatalog) {
   const auto j = nlohmann::json::parse(r.out);
   std::vector<std::string> names;
   for (const auto& c : j) names.push_back(c["name"]);
-  for (const char* name : {"dgx-a100", "dgx-h100", "dgx-b200", "gb200-nvl72", "hgx-h100-roce",
-                           "workstation-4x4090"}) {
+  for (const char* name :
+       {"dgx-a100", "dgx-h100", "dgx-b200", "gb200-nvl72", "hgx-h100-roce", "workstation-4x4090"}) {
     EXPECT_THAT(names, ::testing::Contains(name));
   }
   EXPECT_THAT(tsize_cli("clusters").out, HasSubstr("NVLink 3 + NVSwitch"));
@@ -539,9 +541,9 @@ TEST(Cli, MfuWithALayoutAgreesWithStep) {
   const CliRun step = tsize_cli("step " + layout + " --format json");
   ASSERT_EQ(step.status, 0) << step.err;
   const auto s = nlohmann::json::parse(step.out);
-  const CliRun mfu = tsize_cli("mfu " + layout + " --step-time " +
-                               fmt::format("{}", s["iteration_s"].get<double>()) +
-                               " --format json");
+  const CliRun mfu =
+      tsize_cli("mfu " + layout + " --step-time " +
+                fmt::format("{}", s["iteration_s"].get<double>()) + " --format json");
   ASSERT_EQ(mfu.status, 0) << mfu.err;
   const auto m = nlohmann::json::parse(mfu.out);
   EXPECT_NEAR(m["mfu"].get<double>(), s["mfu"].get<double>(), 1e-9);
@@ -550,15 +552,19 @@ TEST(Cli, MfuWithALayoutAgreesWithStep) {
 }
 
 TEST(Cli, StepBadInput) {
-  expect_bad_input("step llama-3-8b --cluster dgx-a10", "unknown cluster \"dgx-a10\" (did you mean");
+  expect_bad_input("step llama-3-8b --cluster dgx-a10",
+                   "unknown cluster \"dgx-a10\" (did you mean");
   expect_bad_input("step llama-3-8b --cluster workstation-4x4090 --gpus 8",
                    "8 GPUs on workstation-4x4090: one node of 4 GPUs and no inter-node network");
   expect_bad_input("step llama-3-8b --gpus 12", "12 GPUs on dgx-h100: not a whole number of 8-GPU");
   expect_bad_input("step llama-3-8b --gpus 8192",
                    "8192 GPUs on dgx-h100: the largest such system the catalog knows has 4608");
-  expect_bad_input("step llama-3-8b --intra-node-gbps 0", "--intra-node-gbps 0: expected a positive");
-  expect_bad_input("step llama-3-8b --inter-node-gbps -5", "--inter-node-gbps -5: expected a positive");
-  expect_bad_input("step llama-3-8b --intra-node-gbps fast", "--intra-node-gbps fast: expected a number");
+  expect_bad_input("step llama-3-8b --intra-node-gbps 0",
+                   "--intra-node-gbps 0: expected a positive");
+  expect_bad_input("step llama-3-8b --inter-node-gbps -5",
+                   "--inter-node-gbps -5: expected a positive");
+  expect_bad_input("step llama-3-8b --intra-node-gbps fast",
+                   "--intra-node-gbps fast: expected a number");
   expect_bad_input("step llama-3-8b --peak-tflops 100", "--peak-tflops describes a GPU without");
   expect_bad_input("step gpt2 --cluster dgx-a100 --precision fp8", "A100-80GB has no fp8");
   expect_bad_input("step llama-3-8b --seq 1k,2k", "tsize step takes one --batch and one --seq");

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "tsize/graph.hpp"
+#include "tsize/layout.hpp"
 #include "tsize/role.hpp"
 
 namespace tsize {
@@ -41,6 +42,15 @@ struct ShardRule {
   SavedSplit saved = SavedSplit::kSequence;
   std::string_view source;
 };
+
+// The share of a split's saved bytes one rank of `layout` holds: numerator / denominator
+// (Korthikanti et al. 2022 Table 2 for T and SP; context parallelism splits every token-indexed
+// tensor over C; routed tokens gathered over ETP). The memory model rounds bytes up with it; the
+// step-time model scales the bytes a kernel streams.
+struct SavedShare {
+  std::int64_t numerator = 1, denominator = 1;
+};
+SavedShare saved_share(SavedSplit split, const Layout& layout);
 
 // The rule of an op: by its role, and for routed experts by their component.
 ShardRule shard_rule(const Op& op);

@@ -86,7 +86,6 @@ struct StepTotals {
   std::int64_t routed_experts = 0, experts_per_token = 1;
   Dtype gemm_dtype = Dtype::kBf16;  // the GEMMs' peak (FP8: Transformer Engine's layers)
   Dtype peak_dtype = Dtype::kBf16;  // MFU's denominator
-  double gemm_bytes = 2;            // bytes per GEMM operand element
   double activation_bytes = 2;      // bytes per activation element (messages)
   bool eager_attention = true;
   double dropout = 0;

@@ -32,8 +32,8 @@ struct Utilization {
 };
 
 // Utilization of a measured step. `flops` is the count of one replica's step (its batch and
-// grad_accum), shared by its cluster.model_parallel GPUs. Throws Error when MFU or HFU would exceed 100 %: the inputs are inconsistent,
-// and the message names the likely cause.
+// grad_accum), shared by its cluster.model_parallel GPUs. Throws Error when MFU or HFU would exceed
+// 100 %: the inputs are inconsistent, and the message names the likely cause.
 Utilization measure_utilization(const Graph& graph, const ParamCounts& params,
                                 const FlopCounts& flops, const Cluster& cluster,
                                 double step_time_s);

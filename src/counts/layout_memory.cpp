@@ -57,22 +57,10 @@ void add_params(const Op& op, const ShardRule& rule, Precision precision, BlockS
   }
 }
 
-// The bytes one rank saves of `bytes` saved under `split` (Korthikanti et al. 2022 Table 2 for
-// T and SP; context parallelism splits every token-indexed tensor over C).
+// The bytes one rank saves of `bytes` saved under `split`, rounded up.
 Count rank_saved(Count bytes, SavedSplit split, const Layout& l) {
-  const Count t = u(l.tp), c = u(l.cp);
-  switch (split) {
-    case SavedSplit::kSequence:
-      return ceil_div(bytes, (l.sp ? t : 1) * c);
-    case SavedSplit::kTensor:
-    case SavedSplit::kExpertWidth:
-      return ceil_div(bytes, t * c);
-    case SavedSplit::kExpertTokens:
-      return ceil_div(mul(bytes, u(l.expert_tp())), t * c);
-    case SavedSplit::kPositions:
-      return ceil_div(bytes, c);
-  }
-  return bytes;
+  const SavedShare share = saved_share(split, l);
+  return ceil_div(mul(bytes, u(share.numerator)), u(share.denominator));
 }
 
 // One block instance on one rank.

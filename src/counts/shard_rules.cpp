@@ -127,6 +127,21 @@ RuleId rule_of(const Op& op) {
 
 }  // namespace
 
+SavedShare saved_share(SavedSplit split, const Layout& l) {
+  switch (split) {
+    case SavedSplit::kSequence:
+      return {1, (l.sp ? l.tp : 1) * l.cp};
+    case SavedSplit::kTensor:
+    case SavedSplit::kExpertWidth:
+      return {1, l.tp * l.cp};
+    case SavedSplit::kExpertTokens:
+      return {l.expert_tp(), l.tp * l.cp};
+    case SavedSplit::kPositions:
+      return {1, l.cp};
+  }
+  return {};
+}
+
 ShardRule shard_rule(const Op& op) { return kRules[rule_of(op)].rule; }
 
 const std::array<NamedShardRule, 12>& shard_rule_table() { return kRules; }

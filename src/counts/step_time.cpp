@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "tsize/activations.hpp"
@@ -19,9 +20,8 @@ double d(std::int64_t v) { return static_cast<double>(v); }
 std::size_t at(auto e) { return static_cast<std::size_t>(e); }
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
-// Megatron's activation recomputation re-runs the forward in backward; a flash kernel's
-// backward does 2.5× its forward's FLOPs (it recomputes the scores: Dao 2023, arXiv:2307.08691
-// §3.2 counts forward 4·s²·d·h and backward 10·s²·d·h per sequence, non-causal).
+// A flash kernel's backward does 2.5× its forward's FLOPs (it recomputes the scores: Dao 2023,
+// arXiv:2307.08691 §3.2 counts forward 4·s²·d·h and backward 10·s²·d·h per sequence, non-causal).
 constexpr double kFlashBackwardFlops = 2.5;
 
 // Relative error of each term, from the spread of the measurements its figure comes from:
@@ -188,7 +188,6 @@ StepTotals step_totals(const Graph& g, const Workload& w, const MemoryOptions& o
   t.gemm_dtype = gemm_dtype(o.precision);
   t.peak_dtype = t.gemm_dtype == Dtype::kFp8 ? Dtype::kBf16 : t.gemm_dtype;
   const bool fp32 = o.precision == Precision::kFp32;
-  t.gemm_bytes = fp32 ? 4 : (t.gemm_dtype == Dtype::kFp8 ? 1 : 2);
   t.activation_bytes = fp32 ? 4 : 2;
   const ElementBytes e{t.activation_bytes, is_autocast(o.precision) ? 4 : t.activation_bytes};
   t.eager_attention = o.knobs().attention == AttentionImpl::kEager;
@@ -224,7 +223,6 @@ struct RankView {
   const StepTotals* t;
   const Layout* l;
   const ClusterSpec* c;
-  double gemm_peak = 0, attention_peak = 0;
   std::int64_t tokens = 0;         // b·s / C: GEMM rows
   std::int64_t local_experts = 1;  // E_total / E
   std::int64_t expert_rows = 0;    // routed rows per local expert
@@ -254,19 +252,8 @@ struct BlockTime {
 };
 
 double share(SavedSplit split, const Layout& l) {
-  const double t = d(l.tp), c = d(l.cp);
-  switch (split) {
-    case SavedSplit::kSequence:
-      return 1 / ((l.sp ? t : 1) * c);
-    case SavedSplit::kTensor:
-    case SavedSplit::kExpertWidth:
-      return 1 / (t * c);
-    case SavedSplit::kExpertTokens:
-      return d(l.expert_tp()) / (t * c);
-    case SavedSplit::kPositions:
-      return 1 / c;
-  }
-  return 1;
+  const SavedShare s = saved_share(split, l);
+  return d(s.numerator) / d(s.denominator);
 }
 
 GemmShape forward_shape(const GemmTerm& g, const RankView& v) {
@@ -466,8 +453,6 @@ StepTime step_time(const StepTotals& t, const ResolvedLayout& r, const ClusterSp
                             to_string(gemm_peak ? t.peak_dtype : t.gemm_dtype)));
   }
   RankView v{&t, &l, &c};
-  v.gemm_peak = to_double(*gemm_peak);
-  v.attention_peak = to_double(*attention_peak);
   v.host_op = gpu.kernels.host_op_s;
   v.tokens = t.batch * t.seq / l.cp;
   v.vocab_rows = static_cast<std::int64_t>(padded_vocab(t.vocab, l.tp)) / l.tp;

@@ -18,8 +18,8 @@ Section utilization_section(const FlopCounts& f, const Cluster& c, const Utiliza
   Section s;
   s.key = "mfu";
   const bool replicas = c.model_parallel > 1;  // a parallel layout: one replica on T·P·C GPUs
-  const std::string per = replicas ? fmt::format("per replica of {} GPUs", c.model_parallel)
-                                   : std::string("per GPU");
+  const std::string per =
+      replicas ? fmt::format("per replica of {} GPUs", c.model_parallel) : std::string("per GPU");
   s.title = fmt::format("Utilization (batch {} × grad-accum {} × seq {} {}, {} GPUs)",
                         f.workload.batch, f.workload.grad_accum, f.workload.seq, per, c.gpus);
   const auto copies = static_cast<std::uint64_t>(c.gpus / c.model_parallel);
