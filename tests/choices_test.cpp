@@ -42,7 +42,7 @@ void expect_complete(std::size_t count) {
 }
 
 TEST(Choices, EveryTableIsCompleteAndParsesWhatItPrints) {
-  expect_complete<Precision>(8);
+  expect_complete<Precision>(9);
   expect_complete<Optimizer>(7);
   expect_complete<Runtime>(5);
   expect_complete<AttentionImpl>(2);

@@ -60,7 +60,7 @@ double predict_ms(const VtrainRow& row, const ClusterSpec& cluster) {
   w.seq = row.seq;
   w = resolve_workload(g.spec, w);
   MemoryOptions o;
-  o.precision = Precision::kMixedFp16Fp32Grads;
+  o.precision = Precision::kMixedFp16;
   o.optimizer = Optimizer::kAdam;
   o.runtime = Runtime::kMegatron;
   o.kernels.attention = AttentionImpl::kEager;
@@ -77,8 +77,9 @@ double predict_ms(const VtrainRow& row, const ClusterSpec& cluster) {
 }
 
 // The calibration set: every measured iteration. The model's host time per op (the one figure
-// fitted to these rows, docs/time-vs-measured.md) gives a mean error of 6.6 % and 81 % of rows
-// within 10 %; the bounds below hold that result so a change that worsens it fails.
+// fitted to these rows, docs/time-vs-measured.md) gives a mean error of 6.3 %, a largest of
+// 38.9 % and 84 % of rows within 10 %; the bounds below hold that result so a change that
+// worsens it fails.
 TEST(StepTime, VtrainCalibrationSet) {
   const ClusterSpec& cluster = find_cluster("dgx-a100");
   const std::vector<VtrainRow> rows = vtrain_rows();
@@ -100,9 +101,9 @@ TEST(StepTime, VtrainCalibrationSet) {
   const double mean = sum / static_cast<double>(rows.size());
   std::printf("vtrain: mean |error| %.2f %%, max %.2f %%, within 10 %%: %zu of %zu\n", 100 * mean,
               100 * worst, within10, rows.size());
-  EXPECT_LT(mean, 0.070);
+  EXPECT_LT(mean, 0.065);
   EXPECT_LT(worst, 0.40);
-  EXPECT_GE(within10, 1150U);  // 80 %
+  EXPECT_GE(within10, 1190U);  // 83 %
 }
 
 nlohmann::json kernel_data(const std::string& name) {

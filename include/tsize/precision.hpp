@@ -13,8 +13,11 @@ namespace tsize {
 //   kMixedBf16:   bf16 weights and gradients with an fp32 master copy in the optimizer
 //                 (Megatron, DeepSpeed; ZeRO's 2 + 2 + 12 bytes per parameter).
 //   kMixedBf16Fp32Grads: the same with fp32 gradients (2 + 4 + 12).
-//   kMixedFp16Fp32Grads: Megatron's fp16 recipe: fp16 weights and activations, fp32 main
-//                 gradients, master and states (2 + 4 + 12; the loss scaled dynamically).
+//   kMixedFp16:   Megatron's --fp16 as it defaults: fp16 weights, activations and gradients
+//                 (accumulated and reduced in the parameters' dtype without
+//                 --accumulate-allreduce-grads-in-fp32), fp32 master and states (2 + 2 + 12).
+//   kMixedFp16Fp32Grads: the same with fp32 main gradients (2 + 4 + 12; the loss scaled
+//                 dynamically in both).
 //   kFp8:         Megatron with Transformer Engine's FP8 (delayed scaling, hybrid, Hopper): bf16
 //                 weights and activations, fp32 gradients, master and Adam (2 + 4 + 12), TE's
 //                 cached FP8 copy and transpose of every GEMM weight (2 B per Linear weight),
@@ -26,6 +29,7 @@ enum class Precision {
   kAmpFp16,
   kMixedBf16,
   kMixedBf16Fp32Grads,
+  kMixedFp16,
   kMixedFp16Fp32Grads,
   kFp8,
   kBf16
@@ -34,7 +38,7 @@ enum class Precision {
 template <>
 struct ChoiceTable<Precision> {
   static constexpr std::string_view kFlag = "--precision";
-  static constexpr std::array<Choice<Precision>, 8> kChoices{{
+  static constexpr std::array<Choice<Precision>, 9> kChoices{{
       {Precision::kFp32, "fp32", "fp32", "everything fp32"},
       {Precision::kAmpBf16, "amp-bf16", "amp-bf16",
        "torch.autocast to bf16 over fp32 weights (4 + 4 + 8 B per parameter with Adam)"},
@@ -43,6 +47,9 @@ struct ChoiceTable<Precision> {
        "bf16 weights and gradients, fp32 master and states (2 + 2 + 12 B)"},
       {Precision::kMixedBf16Fp32Grads, "mixed-bf16-fp32-grads", "mixed-bf16-fp32-grads",
        "the same with fp32 gradients (2 + 4 + 12 B)"},
+      {Precision::kMixedFp16, "mixed-fp16", "mixed-fp16",
+       "Megatron's --fp16 as it defaults: fp16 weights, activations and gradients, fp32 master "
+       "and states (2 + 2 + 12 B)"},
       {Precision::kMixedFp16Fp32Grads, "mixed-fp16-fp32-grads", "mixed-fp16-fp32-grads",
        "Megatron's fp16 recipe: fp16 weights and activations, fp32 gradients (2 + 4 + 12 B)"},
       {Precision::kFp8, "fp8", "fp8",

@@ -31,8 +31,8 @@ struct Dtypes {
 
 // `softmax_native`: the model's code calls softmax without dtype=float32 (GPT-2).
 Dtypes dtypes(const ActivationOptions& o, bool softmax_native = false) {
-  const bool fp16 =
-      o.precision == Precision::kAmpFp16 || o.precision == Precision::kMixedFp16Fp32Grads;
+  const bool fp16 = o.precision == Precision::kAmpFp16 || o.precision == Precision::kMixedFp16 ||
+                    o.precision == Precision::kMixedFp16Fp32Grads;
   const Input half = fp16 ? Input{"fp16", 2} : Input{"bf16", 2};
   if (o.kernels.transformers_code && !softmax_native) {
     // transformers' Llama family: softmax(dtype=float32).to(query.dtype)

@@ -53,6 +53,7 @@ StateBytes state_bytes_per_param(Precision precision, Optimizer optimizer) {
       b = {4, 4, 0, 0};
       break;
     case Precision::kMixedBf16:
+    case Precision::kMixedFp16:
       b = {2, 2, 4, 0};
       break;
     case Precision::kMixedBf16Fp32Grads:

@@ -100,6 +100,7 @@ Dtype gemm_dtype(Precision p) {
     case Precision::kFp32:
       return Dtype::kFp32;
     case Precision::kAmpFp16:
+    case Precision::kMixedFp16:
     case Precision::kMixedFp16Fp32Grads:
       return Dtype::kFp16;
     case Precision::kFp8:
