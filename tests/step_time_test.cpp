@@ -110,13 +110,14 @@ nlohmann::json kernel_data(const std::string& name) {
   return nlohmann::json::parse(test::read_file(test::data_path("kernels/" + name)));
 }
 
-// cuBLASLt's measured throughput at each shape against gemm_seconds (the GEMM model's three
-// figures per generation were fitted to the A100 rows; the H200 FP8 rows test Hopper's).
-TEST(KernelTime, GemmAgainstCublasLt) {
-  for (const char* file : {"azure-a100.json", "azure-h200.json"}) {
+// cuBLAS's measured throughput at each shape against gemm_seconds (the GEMM model's three
+// figures were fitted to the A100 rows, Blackwell's efficiency to the B200 rows; the H200 FP8
+// rows test Hopper's FP8 figure).
+TEST(KernelTime, GemmAgainstCublas) {
+  for (const char* file : {"azure-a100.json", "azure-h200.json", "pyptx-b200.json"}) {
     const nlohmann::json d = kernel_data(file);
     const Gpu& gpu = find_gpu(d["gpu"].get<std::string>());
-    const Dtype dtype = d["gemm_dtype"] == "fp8" ? Dtype::kFp8 : Dtype::kFp16;
+    const Dtype dtype = parse_choice<Dtype>(d["gemm_dtype"].get<std::string>());
     double sum = 0;
     for (const auto& row : d["gemm"]) {
       const GemmShape g{row[0].get<std::int64_t>(), row[1].get<std::int64_t>(),

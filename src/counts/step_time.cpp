@@ -478,7 +478,7 @@ StepTime step_time(const StepTotals& t, const ResolvedLayout& r, const ClusterSp
   const GroupSpan pp_span = group_span(2, l.tp * l.cp * r.layout.dp, gpn);
   const double boundary = d(v.tokens) / d(l.sp ? l.tp : 1) * d(t.d_model) * t.activation_bytes;
   const double p2p = p > 1 ? collective_seconds(Collective::kSendRecv, boundary, pp_span, c) : 0;
-  std::vector<RankParams> params;
+  thread_local std::vector<RankParams> params;  // reused: no allocation per layout
   stage_params(t.memory, r, params);
   const GroupSpan dense_dp = group_span(r.dense_shard, l.tp, gpn);
   const GroupSpan expert_dp = group_span(r.expert_shard, l.ep * l.expert_tp(), gpn);
