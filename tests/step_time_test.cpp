@@ -192,6 +192,42 @@ TEST(Collectives, RingFormulas) {
   EXPECT_GT(across, 2 * (16 - 1) / 16.0 * bytes / c.inter_bandwidth_per_gpu());
 }
 
+// Flags replace catalog figures (a bandwidth from flags is NCCL's bus bandwidth: efficiency 1)
+// and every bad value is reported at once.
+TEST(Clusters, OverridesReplaceFiguresAndCollectProblems) {
+  ClusterOverrides o;
+  o.gpu = "A100-40GB";
+  o.intra_gb_per_s = 200;
+  o.nics = 4;
+  const ClusterSpec c = override_cluster(find_cluster("dgx-h100"), o);
+  EXPECT_EQ(c.gpu.name, "A100-40GB");
+  EXPECT_DOUBLE_EQ(c.intra.bandwidth * c.intra.efficiency, 200e9);
+  EXPECT_EQ(c.inter.links, 4);
+  EXPECT_DOUBLE_EQ(c.inter_bandwidth_per_gpu(), 50e9 * 0.94 * 4 / 8);
+  EXPECT_TRUE(c.overridden);
+  ClusterOverrides bad;
+  bad.intra_gb_per_s = 0;
+  bad.inter_latency_us = -1;
+  bad.gpus_per_node = 0;
+  try {
+    override_cluster(find_cluster("dgx-h100"), bad);
+    FAIL() << "accepted bad figures";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("--intra-node-gbps 0"), std::string::npos) << m;
+    EXPECT_NE(m.find("--inter-node-latency-us -1"), std::string::npos) << m;
+    EXPECT_NE(m.find("--gpus-per-node 0"), std::string::npos) << m;
+  }
+  // A one-node system gains a network from flags.
+  ClusterOverrides network;
+  network.inter_gb_per_s = 25;
+  network.max_gpus = 16;
+  const ClusterSpec joined = override_cluster(find_cluster("workstation-4x4090"), network);
+  EXPECT_TRUE(joined.inter.present());
+  EXPECT_NO_THROW(check_cluster_size(joined, 8));
+  EXPECT_THROW(check_cluster_size(find_cluster("workstation-4x4090"), 8), Error);
+}
+
 // The tokens a step processes over its time, and MFU from the exact model FLOPs.
 struct MegatronRun {
   Graph graph;

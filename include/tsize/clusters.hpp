@@ -45,8 +45,8 @@ const std::vector<ClusterSpec>& cluster_catalog();
 // The entry named `name`, case-insensitive. Throws Error naming the nearest names.
 const ClusterSpec& find_cluster(const std::string& name);
 
-// Figures a user overrides: each replaces the catalog's (bandwidths in GB/s = 10^9 bytes/s,
-// latencies in µs). Absent: the catalog's.
+// Figures a user overrides: each replaces the catalog's (bandwidths in GB/s = 10^9 bytes/s, as
+// NCCL's bus bandwidth reaches them: efficiency 1; latencies in µs). Absent: the catalog's.
 struct ClusterOverrides {
   std::optional<std::string> gpu;  // a GPU of `tsize gpus`
   std::optional<std::int64_t> gpus_per_node, max_gpus;

@@ -121,6 +121,9 @@ ClusterSpec override_cluster(ClusterSpec c, const ClusterOverrides& o) {
       c.overridden = true;
     }
   }
+  // A bandwidth from flags is what NCCL reaches (its bus bandwidth): efficiency 1.
+  if (o.intra_gb_per_s) c.intra.efficiency = 1;
+  if (o.inter_gb_per_s) c.inter.efficiency = 1;
   figure(o.intra_gb_per_s, "--intra-node-gbps", 1e9, c.intra.bandwidth);
   figure(o.intra_latency_us, "--intra-node-latency-us", 1e-6, c.intra.latency_s);
   const bool inter_given = o.inter_gb_per_s || o.nics || o.inter_latency_us;
