@@ -70,9 +70,12 @@ struct BlockWork {
   std::vector<AttentionTerm> attention;
   // Memory-bound ops: the bytes each reads and writes in the forward, per micro-batch.
   std::vector<StreamTerm> streams;
-  // Per micro-batch, forward: the compute-dtype bytes of each tensor-parallel collective's
-  // buffer (row-parallel outputs: all-reduce, or reduce-scatter + all-gather with SP).
-  std::vector<double> tp_buffers;
+  // Tensor-parallel regions, each a buffer of the rank's tokens × d_model: the entry of a
+  // column-parallel region (its input, reduced in backward: q/k/v, the MLP's inputs, lm_head)
+  // and the exit of a row-parallel one (its output, reduced in forward: o_proj, down_proj, the
+  // vocabulary-parallel embedding).
+  int tp_entries = 0, tp_exits = 0;
+  int tp_scalars = 0;  // all-reduces of one fp32 per token (the vocab-parallel loss's max, sum)
   double expert_dispatch = 0;  // bytes each token's slots carry to the experts (k·h·bytes)
   int routes = 0;              // all-to-alls per forward (dispatch and combine)
   double kv_per_token = 0;     // K and V bytes per token, all heads (context parallelism's ring)

@@ -145,7 +145,12 @@ BlockWork block_work(const Block& block, const Graph& g, const Workload& w, cons
         if (op.tied) b.tied_vocab_row += d(op.in);
         const Tensor& in = block.tensors[static_cast<std::size_t>(op.inputs[0])];
         b.gemms.push_back({gemm_split(op, rule), in.rows, op.out, op.in});
-        if (b.gemms.back().split == GemmSplit::kRow) b.tp_buffers.push_back(d(op.out));
+        // A row-parallel layer closes a region a column-parallel one opened; lm_head opens one.
+        if (b.gemms.back().split == GemmSplit::kRow) {
+          ++b.tp_entries;
+          ++b.tp_exits;
+        }
+        if (b.gemms.back().split == GemmSplit::kVocab) ++b.tp_entries;
         break;
       }
       case OpKind::kAttention: {
@@ -160,6 +165,9 @@ BlockWork block_work(const Block& block, const Graph& g, const Workload& w, cons
         if (op.unread) break;
         [[fallthrough]];
       default:
+        if (op.kind() == OpKind::kEmbedding && rule.params == ParamSplit::kVocab) ++b.tp_exits;
+        if (op.kind() == OpKind::kLoss && knobs.megatron_code)
+          b.tp_scalars += 3;  // max, sum, target
         if (op.role == Role::kExpertDispatch || op.role == Role::kExpertCombine) {
           b.expert_dispatch = d(k) * d(g.spec.d_model) * e.compute;
           ++b.routes;
@@ -346,22 +354,28 @@ void add_attention(const AttentionTerm& a, const RankView& v, BlockTime& b, bool
   if (recomputed) add_scaled(b.recompute, fwd, 1);
 }
 
-// Tensor-parallel collectives of one buffer of the rank's tokens × d_model: a row-parallel
-// layer's output with the column-parallel input that feeds it (Megatron-LM: without SP one
-// all-reduce forward (g) and one backward (f); with SP an all-gather and a reduce-scatter
-// forward, and backward a reduce-scatter, the all-gather of the output's gradient and the
-// input's all-gather again for the weight gradient: Korthikanti et al. 2022 §4.2.2).
-void add_tp(double bytes, const RankView& v, BlockTime& b, bool recomputed) {
+// Tensor-parallel collectives of a block on one buffer of the rank's tokens × d_model
+// (Megatron-LM, Shoeybi et al. 2019 §3: the f and g operators; with sequence parallelism,
+// Korthikanti et al. 2022 §4.2.2). A region's entry: without SP an all-reduce backward; with SP
+// an all-gather forward, and backward a reduce-scatter and the input's all-gather again for the
+// weight gradient. A region's exit: without SP an all-reduce forward; with SP a reduce-scatter
+// forward and an all-gather backward. Recomputation runs the forward's again.
+void add_tp(const BlockWork& w, double bytes, const RankView& v, BlockTime& b, bool recomputed) {
   const ClusterSpec& c = *v.c;
+  const double entries = w.tp_entries, exits = w.tp_exits;
   double fwd = 0, bwd = 0;
   if (v.l->sp) {
     const double ag = collective_seconds(Collective::kAllGather, bytes, v.tp, c);
     const double rs = collective_seconds(Collective::kReduceScatter, bytes, v.tp, c);
-    fwd = ag + rs;
-    bwd = 2 * ag + rs;
+    fwd = entries * ag + exits * rs;
+    bwd = entries * (rs + ag) + exits * ag;
   } else {
-    fwd = bwd = collective_seconds(Collective::kAllReduce, bytes, v.tp, c);
+    const double ar = collective_seconds(Collective::kAllReduce, bytes, v.tp, c);
+    fwd = exits * ar;
+    bwd = entries * ar;
   }
+  // The vocab-parallel loss's reductions of one fp32 per token.
+  fwd += w.tp_scalars * collective_seconds(Collective::kAllReduce, d(v.tokens) * 4, v.tp, c);
   b.tp_fwd += fwd * (recomputed ? 2 : 1);
   b.tp_bwd += bwd;
 }
@@ -386,9 +400,7 @@ BlockTime block_time(const BlockWork& w, const RankView& v) {
   }
   // Communication.
   const double activation = d(v.tokens) * d(t.d_model) * t.activation_bytes;
-  if (l.tp > 1) {
-    for (std::size_t i = 0; i < w.tp_buffers.size(); ++i) add_tp(activation, v, b, full);
-  }
+  if (l.tp > 1) add_tp(w, activation, v, b, full);
   if (w.routes > 0 && (l.ep > 1 || l.expert_tp() > 1)) {
     // Each rank's slots: its b·s/(C·T) tokens × k; all-to-all over E, then gathered over ETP
     // (Megatron-Core's alltoall token dispatcher).
