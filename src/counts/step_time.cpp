@@ -488,8 +488,15 @@ StepTime step_time(const StepTotals& t, const ResolvedLayout& r, const ClusterSp
   const std::int64_t p = l.pp, chunks = l.pp * l.vpp;
   const std::size_t stride = static_cast<std::size_t>(t.memory.layers) + 1;
   const GroupSpan pp_span = group_span(2, l.tp * l.cp * r.layout.dp, gpn);
-  const double boundary = d(v.tokens) / d(l.sp ? l.tp : 1) * d(t.d_model) * t.activation_bytes;
-  const double p2p = p > 1 ? collective_seconds(Collective::kSendRecv, boundary, pp_span, c) : 0;
+  // A stage boundary's activation: each TP rank sends its 1/T (the SP shard, or without SP
+  // Megatron's scatter/gather optimization, Narayanan et al. 2021 §4.1, which all-gathers the
+  // whole over the TP group after receiving).
+  const double activation = d(v.tokens) * d(t.d_model) * t.activation_bytes;
+  double p2p = 0;
+  if (p > 1) {
+    p2p = collective_seconds(Collective::kSendRecv, activation / d(l.tp), pp_span, c);
+    if (!l.sp) p2p += collective_seconds(Collective::kAllGather, activation, v.tp, c);
+  }
   thread_local std::vector<RankParams> params;  // reused: no allocation per layout
   stage_params(t.memory, r, params);
   const GroupSpan dense_dp = group_span(r.dense_shard, l.tp, gpn);
