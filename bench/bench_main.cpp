@@ -52,63 +52,58 @@ void BM_CountFlops(benchmark::State& state) {
 }
 BENCHMARK(BM_CountFlops)->DenseRange(0, 2);
 
-// One layout's memory from totals computed once per model and workload: the layout search's
-// hot loop (target: under 2 µs). Llama-3.1-405B over TP 8 (SP), PP 7 (interleaved, V 2),
-// DP 8 with ZeRO-1; Mixtral-8x7B over TP 2 (SP), PP 4, EP 8, DP 8.
-void BM_LayoutPeak(benchmark::State& state) {
-  const bool moe = state.range(0) == 1;
-  const tsize::Graph graph =
-      tsize::build_graph(tsize::load_preset(moe ? "mixtral-8x7b" : "llama-3.1-405b"));
+// The layout search's two cases: Llama-3.1-405B over TP 8 (SP), PP 7 (interleaved, V 2), DP 8
+// with ZeRO-1; Mixtral-8x7B over TP 2 (SP), PP 4, EP 8, DP 8; both at 8192 tokens.
+struct SearchCase {
+  tsize::Graph graph;
   tsize::Workload w;
-  w.seq = 8192;
-  w = tsize::resolve_workload(graph.spec, w);
   tsize::MemoryOptions o;
-  o.precision = tsize::Precision::kMixedBf16;
-  o.runtime = tsize::Runtime::kMegatron;
-  o.zero_stage = 1;
-  const tsize::LayoutTotals totals = tsize::layout_totals(graph, w, o);
+  tsize::ResolvedLayout r;
+  const char* label;
+};
+
+SearchCase search_case(bool moe) {
+  SearchCase c{tsize::build_graph(tsize::load_preset(moe ? "mixtral-8x7b" : "llama-3.1-405b")),
+               {},
+               {},
+               {},
+               moe ? "mixtral-8x7b TP2 PP4 EP8" : "llama-3.1-405b TP8 PP7 V2"};
+  c.w.seq = 8192;
+  c.w = tsize::resolve_workload(c.graph.spec, c.w);
+  c.o.precision = tsize::Precision::kMixedBf16;
+  c.o.runtime = tsize::Runtime::kMegatron;
+  c.o.zero_stage = 1;
   tsize::Layout l;
   l.tp = moe ? 2 : 8;
   l.sp = true;
   l.pp = moe ? 4 : 7;
   l.vpp = moe ? 1 : 2;
+  if (!moe) l.schedule = tsize::Schedule::kInterleaved;
   l.ep = moe ? 8 : 1;
   l.gpus = moe ? 64 : 448;
   l.global_batch = moe ? 1024 : 896;
-  const tsize::ResolvedLayout r = tsize::resolve_layout(graph.spec, w, l, false);
-  for (auto _ : state) benchmark::DoNotOptimize(tsize::layout_peak(totals, r));
-  state.SetLabel(moe ? "mixtral-8x7b TP2 PP4 EP8" : "llama-3.1-405b TP8 PP7 V2");
+  c.r = tsize::resolve_layout(c.graph.spec, c.w, l, false);
+  return c;
+}
+
+// One layout's memory from totals computed once per model and workload: the layout search's
+// hot loop (target: under 2 µs).
+void BM_LayoutPeak(benchmark::State& state) {
+  const SearchCase c = search_case(state.range(0) == 1);
+  const tsize::LayoutTotals totals = tsize::layout_totals(c.graph, c.w, c.o);
+  for (auto _ : state) benchmark::DoNotOptimize(tsize::layout_peak(totals, c.r));
+  state.SetLabel(c.label);
 }
 BENCHMARK(BM_LayoutPeak)->DenseRange(0, 1);
 
-// One layout's step time from totals computed once per model and workload (target: under 5 µs,
-// the layout search's hot loop beside layout_peak). The same two layouts as BM_LayoutPeak, on
-// dgx-h100.
+// One layout's step time on dgx-h100 from totals computed once (target: under 5 µs).
 void BM_StepTime(benchmark::State& state) {
-  const bool moe = state.range(0) == 1;
-  const tsize::Graph graph =
-      tsize::build_graph(tsize::load_preset(moe ? "mixtral-8x7b" : "llama-3.1-405b"));
-  tsize::Workload w;
-  w.seq = 8192;
-  w = tsize::resolve_workload(graph.spec, w);
-  tsize::MemoryOptions o;
-  o.precision = tsize::Precision::kMixedBf16;
-  o.runtime = tsize::Runtime::kMegatron;
-  o.zero_stage = 1;
-  const tsize::StepTotals totals = tsize::step_totals(graph, w, o, tsize::AttentionFlops::kCausal);
-  tsize::Layout l;
-  l.tp = moe ? 2 : 8;
-  l.sp = true;
-  l.pp = moe ? 4 : 7;
-  l.vpp = moe ? 1 : 2;
-  l.ep = moe ? 8 : 1;
-  l.gpus = moe ? 64 : 448;
-  l.global_batch = moe ? 1024 : 896;
-  if (!moe) l.schedule = tsize::Schedule::kInterleaved;
-  const tsize::ResolvedLayout r = tsize::resolve_layout(graph.spec, w, l, false);
+  const SearchCase c = search_case(state.range(0) == 1);
+  const tsize::StepTotals totals =
+      tsize::step_totals(c.graph, c.w, c.o, tsize::AttentionFlops::kCausal);
   const tsize::ClusterSpec& cluster = tsize::find_cluster("dgx-h100");
-  for (auto _ : state) benchmark::DoNotOptimize(tsize::step_time(totals, r, cluster, {}));
-  state.SetLabel(moe ? "mixtral-8x7b TP2 PP4 EP8" : "llama-3.1-405b TP8 PP7 V2");
+  for (auto _ : state) benchmark::DoNotOptimize(tsize::step_time(totals, c.r, cluster, {}));
+  state.SetLabel(c.label);
 }
 BENCHMARK(BM_StepTime)->DenseRange(0, 1);
 
