@@ -141,8 +141,9 @@ struct StepTime {
   bool tp_crosses_nodes = false;  // a TP group larger than a node runs over the network
 };
 
-// Prices a layout. REQUIRES: r resolved against the totals' model and workload, and the
-// cluster's GPU has a kernel model (step_time throws Error otherwise).
+// Prices a layout. REQUIRES: r resolved against the totals' model and workload. Throws Error
+// when the cluster's GPU has no kernel model or no tensor rate for the recipe's dtype, or the
+// cluster cannot hold the layout's GPUs (check_cluster_size).
 StepTime step_time(const StepTotals& t, const ResolvedLayout& r, const ClusterSpec& cluster,
                    const StepOptions& o);
 

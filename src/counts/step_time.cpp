@@ -465,6 +465,7 @@ StepTime step_time(const StepTotals& t, const ResolvedLayout& r, const ClusterSp
     throw Error(fmt::format("{} has no {} tensor rate: choose another --precision or GPU", gpu.name,
                             to_string(gemm_peak ? t.peak_dtype : t.gemm_dtype)));
   }
+  check_cluster_size(c, l.gpus);  // a group across nodes needs a network
   RankView v{&t, &l, &c};
   v.host_op = gpu.kernels.host_op_s;
   v.tokens = t.batch * t.seq / l.cp;
