@@ -110,7 +110,7 @@ struct Overlapped {
 // Compute seconds by op class, and the time the GPU waits for the host to issue small kernels.
 struct ComputeTime {
   double gemm = 0, attention = 0, memory_bound = 0;
-  double host = 0;  // launch-bound: the pass's ops × the host's issue time, beyond the GPU's work
+  double host = 0;  // launch-bound: each op's wait for the host to issue it, beyond its GPU time
   double total() const { return gemm + attention + memory_bound + host; }
 };
 
