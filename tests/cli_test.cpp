@@ -493,6 +493,20 @@ TEST(Cli, StepTableNamesTheUncertainTermAndTheFit) {
               HasSubstr("the tensor-parallel group of 16 GPUs is larger than a node of 8"));
 }
 
+// --explain shows every figure the prediction used, each group with its source.
+TEST(Cli, StepExplainNamesEveryFigureAndItsSource) {
+  const CliRun r = tsize_cli("step gpt2 --cluster dgx-a100 --gpus 16 --explain --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto e = nlohmann::json::parse(r.out)["explain_step"];
+  EXPECT_EQ(e["gemm_efficiency"], 0.83);
+  EXPECT_EQ(e["host_op_s"], 7e-05);
+  EXPECT_EQ(e["intra_node_gb_per_s"], 300.0);
+  EXPECT_EQ(e["inter_node_gb_per_s"], 25.0);
+  ASSERT_EQ(e["assumptions"].size(), 3u);
+  EXPECT_THAT(e["assumptions"][0].get<std::string>(), HasSubstr("ND_A100_v4_results.md"));
+  EXPECT_THAT(e["assumptions"][1].get<std::string>(), HasSubstr("all_reduce_perf"));
+}
+
 TEST(Cli, ClustersListsTheCatalog) {
   const CliRun r = tsize_cli("clusters --format json");
   ASSERT_EQ(r.status, 0) << r.err;

@@ -80,6 +80,7 @@ struct StepRequest {
   ClusterSpec cluster;
   StepOptions step;
   AttentionFlops mfu_attention = AttentionFlops::kFull;  // MFU's FLOP convention
+  bool explain = false;  // every figure of the kernel model and the fabrics, with its source
 };
 struct StepAnswer {
   Report report;

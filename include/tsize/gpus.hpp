@@ -42,6 +42,7 @@ struct KernelModel {
   double attention_backward_efficiency = 0;  // and its backward
   double bandwidth_efficiency = 0;           // streaming kernels' fraction of memory bandwidth
   double host_op_s = 0;  // the host's time to issue one op of tsize's graph (PyTorch eager)
+  std::string source;    // what the figures were fitted to or taken from
   bool known() const { return sms > 0 && gemm_efficiency > 0; }
 };
 

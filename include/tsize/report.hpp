@@ -123,6 +123,9 @@ struct StepReportInputs {
   Count capacity = 0;  // fit_capacity of the cluster's GPU
 };
 std::vector<Section> step_sections(const StepReportInputs& in);
+// --explain on a step: every figure of the GPU's kernel model and of the cluster's fabrics, with
+// what each was fitted to or taken from.
+Section explain_step(const ClusterSpec& cluster);
 
 // Training memory of one GPU: the peak phase's composition as a tree (activations by op),
 // model states, every phase, the closed form beside the exact activations, and the options.

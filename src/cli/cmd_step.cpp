@@ -24,6 +24,7 @@ void add_step_command(CLI::App& app, std::string& out) {
   add_gpu_options(cmd, *gpu, false);
   add_cluster_flags(cmd, *cluster);
   add_output_options(cmd, *output);
+  add_explain_flag(cmd, *output);
   cmd->footer(
       "--batch is the micro-batch; --gpus the total (default: the layout's ranks). Defaults: "
       "--precision mixed-bf16-fp32-grads --runtime megatron --cluster dgx-h100.\nExamples:\n"
@@ -48,6 +49,7 @@ void add_step_command(CLI::App& app, std::string& out) {
     q.cluster = cluster_from_flags(*cluster, *gpu);
     q.step = step_options(*cluster);
     q.mfu_attention = flop_options(*workload).attention;
+    q.explain = output->explain;
     out = render(answer_step(graph, q).report, ro);
   });
 }

@@ -233,6 +233,7 @@ StepAnswer answer_step(const Graph& graph, const StepRequest& q) {
        step_sections({a.layout, q.cluster, a.time, q.step, q.options, a.peak, capacity})) {
     a.report.sections.push_back(std::move(s));
   }
+  if (q.explain) a.report.sections.push_back(explain_step(q.cluster));
   return a;
 }
 

@@ -139,7 +139,57 @@ Section communication_section(const StepTime& t) {
   return s;
 }
 
+Fact ratio(std::string key, std::string label, double v, std::string note = "") {
+  return Fact::of_real(std::move(key), std::move(label), v, Unit::kRatio, std::move(note));
+}
+
+void add_fabric(Section& s, const Fabric& f, const std::string& tier, const std::string& key) {
+  s.facts.push_back(
+      Fact::of_real(key + "_gb_per_s", tier + " bandwidth, GB/s", f.bandwidth / 1e9, Unit::kCount,
+                    f.links > 1 ? fmt::format("per NIC and direction, {} per node", f.links)
+                                : std::string("per GPU and direction")));
+  s.facts.push_back(ratio(key + "_efficiency", tier + " NCCL efficiency", f.efficiency,
+                          "bus bandwidth / line rate"));
+  s.facts.push_back(Fact::of_real(key + "_latency_s", tier + " latency per hop", f.latency_s,
+                                  Unit::kSeconds, "plus NCCL's 8.4 µs per call"));
+  s.facts.push_back({key + "_pipeline_bytes", tier + " ring fill",
+                     static_cast<std::uint64_t>(f.pipeline_bytes), Unit::kBytes,
+                     "bytes a ring step carries before it runs full"});
+  s.assumptions.push_back(fmt::format("{} ({}): {}", tier, f.name, f.source));
+}
+
 }  // namespace
+
+Section explain_step(const ClusterSpec& c) {
+  const KernelModel& k = c.gpu.kernels;
+  Section s;
+  s.key = "explain_step";
+  s.title = fmt::format("Explain: the figures of {} ({}, {} generation)", c.name, c.gpu.name,
+                        k.generation);
+  s.facts = {
+      {"sms", "SMs", static_cast<std::uint64_t>(k.sms), Unit::kCount, "waves of tiles"},
+      ratio("gemm_efficiency", "GEMM efficiency", k.gemm_efficiency,
+            "a large GEMM's fraction of the dense peak"),
+      ratio("fp8_gemm_efficiency", "FP8 GEMM efficiency", k.fp8_gemm_efficiency),
+      Fact::of_real("k_overhead", "k overhead", k.k_overhead, Unit::kCount,
+                    "a tile's prologue and epilogue, elements of k: k / (k + this)"),
+      Fact::of_real("kernel_start_s", "kernel start", k.kernel_start_s, Unit::kSeconds,
+                    "a GEMM's launch, ramp and tail"),
+      ratio("attention_forward_efficiency", "flash attention forward",
+            k.attention_forward_efficiency),
+      ratio("attention_backward_efficiency", "flash attention backward",
+            k.attention_backward_efficiency, "of 2.5× the forward's FLOPs"),
+      ratio("bandwidth_efficiency", "memory bandwidth efficiency", k.bandwidth_efficiency,
+            "streaming kernels' fraction of the datasheet bandwidth"),
+      Fact::of_real("host_op_s", "host issue time per op", k.host_op_s, Unit::kSeconds,
+                    "each op takes at least this"),
+  };
+  s.assumptions.push_back(fmt::format("{} generation: {}", k.generation, k.source));
+  add_fabric(s, c.intra, "intra-node", "intra_node");
+  if (c.inter.present()) add_fabric(s, c.inter, "inter-node", "inter_node");
+  if (c.overridden) s.assumptions.push_back("figures changed by flags are shown as given");
+  return s;
+}
 
 std::vector<Section> step_sections(const StepReportInputs& in) {
   return {iteration_section(in), communication_section(in.time)};
