@@ -381,6 +381,37 @@ TEST(StepTime, ExpertParallelAllToAll) {
   EXPECT_DOUBLE_EQ(t.ep.total, t.ep.exposed);
 }
 
+// Context parallelism's ring passes K and V under the attention kernels: at 32k tokens the
+// attention of a chunk outlasts its exchange, so little is exposed.
+TEST(StepTime, ContextParallelHidesUnderAttention) {
+  const MegatronRun r = megatron_run("llama-3.1-70b", 1, 32768);
+  Layout l;
+  l.tp = 8;
+  l.sp = true;
+  l.cp = 4;
+  l.pp = 4;
+  l.gpus = 128;
+  l.global_batch = 32;
+  const StepTime t = time_of(r, l);
+  EXPECT_GT(t.cp.total, 0);
+  EXPECT_LT(t.cp.exposed, 0.5 * t.cp.total);
+}
+
+// ZeRO-3 gathers each layer's weights forward and backward and scatters its gradients, hidden
+// under the layers' compute but the first; no distributed-optimizer tail.
+TEST(StepTime, ZeroThreeGathersUnderCompute) {
+  MegatronRun r = megatron_run("llama-3-8b", 1, 8192);
+  r.o.zero_stage = 3;
+  Layout l;
+  l.gpus = 64;
+  l.global_batch = 64;
+  const StepTime t = time_of(r, l);
+  EXPECT_GT(t.zero_gather.total, 0);
+  EXPECT_LT(t.zero_gather.exposed, t.zero_gather.total);
+  EXPECT_EQ(t.dp.total, 0);
+  EXPECT_EQ(t.param_gather.total, 0);
+}
+
 TEST(StepTime, RefusesAGpuWithoutItsPeak) {
   MegatronRun r = megatron_run("gpt2", 1, 1024);
   r.o.precision = Precision::kFp8;
