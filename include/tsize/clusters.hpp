@@ -1,6 +1,7 @@
 // The cluster catalog: where a parallel training step runs — a node of GPUs, the fabric inside
 // a node and the one between nodes — each figure with its source in clusters/clusters.json
-// (embedded at build time). Adding a cluster is adding a row there.
+// (embedded at build time). Adding a cluster is adding a row there. (timing.hpp's `Cluster` is
+// only a GPU, its dtype and a count, for MFU and training time; a ClusterSpec has fabrics.)
 #pragma once
 
 #include <cstdint>
