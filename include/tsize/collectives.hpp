@@ -7,7 +7,6 @@
 #pragma once
 
 #include <cstdint>
-#include <string_view>
 
 #include "tsize/clusters.hpp"
 
@@ -36,7 +35,5 @@ GroupSpan group_span(std::int64_t ranks, std::int64_t stride, std::int64_t gpus_
 // (all-to-all), or the message (send/receive, between two ranks of the span's tier).
 // 0 for a group of one rank.
 double collective_seconds(Collective c, double bytes, const GroupSpan& g, const ClusterSpec& cl);
-
-std::string_view collective_name(Collective c);
 
 }  // namespace tsize

@@ -16,12 +16,6 @@ struct GemmShape {
   std::int64_t m = 0, n = 0, k = 0, batch = 1;
 };
 
-// The fraction of the GPU a GEMM keeps busy with the tile cuBLAS would choose: tile
-// quantization (edge tiles computed in full) and wave quantization (the last wave of
-// ⌈tiles / SMs⌉ partly idle), after split-K for grids smaller than one wave. NVIDIA, "Matrix
-// Multiplication Background User's Guide" (tile and wave quantization). In (0, 1].
-double gemm_utilization(const GemmShape& g, const KernelModel& k);
-
 // Bytes of one element of a GEMM operand: 4 (fp32, tf32), 2 (bf16, fp16), 1 (fp8).
 double element_bytes(Dtype d);
 

@@ -50,7 +50,7 @@ struct GemmTerm {
 
 // One attention core: heads and the (query, key) pairs its kernel computes per sequence.
 struct AttentionTerm {
-  std::int64_t heads = 0, kv_heads = 0, qk_dim = 0, v_dim = 0;
+  std::int64_t heads = 0, qk_dim = 0, v_dim = 0;
   Count pairs = 0;  // per head and sequence: s² eager (masked after), causal pairs fused
 };
 
@@ -104,7 +104,6 @@ StepTotals step_totals(const Graph& graph, const Workload& w, const MemoryOption
 // Seconds of one collective kind, split into the part compute hides and the part it exposes.
 struct Overlapped {
   double total = 0, exposed = 0;
-  double hidden() const { return total - exposed; }
 };
 
 // Compute seconds by op class, and the time the GPU waits for the host to issue small kernels.

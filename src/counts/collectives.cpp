@@ -74,20 +74,4 @@ double collective_seconds(Collective c, double bytes, const GroupSpan& g, const 
   return std::min(ring, tree);
 }
 
-std::string_view collective_name(Collective c) {
-  switch (c) {
-    case Collective::kAllReduce:
-      return "all-reduce";
-    case Collective::kAllGather:
-      return "all-gather";
-    case Collective::kReduceScatter:
-      return "reduce-scatter";
-    case Collective::kAllToAll:
-      return "all-to-all";
-    case Collective::kSendRecv:
-      return "send/receive";
-  }
-  return "";
-}
-
 }  // namespace tsize

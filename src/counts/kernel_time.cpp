@@ -22,14 +22,10 @@ struct Tile {
 constexpr std::array<Tile, 5> kTiles{
     {{256, 128, 1.0}, {128, 256, 1.0}, {128, 128, 0.9}, {128, 64, 0.75}, {64, 64, 0.55}}};
 
-struct TileChoice {
-  double utilization = 0;  // tile × wave quantization, after split-K
-  double rate = 0;         // utilization × the tile's relative throughput
-};
-
-// The tile cuBLAS's heuristics would pick: the fastest after quantization.
-TileChoice best_tile(const GemmShape& g, const KernelModel& k) {
-  TileChoice best;
+// The rate of the tile cuBLAS's heuristics would pick: the fastest after quantization, as a
+// fraction of the largest tile's full rate (tile × wave utilization × the tile's rate).
+double best_tile_rate(const GemmShape& g, const KernelModel& k) {
+  double best = 0;
   const double sms = k.sms;
   for (const Tile& t : kTiles) {
     const double tiles_m = ceil_div(static_cast<double>(g.m), t.m);
@@ -44,16 +40,12 @@ TileChoice best_tile(const GemmShape& g, const KernelModel& k) {
     // Wave quantization: a grid of less than one wave leaves SMs idle; from one wave on,
     // cuBLAS's stream-K kernels (CUDA 11.8+) share the last wave's tiles over every SM.
     const double utilization = useful * std::min(1.0, work / sms);
-    if (utilization * t.rate > best.rate) best = {utilization, utilization * t.rate};
+    best = std::max(best, utilization * t.rate);
   }
   return best;
 }
 
 }  // namespace
-
-double gemm_utilization(const GemmShape& g, const KernelModel& k) {
-  return best_tile(g, k).utilization;
-}
 
 double element_bytes(Dtype d) {
   switch (d) {
@@ -78,8 +70,7 @@ double gemm_seconds(const GemmShape& g, Dtype dtype, const Gpu& gpu) {
                kk = static_cast<double>(g.k), batch = static_cast<double>(g.batch);
   const double flops = 2 * m * n * kk * batch;
   const double depth = kk / (kk + k.k_overhead);  // prologue and epilogue per tile
-  const TileChoice tile = best_tile(g, k);
-  const double compute = flops / (peak_flops * efficiency * tile.rate * depth);
+  const double compute = flops / (peak_flops * efficiency * best_tile_rate(g, k) * depth);
   const double bytes = (m * kk + kk * n + m * n) * batch * element_bytes(dtype);
   const double memory =
       bytes / (static_cast<double>(gpu.bandwidth_bytes_per_s) * k.bandwidth_efficiency);

@@ -156,8 +156,7 @@ BlockWork block_work(const Block& block, const Graph& g, const Workload& w, cons
       case OpKind::kAttention: {
         const AttentionShape& a = op.attention;
         const AttentionFlops mode = eager ? AttentionFlops::kFull : AttentionFlops::kCausal;
-        b.attention.push_back(
-            {a.heads, a.kv_heads, a.qk_dim, a.v_dim, attention_pairs(a, w.seq, mode)});
+        b.attention.push_back({a.heads, a.qk_dim, a.v_dim, attention_pairs(a, w.seq, mode)});
         b.kv_per_token += d(a.kv_heads) * d(a.qk_dim + a.v_dim) * e.compute;
         break;
       }
