@@ -12,6 +12,7 @@
 #include "tsize/layout_memory.hpp"
 #include "tsize/memory.hpp"
 #include "tsize/params.hpp"
+#include "tsize/plan.hpp"
 #include "tsize/presets.hpp"
 #include "tsize/render.hpp"
 #include "tsize/report.hpp"
@@ -106,6 +107,33 @@ void BM_StepTime(benchmark::State& state) {
   state.SetLabel(c.label);
 }
 BENCHMARK(BM_StepTime)->DenseRange(0, 1);
+
+// The layout search over Calculon's case: GPT-3 175B on 1,024 A100s (dgx-a100), global batch
+// 1,536 of 2,048 tokens, every dimension free; threads: 1, and every core. Target: 10^6 layouts
+// evaluated per second on 2 cores (the `evaluated/s` counter).
+void BM_PlanGpt3(benchmark::State& state) {
+  const tsize::Graph graph = tsize::build_graph(tsize::load_preset("gpt3-175b"));
+  tsize::PlanRequest q;
+  q.seq = 2048;
+  q.global_batch = 1536;
+  q.gpu_counts = {1024};
+  q.options.precision = tsize::Precision::kMixedBf16Fp32Grads;
+  q.options.runtime = tsize::Runtime::kMegatron;
+  q.cluster = tsize::find_cluster("dgx-a100");
+  q.threads = static_cast<unsigned>(state.range(0));
+  std::int64_t evaluated = 0, valid = 0;
+  for (auto _ : state) {
+    const tsize::PlanResult r = tsize::plan_layouts(graph, q);
+    evaluated += r.evaluated;
+    valid = r.valid;
+    benchmark::DoNotOptimize(r.best.data());
+  }
+  state.counters["evaluated/s"] =
+      benchmark::Counter(static_cast<double>(evaluated), benchmark::Counter::kIsRate);
+  state.counters["valid"] = static_cast<double>(valid);
+  state.SetLabel(q.threads == 0 ? "gpt3-175b on 1024 A100, every core" : "gpt3-175b, 1 thread");
+}
+BENCHMARK(BM_PlanGpt3)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_CountMemory(benchmark::State& state) {
   const tsize::Graph graph = tsize::build_graph(tsize::load_preset(kModels[state.range(0)]));

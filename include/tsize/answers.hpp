@@ -13,6 +13,7 @@
 #include "tsize/graph.hpp"
 #include "tsize/layout.hpp"
 #include "tsize/memory.hpp"
+#include "tsize/plan.hpp"
 #include "tsize/render.hpp"
 #include "tsize/report.hpp"
 #include "tsize/step_time.hpp"
@@ -92,6 +93,16 @@ struct StepAnswer {
 // Throws Error for a layout that does not divide the model, a cluster that cannot hold its
 // GPUs, or ZeRO without data-parallel ranks.
 StepAnswer answer_step(const Graph& graph, const StepRequest& request);
+
+// tsize plan: the layout search; the best layouts, how many were valid and fit, and with
+// explain why the best beats the runner-up.
+struct PlanAnswer {
+  Report report;
+  PlanResult result;
+};
+// Throws Error as plan_layouts.
+PlanAnswer answer_plan(const Graph& graph, const PlanRequest& request, bool explain,
+                       ByteUnits units);
 
 struct TrainRequest {
   Cluster cluster;

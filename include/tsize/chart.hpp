@@ -9,6 +9,7 @@
 #include "tsize/flops.hpp"
 #include "tsize/gpus.hpp"
 #include "tsize/memory.hpp"
+#include "tsize/plan.hpp"
 #include "tsize/sweep.hpp"
 #include "tsize/units.hpp"
 #include "tsize/workload.hpp"
@@ -49,5 +50,21 @@ StackedBarChart memory_sweep_chart(const std::string& model, const std::vector<M
 // Shares of a step's FLOPs by component (attention scores, attention projections, MLP,
 // lm_head and loss, the rest) per sequence length.
 StackedBarChart flops_share_chart(const Graph& graph, const std::vector<FlopCounts>& runs);
+
+// A layout search's Pareto front: iteration time against memory per GPU, the layouts no other
+// beats on both as a staircase, the best layouts marked by rank, the GPU's capacity as a line.
+struct FrontChart {
+  std::string title;
+  std::string subtitle;
+  std::string x_label;  // "GiB per GPU"
+  std::string y_label;  // "seconds per iteration"
+  std::vector<std::pair<double, double>> front;   // (memory, seconds), memory ascending
+  std::vector<std::pair<double, double>> marked;  // best first: labelled 1, 2, ...
+  double capacity = 0;
+  std::string capacity_label;
+};
+std::string render_svg(const FrontChart& chart);
+
+FrontChart plan_chart(const std::string& model, const PlanResult& r, ByteUnits units);
 
 }  // namespace tsize

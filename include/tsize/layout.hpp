@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -71,6 +72,11 @@ struct ResolvedLayout {
 // `eager_attention`: context parallelism needs a fused attention kernel. Throws Error.
 ResolvedLayout resolve_layout(const ModelSpec& spec, const Workload& w, Layout layout,
                               bool eager_attention);
+
+// resolve_layout without messages: the resolved layout, or nothing when resolve_layout would
+// throw (the layout search's filter, so that both accept exactly the same layouts).
+std::optional<ResolvedLayout> try_resolve_layout(const ModelSpec& spec, const Workload& w,
+                                                 const Layout& layout, bool eager_attention);
 
 // The layers [first, last) of chunk `chunk` of stage `stage`, L layers in all. REQUIRES: r
 // resolved for a model of L layers.

@@ -23,6 +23,7 @@
 #include "tsize/layout_memory.hpp"
 #include "tsize/memory.hpp"
 #include "tsize/params.hpp"
+#include "tsize/plan.hpp"
 #include "tsize/step_time.hpp"
 #include "tsize/sweep.hpp"
 #include "tsize/timing.hpp"
@@ -41,6 +42,7 @@ enum class Unit {
   kPerSecond,
   kMoney,    // real values
   kBoolean,  // a yes/no fact: value 1 or 0, JSON true or false
+  kText,     // a word: `text` (a layout's "selective", "interleaved"), a JSON string
 };
 
 // One scalar result. `key` is the JSON field name and never changes; `label` is for people.
@@ -52,11 +54,15 @@ struct Fact {
   Unit unit = Unit::kCount;
   std::string note;  // shown beside the value in tables, e.g. "2 B/param"
   std::optional<double> real;
+  std::string text;  // Unit::kText's value
 
   static Fact of_real(std::string key, std::string label, double v, Unit unit,
                       std::string note = "") {
-    Fact f{std::move(key), std::move(label), 0, unit, std::move(note), v};
+    Fact f{std::move(key), std::move(label), 0, unit, std::move(note), v, {}};
     return f;
+  }
+  static Fact of_text(std::string key, std::string label, std::string text) {
+    return {std::move(key), std::move(label), 0, Unit::kText, "", std::nullopt, std::move(text)};
   }
 };
 
@@ -126,6 +132,12 @@ std::vector<Section> step_sections(const StepReportInputs& in);
 // --explain on a step: every figure of the GPU's kernel model and of the cluster's fabrics, with
 // what each was fitted to or taken from.
 Section explain_step(const ClusterSpec& cluster);
+
+// The layout search: what was searched and how much of it fit (JSON: the best layouts as
+// records "layouts"), and the best layouts as a table of seconds.
+std::vector<Section> plan_sections(const PlanRequest& q, const PlanResult& r, ByteUnits units);
+// The best layout against the runner-up, term by term.
+Section explain_plan(const PlanResult& r);
 
 // Training memory of one GPU: the peak phase's composition as a tree (activations by op),
 // model states, every phase, the closed form beside the exact activations, and the options.

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "tsize/clusters.hpp"
+#include "tsize/collectives.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/layout.hpp"
 #include "tsize/layout_memory.hpp"
@@ -29,6 +30,7 @@ struct StepOptions {
   bool overlap_param_gather = false;  // --overlap-param-gather: updated weights gathered during
                                       // the next forward (distributed optimizer)
   bool tp_comm_overlap = false;       // --tp-comm-overlap: TP collectives pipelined with GEMMs
+                                      // (Transformer Engine: a TP group inside one node only)
 };
 
 // How a GEMM's dimensions split over a layout's ranks (shard_rules.hpp's ParamSplit, with the
@@ -138,6 +140,12 @@ struct StepTime {
   Uncertainty largest_uncertainty = Uncertainty::kGemmEfficiency;
   double uncertain_seconds = 0;   // that term's seconds
   bool tp_crosses_nodes = false;  // a TP group larger than a node runs over the network
+
+  // Every collective's seconds that compute does not hide.
+  double exposed_communication() const {
+    return tp.exposed + cp.exposed + ep.exposed + pp.exposed + dp.exposed + zero_gather.exposed +
+           param_gather.exposed;
+  }
 };
 
 // Prices a layout. REQUIRES: r resolved against the totals' model and workload. Throws Error
@@ -145,5 +153,35 @@ struct StepTime {
 // cluster cannot hold the layout's GPUs (check_cluster_size).
 StepTime step_time(const StepTotals& t, const ResolvedLayout& r, const ClusterSpec& cluster,
                    const StepOptions& o);
+
+// ---- The same in three parts, for the layout search ----
+// Throws Error when step_time cannot price any layout of these totals on this cluster (no kernel
+// model, no tensor rate for the recipe's dtype).
+void check_step_model(const StepTotals& t, const ClusterSpec& cluster);
+
+// One instance of a block on one rank, per micro-batch.
+struct BlockTime {
+  ComputeTime fwd, bwd, recompute;
+  double tp_fwd = 0, tp_bwd = 0, ep = 0, cp_fwd = 0, cp_bwd = 0;  // collectives' seconds
+};
+
+// What a rank computes per micro-batch under a layout's shard (T, SP, C, E, ETP): every kernel
+// and every collective inside a pipeline stage. Pipeline and data-parallel choices, ZeRO and the
+// overlap options leave it as it is.
+struct ShardTime {
+  std::array<BlockTime, 8> blocks{};  // by block of the totals
+  std::int64_t tokens = 0;            // GEMM rows: b·s / C
+  std::int64_t vocab_rows = 0;        // padded vocabulary ÷ T
+  GroupSpan tp, ep;
+};
+// REQUIRES: check_step_model(t, cluster); l's shard valid for the totals' model (resolve_layout).
+ShardTime shard_time(const StepTotals& t, const Layout& l, const ClusterSpec& cluster);
+
+// step_time from a shard's time and the stages' parameters (stage_params(t.memory, r, …)):
+// arithmetic only. REQUIRES: r's shard is the one `shard` was computed for, r.layout.gpus fits
+// the cluster (check_cluster_size).
+StepTime step_time(const StepTotals& t, const ShardTime& shard,
+                   const std::vector<RankParams>& stage_params, const ResolvedLayout& r,
+                   const ClusterSpec& cluster, const StepOptions& o);
 
 }  // namespace tsize

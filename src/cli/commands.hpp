@@ -115,6 +115,8 @@ void add_model_options(CLI::App* cmd, ModelOptions& o);
 std::int64_t parse_size(const std::string& text, const char* flag);
 // A list of sizes: "1,2,4", or "1..64" (powers of two), at most 64 values.
 std::vector<std::int64_t> size_list(const std::string& text, const char* flag);
+// A size in bytes as people write it ("512MiB", "1GB", "0"), at most 1 PiB. Throws Error.
+Count byte_flag(const std::string& text, const char* flag);
 void add_output_options(CLI::App* cmd, OutputOptions& o);
 // --explain: each line's formula, the values put into it and its source.
 void add_explain_flag(CLI::App* cmd, OutputOptions& o);
@@ -208,5 +210,6 @@ void add_compare_command(CLI::App& app, std::string& out);
 void add_completion_command(CLI::App& app, std::string& out);
 void add_clusters_command(CLI::App& app, std::string& out);
 void add_step_command(CLI::App& app, std::string& out);
+void add_plan_command(CLI::App& app, std::string& out);
 
 }  // namespace tsize::cli

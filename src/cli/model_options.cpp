@@ -331,9 +331,6 @@ std::optional<Layout> layout_from_flags(const LayoutFlags& f, const GpuOptions& 
   return l;
 }
 
-namespace {
-
-// A size in bytes as people write it ("512MiB", "1GB", "0"), at most 1 PiB.
 Count byte_flag(const std::string& text, const char* flag) {
   std::string bytes = text;
   if (!bytes.empty() && bytes.back() == 'B') bytes.pop_back();
@@ -344,6 +341,8 @@ Count byte_flag(const std::string& text, const char* flag) {
   }
   return v;
 }
+
+namespace {
 
 // A kernel flag: its value when given, else the runtime's.
 template <Chosen E>

@@ -253,12 +253,6 @@ void add_scaled(ComputeTime& to, const ComputeTime& from, double n) {
   to.host += n * from.host;
 }
 
-// Per instance of a block, per micro-batch.
-struct BlockTime {
-  ComputeTime fwd, bwd, recompute;
-  double tp_fwd = 0, tp_bwd = 0, ep = 0, cp_fwd = 0, cp_bwd = 0;
-};
-
 double share(SavedSplit split, const Layout& l) {
   const SavedShare s = saved_share(split, l);
   return d(s.numerator) / d(s.denominator);
@@ -424,10 +418,13 @@ BlockTime block_time(const BlockWork& w, const RankView& v) {
 struct Exposure {
   double tp = 0, cp = 0, ep = 0;
 };
-Exposure exposure(const BlockTime& b, const StepOptions& o) {
+// `tp_overlap`: --tp-comm-overlap on a TP group inside one node (Transformer Engine's
+// userbuffers need CUDA multicast or IPC handles: single-node tensor parallelism only, TE issue
+// #1071).
+Exposure exposure(const BlockTime& b, bool tp_overlap) {
   Exposure e;
   const double tp = b.tp_fwd + b.tp_bwd;
-  e.tp = o.tp_comm_overlap ? std::max(0.0, tp - (b.fwd.gemm + b.bwd.gemm + b.recompute.gemm)) : tp;
+  e.tp = tp_overlap ? std::max(0.0, tp - (b.fwd.gemm + b.bwd.gemm + b.recompute.gemm)) : tp;
   const double attention = b.fwd.attention + b.bwd.attention + b.recompute.attention;
   e.cp = std::max(0.0, b.cp_fwd + b.cp_bwd - attention);
   e.ep = b.ep;  // Megatron-Core's dispatcher waits for its all-to-alls
@@ -448,9 +445,7 @@ struct StageTime {
 
 }  // namespace
 
-StepTime step_time(const StepTotals& t, const ResolvedLayout& r, const ClusterSpec& c,
-                   const StepOptions& o) {
-  const Layout& l = r.layout;
+void check_step_model(const StepTotals& t, const ClusterSpec& c) {
   const Gpu& gpu = c.gpu;
   if (!gpu.kernels.known()) {
     throw Error(
@@ -464,9 +459,11 @@ StepTime step_time(const StepTotals& t, const ResolvedLayout& r, const ClusterSp
     throw Error(fmt::format("{} has no {} tensor rate: choose another --precision or GPU", gpu.name,
                             to_string(gemm_peak ? t.peak_dtype : t.gemm_dtype)));
   }
-  check_cluster_size(c, l.gpus);  // a group across nodes needs a network
+}
+
+ShardTime shard_time(const StepTotals& t, const Layout& l, const ClusterSpec& c) {
   RankView v{&t, &l, &c};
-  v.host_op = gpu.kernels.host_op_s;
+  v.host_op = c.gpu.kernels.host_op_s;
   v.tokens = t.batch * t.seq / l.cp;
   v.vocab_rows = static_cast<std::int64_t>(padded_vocab(t.vocab, l.tp)) / l.tp;
   const std::int64_t gpn = c.gpus_per_node;
@@ -480,9 +477,31 @@ StepTime step_time(const StepTotals& t, const ResolvedLayout& r, const ClusterSp
                                         l.tp);  // the rank's experts' slots
     v.expert_rows = ceil_div(slots, v.local_experts);
   }
+  ShardTime s;
+  for (std::size_t b = 0; b < t.blocks.size(); ++b) s.blocks[b] = block_time(t.blocks[b], v);
+  s.tokens = v.tokens;
+  s.vocab_rows = v.vocab_rows;
+  s.tp = v.tp;
+  s.ep = v.ep;
+  return s;
+}
 
-  std::array<BlockTime, 8> blocks{};
-  for (std::size_t b = 0; b < t.blocks.size(); ++b) blocks[b] = block_time(t.blocks[b], v);
+StepTime step_time(const StepTotals& t, const ResolvedLayout& r, const ClusterSpec& c,
+                   const StepOptions& o) {
+  check_step_model(t, c);
+  check_cluster_size(c, r.layout.gpus);  // a group across nodes needs a network
+  thread_local std::vector<RankParams> params;  // reused: no allocation per layout
+  stage_params(t.memory, r, params);
+  return step_time(t, shard_time(t, r.layout, c), params, r, c, o);
+}
+
+StepTime step_time(const StepTotals& t, const ShardTime& v,
+                   const std::vector<RankParams>& params, const ResolvedLayout& r,
+                   const ClusterSpec& c, const StepOptions& o) {
+  const Layout& l = r.layout;
+  const Gpu& gpu = c.gpu;
+  const std::int64_t gpn = c.gpus_per_node;
+  const auto& blocks = v.blocks;
 
   // Stages.
   const std::int64_t p = l.pp, chunks = l.pp * l.vpp;
@@ -497,8 +516,6 @@ StepTime step_time(const StepTotals& t, const ResolvedLayout& r, const ClusterSp
     p2p = collective_seconds(Collective::kSendRecv, activation / d(l.tp), pp_span, c);
     if (!l.sp) p2p += collective_seconds(Collective::kAllGather, activation, v.tp, c);
   }
-  thread_local std::vector<RankParams> params;  // reused: no allocation per layout
-  stage_params(t.memory, r, params);
   const GroupSpan dense_dp = group_span(r.dense_shard, l.tp, gpn);
   const GroupSpan expert_dp = group_span(r.expert_shard, l.ep * l.expert_tp(), gpn);
   const int zero = t.memory.options.zero_stage;
@@ -513,6 +530,7 @@ StepTime step_time(const StepTotals& t, const ResolvedLayout& r, const ClusterSp
                                  tied * d(v.vocab_rows) * t.states.gradients, ends, c)
             : 0;
 
+  const bool tp_overlap = o.tp_comm_overlap && !v.tp.crosses_nodes();
   StepTime out;
   out.micro_batches = r.micro_batches;
   out.tp_crosses_nodes = v.tp.crosses_nodes();
@@ -536,7 +554,7 @@ StepTime step_time(const StepTotals& t, const ResolvedLayout& r, const ClusterSp
         }
         if (n == 0) continue;
         const BlockTime& bt = blocks[b];
-        const Exposure e = exposure(bt, o);
+        const Exposure e = exposure(bt, tp_overlap);
         add_scaled(s.fwd, bt.fwd, n);
         add_scaled(s.bwd, bt.bwd, n);
         add_scaled(s.recompute, bt.recompute, n);
@@ -629,7 +647,7 @@ StepTime step_time(const StepTotals& t, const ResolvedLayout& r, const ClusterSp
   out.zero_gather = scaled(bound.zero);
   const double sequences = d(t.batch) * m * d(l.dp);
   out.tokens_per_s = sequences * d(t.seq) / out.iteration_s;
-  const double peak = to_double(*attention_peak) * d(l.tp * l.pp * l.cp * l.dp);
+  const double peak = to_double(*gpu.peak(t.peak_dtype)) * d(l.tp * l.pp * l.cp * l.dp);
   out.mfu = t.model_flops_per_sequence * sequences / (out.iteration_s * peak);
   out.hfu = t.hardware_flops_per_sequence * sequences / (out.iteration_s * peak);
   // The largest uncertain term.
@@ -638,8 +656,7 @@ StepTime step_time(const StepTotals& t, const ResolvedLayout& r, const ClusterSp
                             (dense_dp.crosses_nodes() ? out.dp.exposed : 0) +
                             (pp_span.crosses_nodes() ? out.pp.exposed : 0) +
                             (v.ep.crosses_nodes() ? out.ep.exposed : 0);
-  const double comm_all = out.tp.exposed + out.cp.exposed + out.ep.exposed + out.pp.exposed +
-                          out.dp.exposed + out.zero_gather.exposed + out.param_gather.exposed;
+  const double comm_all = out.exposed_communication();
   const std::array<double, 6> terms{
       out.forward.gemm + out.backward.gemm + out.recompute.gemm,
       out.forward.attention + out.backward.attention + out.recompute.attention,

@@ -2,18 +2,23 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "tsize/count.hpp"
 #include "tsize/error.hpp"
 
 namespace tsize {
 namespace {
 
-// Collects every problem of a layout, each naming the numbers that disagree.
+// Collects every problem of a layout, each naming the numbers that disagree; `quiet` only
+// notes that there is one (the layout search's filter: no message built).
 class Problems {
  public:
+  explicit Problems(bool quiet = false) : quiet_(quiet) {}
   template <class... Args>
   void add(fmt::format_string<Args...> f, Args&&... args) {
-    text_ += "\n  " + fmt::format(f, std::forward<Args>(args)...);
+    any_ = true;
+    if (!quiet_) text_ += "\n  " + fmt::format(f, std::forward<Args>(args)...);
   }
   // `what` (n) split over `flag` (by) ranks must divide.
   void divides(std::string_view what, std::int64_t n, std::string_view flag, std::int64_t by) {
@@ -22,10 +27,11 @@ class Problems {
       add("{} {} {} not divisible by {} {}", what, n, one ? "is" : "are", flag, by);
     }
   }
-  bool empty() const { return text_.empty(); }
+  bool empty() const { return !any_; }
   const std::string& text() const { return text_; }
 
  private:
+  bool quiet_ = false, any_ = false;
   std::string text_;
 };
 
@@ -114,11 +120,9 @@ void check_sequence(Problems& p, const Layout& l, const Workload& w, bool eager_
   if (l.sp) p.divides("--seq / --cp =", w.seq / l.cp, "--tp", l.tp);
 }
 
-}  // namespace
-
-ResolvedLayout resolve_layout(const ModelSpec& spec, const Workload& w, Layout l,
-                              bool eager_attention) {
-  Problems p;
+// resolve_layout's checks into `p`; the resolved layout when there is no problem.
+std::optional<ResolvedLayout> resolve(const ModelSpec& spec, const Workload& w, Layout l,
+                                      bool eager_attention, Problems& p) {
   check_positive(p, "--tp", l.tp, false);
   check_positive(p, "--pp", l.pp, false);
   check_positive(p, "--vpp", l.vpp, false);
@@ -137,7 +141,7 @@ ResolvedLayout resolve_layout(const ModelSpec& spec, const Workload& w, Layout l
   if (p.empty() && replica > static_cast<std::uint64_t>(kMaxDimension)) {
     p.add("--tp {} × --pp {} × --cp {}: more than 2^30 GPUs per model replica", l.tp, l.pp, l.cp);
   }
-  if (!p.empty()) throw Error("not a valid layout:" + p.text());
+  if (!p.empty()) return std::nullopt;
   if (l.vpp > 1 && l.schedule == Schedule::k1F1B) l.schedule = Schedule::kInterleaved;
 
   const std::int64_t mp = l.model_parallel();
@@ -175,11 +179,27 @@ ResolvedLayout resolve_layout(const ModelSpec& spec, const Workload& w, Layout l
         "data-parallel)",
         l.ep, l.expert_tp(), expert_ranks, stage_ranks);
   }
-  if (!p.empty()) throw Error("not a valid layout:" + p.text());
+  if (!p.empty()) return std::nullopt;
   r.layout = l;
   r.dense_shard = l.dp * l.cp;
   r.expert_shard = stage_ranks / expert_ranks;
   return r;
+}
+
+}  // namespace
+
+ResolvedLayout resolve_layout(const ModelSpec& spec, const Workload& w, Layout l,
+                              bool eager_attention) {
+  Problems p;
+  const std::optional<ResolvedLayout> r = resolve(spec, w, l, eager_attention, p);
+  if (!r) throw Error("not a valid layout:" + p.text());
+  return *r;
+}
+
+std::optional<ResolvedLayout> try_resolve_layout(const ModelSpec& spec, const Workload& w,
+                                                 const Layout& layout, bool eager_attention) {
+  Problems quiet(true);
+  return resolve(spec, w, layout, eager_attention, quiet);
 }
 
 std::pair<std::int64_t, std::int64_t> chunk_layers(const Layout& l, std::int64_t layers,

@@ -237,4 +237,13 @@ StepAnswer answer_step(const Graph& graph, const StepRequest& q) {
   return a;
 }
 
+PlanAnswer answer_plan(const Graph& graph, const PlanRequest& q, bool explain, ByteUnits units) {
+  PlanAnswer a;
+  a.result = plan_layouts(graph, q);
+  a.report = report_heading(graph.spec);
+  for (Section& s : plan_sections(q, a.result, units)) a.report.sections.push_back(std::move(s));
+  if (explain) a.report.sections.push_back(explain_plan(a.result));
+  return a;
+}
+
 }  // namespace tsize

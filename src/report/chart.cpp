@@ -269,4 +269,108 @@ StackedBarChart flops_share_chart(const Graph& g, const std::vector<FlopCounts>&
   return c;
 }
 
+std::string render_svg(const FrontChart& c) {
+  const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
+  double right = c.capacity, top = 0;
+  for (const auto& points : {&c.front, &c.marked}) {
+    for (const auto& [x, y] : *points) {
+      right = std::max(right, x);
+      top = std::max(top, y);
+    }
+  }
+  const double x_step = nice_step(right * 1.05), y_step = nice_step(top * 1.05);
+  right = std::max(std::ceil(right * 1.05 / x_step) * x_step, x_step);
+  top = std::max(std::ceil(top * 1.05 / y_step) * y_step, y_step);
+  auto px = [&](double v) { return kLeft + plot_w * v / right; };
+  auto py = [&](double v) { return kTop + plot_h * (1 - v / top); };
+  std::string svg = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" "
+      "viewBox=\"0 0 {0} {1}\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"13\">\n"
+      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+      "<text x=\"{2}\" y=\"30\" font-size=\"18\" font-weight=\"bold\">{3}</text>\n"
+      "<text x=\"{2}\" y=\"50\" fill=\"#555\">{4}</text>\n",
+      kWidth, kHeight, kLeft, escape(c.title), escape(c.subtitle));
+  for (double v = 0; v <= top + y_step / 2; v += y_step) {
+    svg += fmt::format(
+        "<line x1=\"{0}\" x2=\"{1}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" stroke=\"#e5e5e5\"/>\n"
+        "<text x=\"{3}\" y=\"{4:.1f}\" text-anchor=\"end\" fill=\"#333\">{5}</text>\n",
+        kLeft, kLeft + plot_w, py(v), kLeft - 8, py(v) + 4, tick_label(v, false));
+  }
+  for (double v = 0; v <= right + x_step / 2; v += x_step) {
+    svg += fmt::format(
+        "<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#e5e5e5\"/>\n"
+        "<text x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"middle\" fill=\"#333\">{4}</text>\n",
+        px(v), kTop, kTop + plot_h, kTop + plot_h + 18, tick_label(v, false));
+  }
+  svg += fmt::format(
+      "<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#333\"/>\n"
+      "<line x1=\"{0}\" x2=\"{3}\" y1=\"{2}\" y2=\"{2}\" stroke=\"#333\"/>\n"
+      "<text transform=\"translate(24,{4:.1f}) rotate(-90)\" text-anchor=\"middle\">{5}</text>\n"
+      "<text x=\"{6:.1f}\" y=\"{7}\" text-anchor=\"middle\">{8}</text>\n",
+      kLeft, kTop, kTop + plot_h, kLeft + plot_w, kTop + plot_h / 2, escape(c.y_label),
+      kLeft + plot_w / 2, kHeight - 18, escape(c.x_label));
+  // The front as a staircase: from each point, right at its time until the next, faster one.
+  std::string path;
+  for (std::size_t i = 0; i < c.front.size(); ++i) {
+    const auto [x, y] = c.front[i];
+    path += fmt::format("{}{:.1f},{:.1f} ", i == 0 ? "M" : "L", px(x), py(y));
+    const double next = i + 1 < c.front.size() ? c.front[i + 1].first : c.capacity;
+    if (next > x) path += fmt::format("L{:.1f},{:.1f} ", px(next), py(y));
+  }
+  if (!path.empty()) {
+    svg += fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"/>\n", path,
+                       kColors[0]);
+  }
+  for (const auto& [x, y] : c.front) {
+    svg += fmt::format(
+        "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"{}\"><title>{} GiB, {} s</title>"
+        "</circle>\n",
+        px(x), py(y), kColors[0], human_number(x), human_number(y));
+  }
+  for (std::size_t i = 0; i < c.marked.size(); ++i) {
+    const auto [x, y] = c.marked[i];
+    svg += fmt::format(
+        "<circle cx=\"{0:.1f}\" cy=\"{1:.1f}\" r=\"6\" fill=\"none\" stroke=\"{2}\" "
+        "stroke-width=\"2\"/>\n<text x=\"{3:.1f}\" y=\"{4:.1f}\" fill=\"{2}\">{5}</text>\n",
+        px(x), py(y), kColors[1], px(x) + 8, py(y) - 8, i + 1);
+  }
+  if (c.capacity > 0) {
+    svg += fmt::format(
+        "<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#d62728\" "
+        "stroke-width=\"2\" stroke-dasharray=\"6 4\"/>\n"
+        "<text x=\"{3:.1f}\" y=\"{4}\" fill=\"#d62728\">{5}</text>\n",
+        px(c.capacity), kTop, kTop + plot_h, px(c.capacity) + 6, kTop + 12,
+        escape(c.capacity_label));
+  }
+  // Legend.
+  svg += fmt::format(
+      "<line x1=\"{0}\" x2=\"{1}\" y1=\"{2}\" y2=\"{2}\" stroke=\"{3}\" stroke-width=\"2\"/>\n"
+      "<text x=\"{4}\" y=\"{5}\">Pareto front</text>\n"
+      "<circle cx=\"{6}\" cy=\"{7}\" r=\"6\" fill=\"none\" stroke=\"{8}\" stroke-width=\"2\"/>\n"
+      "<text x=\"{4}\" y=\"{9}\">best layouts, by rank</text>\n",
+      kWidth - kRight + 20, kWidth - kRight + 34, kTop + 7, kColors[0], kWidth - kRight + 40,
+      kTop + 12, kWidth - kRight + 27, kTop + 29, kColors[1], kTop + 34);
+  return svg + "</svg>\n";
+}
+
+FrontChart plan_chart(const std::string& model, const PlanResult& r, ByteUnits units) {
+  const bool binary = units == ByteUnits::kBinary;
+  const double unit = binary ? 1024.0 * 1024 * 1024 : 1e9;
+  FrontChart c;
+  c.title = model + ": the fastest layout at each memory per GPU";
+  c.subtitle = fmt::format("{} layouts fit of {} valid; no layout is both faster and smaller than "
+                           "a point of the front",
+                           r.fit, r.valid);
+  c.x_label = binary ? "GiB per GPU (the bounding stage's peak)" : "GB per GPU (the bounding "
+                                                                   "stage's peak)";
+  c.y_label = "seconds per iteration";
+  for (const ParetoPoint& p : r.front) c.front.emplace_back(to_double(p.peak) / unit, p.iteration_s);
+  for (const PlannedLayout& p : r.best) {
+    c.marked.emplace_back(to_double(p.peak) / unit, p.time.iteration_s);
+  }
+  c.capacity = to_double(r.capacity) / unit;
+  c.capacity_label = fmt::format("capacity {}", human_bytes(r.capacity, units));
+  return c;
+}
+
 }  // namespace tsize

@@ -58,6 +58,7 @@ std::string one_decimal(double v) { return with_decimals(v, 1); }
 
 std::string human(const Fact& f, ByteUnits units) {
   if (f.unit == Unit::kBoolean) return f.value != 0 ? "yes" : "no";
+  if (f.unit == Unit::kText) return f.text;
   if (!f.real) return human(f.value, f.unit, units);
   const double v = *f.real;
   switch (f.unit) {
@@ -78,6 +79,7 @@ std::string human(const Fact& f, ByteUnits units) {
 
 std::string exact(const Fact& f) {
   if (f.unit == Unit::kBoolean) return f.value != 0 ? "true" : "false";
+  if (f.unit == Unit::kText) return f.text;
   if (!f.real) return with_commas(f.value);
   switch (f.unit) {
     case Unit::kRatio:
@@ -104,8 +106,39 @@ std::string number(Count v, Unit unit) {
   return s;
 }
 
+std::string json_quoted(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out += "\\u00";
+          out += kHex[(c >> 4) & 0xf];
+          out += kHex[c & 0xf];
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
 std::string json_number(const Fact& f) {
   if (f.unit == Unit::kBoolean) return f.value != 0 ? "true" : "false";
+  if (f.unit == Unit::kText) return json_quoted(f.text);
   if (!f.real) return to_string(f.value);
   std::string s = fmt::format("{}", *f.real);                   // shortest round-trip form
   if (s.find_first_of(".eEn") == std::string::npos) s += ".0";  // a real stays a real: 5 → 5.0
@@ -132,6 +165,8 @@ const char* unit_name(Unit unit) {
       return "dollars";
     case Unit::kBoolean:
       return "boolean";
+    case Unit::kText:
+      return "text";
   }
   return "";
 }

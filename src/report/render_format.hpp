@@ -21,6 +21,9 @@ std::string cell(Count v, Unit unit);
 // And as a JSON or CSV number: exact digits, or seconds for a time breakdown.
 std::string number(Count v, Unit unit);
 
+// A JSON string literal: quotes, backslashes and control characters escaped.
+std::string json_quoted(const std::string& s);
+
 // A fact's value as a JSON number: exact digits for counts, shortest round-trip for reals.
 std::string json_number(const Fact& f);
 

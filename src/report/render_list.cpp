@@ -3,23 +3,11 @@
 
 #include <algorithm>
 
+#include "render_format.hpp"
 #include "tsize/render.hpp"
 
 namespace tsize {
 namespace {
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<int>(c));
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
-}
 
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
@@ -71,8 +59,8 @@ std::string render_list(const ListTable& t, Format format) {
         out += "  {";
         for (std::size_t i = 0; i < n; ++i) {
           const std::string& cell = t.data_rows[r][i];
-          out += (i ? ", " : "") + json_string(t.keys[i]) + ": " +
-                 (t.numeric[i] ? (cell.empty() ? "null" : cell) : json_string(cell));
+          out += (i ? ", " : "") + detail::json_quoted(t.keys[i]) + ": " +
+                 (t.numeric[i] ? (cell.empty() ? "null" : cell) : detail::json_quoted(cell));
         }
         out += r + 1 < t.data_rows.size() ? "},\n" : "}\n";
       }
