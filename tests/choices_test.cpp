@@ -6,6 +6,7 @@
 #include <set>
 
 #include "test_util.hpp"
+#include "tsize/plan.hpp"
 #include "tsize/gpus.hpp"
 #include "tsize/layout.hpp"
 #include "tsize/memory.hpp"
@@ -60,6 +61,7 @@ TEST(Choices, EveryTableIsCompleteAndParsesWhatItPrints) {
   expect_complete<PositionKind>(4);
   expect_complete<Activation>(5);
   expect_complete<Schedule>(3);
+  expect_complete<Objective>(3);
 }
 
 // docs/cli.md's flag tables come from the same lists: "`--precision fp32\|amp-bf16\|...`".
@@ -91,6 +93,7 @@ TEST(Choices, DocsListEveryFlagsChoicesFromItsTable) {
   expect_documented<MlpChoice>(docs);
   expect_documented<NormKind>(docs);
   expect_documented<PositionKind>(docs);
+  expect_documented<Objective>(docs);
 }
 
 }  // namespace

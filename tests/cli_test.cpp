@@ -586,6 +586,100 @@ TEST(Cli, StepBadInput) {
   expect_bad_input("step llama-3-8b --tp 3", "attention heads 32 are not divisible by --tp 3");
 }
 
+TEST(Cli, PlanJsonContract) {
+  // The fields, best first; the best layout's peak is `tsize memory`'s for that layout and
+  // its time `tsize step`'s.
+  const CliRun r = tsize_cli(
+      "plan llama-3-8b --cluster dgx-h100 --gpus 16 --global-batch 64 --seq 4096 --top 3 "
+      "--format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"evaluated", "valid", "fit", "timed"}) {
+    EXPECT_TRUE(j[key].is_number_unsigned()) << key;
+  }
+  EXPECT_TRUE(j["seconds"].is_number_float());
+  EXPECT_LE(j["fit"].get<std::int64_t>(), j["evaluated"].get<std::int64_t>());
+  EXPECT_LE(j["evaluated"].get<std::int64_t>(), j["valid"].get<std::int64_t>());
+  const auto& layouts = j["layouts"];
+  ASSERT_EQ(layouts.size(), 3u);
+  for (const char* key : {"tp", "pp", "vpp", "cp", "ep", "dp", "micro_batch", "zero", "peak"}) {
+    EXPECT_TRUE(layouts[0][key].is_number_unsigned()) << key;
+  }
+  EXPECT_TRUE(layouts[0]["sp"].is_boolean());
+  EXPECT_TRUE(layouts[0]["recompute"].is_string());
+  EXPECT_TRUE(layouts[0]["iteration_s"].is_number_float());
+  for (std::size_t i = 1; i < layouts.size(); ++i) {
+    EXPECT_LE(layouts[i - 1]["iteration_s"].get<double>(), layouts[i]["iteration_s"].get<double>());
+  }
+  const auto& best = layouts[0];
+  EXPECT_EQ(best["tp"].get<std::int64_t>() * best["pp"].get<std::int64_t>() *
+                best["cp"].get<std::int64_t>() * best["dp"].get<std::int64_t>(),
+            16);
+  std::string layout = fmt::format(
+      "llama-3-8b --seq 4096 --gpus 16 --global-batch 64 --tp {} --sp {} --pp {} --cp {} "
+      "--batch {} --recompute {} --zero {} --precision mixed-bf16-fp32-grads --runtime megatron",
+      best["tp"].get<int>(), best["sp"].get<bool>(), best["pp"].get<int>(), best["cp"].get<int>(),
+      best["micro_batch"].get<int>(), best["recompute"].get<std::string>(), best["zero"].get<int>());
+  if (best["vpp"].get<int>() > 1) {
+    layout += fmt::format(" --vpp {} --schedule interleaved", best["vpp"].get<int>());
+  } else {
+    layout += " --schedule " + best["schedule"].get<std::string>();
+  }
+  const auto memory = nlohmann::json::parse(tsize_cli("memory " + layout + " --format json").out);
+  EXPECT_EQ(best["peak"], memory["peak"]);
+  std::string overlap;
+  for (const char* flag : {"overlap_grad_reduce", "overlap_param_gather", "tp_comm_overlap"}) {
+    if (best[flag].get<bool>()) overlap += " --" + std::regex_replace(flag, std::regex("_"), "-");
+  }
+  const auto step = nlohmann::json::parse(
+      tsize_cli("step " + layout + overlap + " --cluster dgx-h100 --format json").out);
+  EXPECT_DOUBLE_EQ(best["iteration_s"].get<double>(), step["iteration_s"].get<double>());
+}
+
+TEST(Cli, PlanTableExplainAndChart) {
+  const auto chart = std::filesystem::temp_directory_path() / "tsize_plan_chart.svg";
+  const CliRun r = tsize_cli(
+      "plan llama-3-8b --gpus 16 --global-batch 64 --seq 4096 --explain --chart " +
+      chart.string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Layout search: 16 GPUs of dgx-h100 (H100-SXM)"));
+  EXPECT_THAT(r.out, HasSubstr("Best layouts"));
+  EXPECT_THAT(r.out, HasSubstr("1. TP "));
+  EXPECT_THAT(r.out, HasSubstr("Explain: why the best beats the runner-up"));
+  const std::string svg = test::read_file(chart.string());
+  std::filesystem::remove(chart);
+  EXPECT_THAT(svg, HasSubstr("<svg"));
+  EXPECT_THAT(svg, HasSubstr("Pareto front"));
+}
+
+TEST(Cli, PlanNothingFitsSaysSo) {
+  const CliRun r = tsize_cli("plan llama-3.1-405b --gpus 8 --global-batch 8 --seq 8192");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("nothing fits: the smallest peak is"));
+}
+
+TEST(Cli, PlanBadInput) {
+  expect_bad_input("plan llama-3-8b --global-batch 64", "tsize plan needs --gpus");
+  expect_bad_input("plan llama-3-8b --gpus 8", "tsize plan needs --global-batch");
+  expect_bad_input("plan llama-3-8b --gpus 0 --global-batch 64", "--gpus 0");
+  expect_bad_input("plan llama-3-8b --gpus 12 --global-batch 64",
+                   "12 GPUs on dgx-h100: not a whole number of 8-GPU");
+  expect_bad_input("plan llama-3-8b --gpus 8 --global-batch 64 --top 0", "--top 0");
+  expect_bad_input("plan llama-3-8b --gpus 24 --global-batch 64 --tp 3",
+                   "attention heads 32 are not divisible by --tp 3");
+  expect_bad_input("plan llama-3-8b --gpus 8 --global-batch 64 --memory-margin 100GiB",
+                   "--memory-margin 107374182400 leaves nothing");
+  expect_bad_input("plan llama-3-8b --gpus 8 --global-batch 64 --no-overlap --tp-comm-overlap",
+                   "--no-overlap holds every overlap option off");
+  expect_bad_input("plan llama-3-8b --gpus 8 --global-batch 64 --seq 100k", "--seq");
+  expect_bad_input("plan llama-3-8b --gpus 8 --global-batch 64 --cluster dgx-a10",
+                   "unknown cluster \"dgx-a10\"");
+  expect_bad_input("plan llama-3-8b --gpus 8 --global-batch 64 --zero 5", "ZeRO stages are 0 to 3");
+  const CliRun usage = tsize_cli("plan llama-3-8b --gpus 8 --global-batch 64 --objective fast");
+  EXPECT_EQ(usage.status, 2);
+  EXPECT_THAT(usage.out, IsEmpty());
+}
+
 TEST(Cli, MemoryReproducesANanoGptRecordOnCpu) {
   // pytorch-nanogpt.json, GPT-2 small, b = 1, s = 1024, fp32, dropout 0.1: 2,719,518,820 bytes.
   // The record's recipe, not the default one: fp32, eager attention (PyTorch < 2.0).

@@ -200,6 +200,9 @@ Space space_of(const Graph& g, const PlanRequest& q) {
         fmt::format("--global-batch {}: expected a positive integer up to 2^30", q.global_batch));
   }
   if (q.top == 0) problems.emplace_back("--top 0: expected 1 or more layouts to show");
+  for (const int z : q.space.zero_stages) {
+    if (z < 0 || z > 3) problems.push_back(fmt::format("--zero {}: ZeRO stages are 0 to 3", z));
+  }
   if (!problems.empty()) {
     std::string text = "cannot search layouts:";
     for (const std::string& p : problems) text += "\n  " + p;
