@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -127,6 +128,12 @@ std::vector<StepOptions> overlaps(const ResolvedLayout& r, int zero, const PlanS
   return out;
 }
 
+// The ZeRO stages a runtime offers: Megatron-Core's distributed optimizer shards the optimizer
+// states and master weights (ZeRO-1) and its FSDP everything (ZeRO-3); it has no ZeRO-2.
+bool runtime_has_zero(Runtime runtime, int zero) {
+  return !(runtime == Runtime::kMegatron && zero == 2);
+}
+
 // The ZeRO stages a layout can take: sharding needs data-parallel ranks, and ZeRO-2 and -3 do not
 // run with pipeline parallelism (DeepSpeed's PipelineEngine asserts a ZeRO stage below 2).
 bool zero_allowed(const ResolvedLayout& r, int zero) {
@@ -217,7 +224,8 @@ Space space_of(const Graph& g, const PlanRequest& q) {
   sp.shards = shards_of(g.spec, q.space, q.gpu_counts);
   for (int z = 0; z <= 3; ++z) {
     const std::vector<int>& only = q.space.zero_stages;
-    if (only.empty() || std::find(only.begin(), only.end(), z) != only.end()) sp.zeros.push_back(z);
+    const bool asked = std::find(only.begin(), only.end(), z) != only.end();
+    if (asked || (only.empty() && runtime_has_zero(q.options.runtime, z))) sp.zeros.push_back(z);
   }
   std::vector<Recompute> recomputes;
   for (const Recompute r : {Recompute::kNone, Recompute::kSelective, Recompute::kFull}) {
@@ -237,14 +245,22 @@ Space space_of(const Graph& g, const PlanRequest& q) {
 
 // ---- ranking ----
 
+// Five significant digits: layouts within 0.01 % of each other (far inside the step-time model's
+// accuracy) rank as equals, and the smaller peak, then the simpler layout, decides.
+double significant(double x) {
+  if (x == 0 || !std::isfinite(x)) return x;
+  const double scale = std::pow(10.0, 4 - std::floor(std::log10(std::fabs(x))));
+  return std::round(x * scale) / scale;
+}
+
 double objective_of(const PlanRequest& q, const ResolvedLayout& r, const StepTime& t) {
   switch (q.objective) {
     case Objective::kTime:
-      return t.iteration_s;
+      return significant(t.iteration_s);
     case Objective::kCost:
-      return d(r.layout.gpus) * t.iteration_s / (d(q.global_batch) * d(q.seq));
+      return significant(d(r.layout.gpus) * t.iteration_s / (d(q.global_batch) * d(q.seq)));
     case Objective::kTokensPerSecond:
-      return -t.tokens_per_s;
+      return -significant(t.tokens_per_s);
   }
   return t.iteration_s;
 }

@@ -108,8 +108,11 @@ Section summary_section(const PlanRequest& q, const PlanResult& r, ByteUnits uni
       "hold a dimension",
       "memory first: the step time is priced only for layouts whose bounding stage fits "
       "(`tsize memory` with the layout gives the same peak)",
-      "each layout's best overlap options represent it in the ranking; ZeRO-2 and -3 only "
-      "without pipeline parallelism (DeepSpeed's pipeline engine refuses them)",
+      "each layout's best overlap options represent it in the ranking; times equal to 0.01 % "
+      "rank as ties, the smaller peak first",
+      "ZeRO: the stages the runtime offers (Megatron-Core: 0, 1 its distributed optimizer, 3 its "
+      "FSDP), 2 and 3 only without pipeline parallelism (DeepSpeed's pipeline engine refuses "
+      "them)",
   };
   if (r.best.empty() && r.smallest) {
     s.assumptions.push_back(fmt::format(
@@ -138,7 +141,10 @@ Section layouts_section(const PlanResult& r, ByteUnits units) {
         fmt::format("{}. {}", i + 1, describe(p.layout)),
         {ns(p.time.iteration_s), ns(p.time.exposed_communication()), ns(p.time.bubble)},
         1,
-        fmt::format("{}; peak {} ({} free); MFU {:.1f} %; {} tokens/s", recipe_text(p),
+        fmt::format("{}{}; peak {} ({} free); MFU {:.1f} %; {} tokens/s",
+                    i > 0 && p.objective == r.best.front().objective ? "as fast as 1 (0.01 %): "
+                                                                      : "",
+                    recipe_text(p),
                     human_bytes(p.peak, units),
                     human_bytes(static_cast<std::uint64_t>(std::max(margin, 0.0)), units),
                     100 * p.time.mfu, human_number(p.time.tokens_per_s)),
