@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
+#include <numeric>
+#include <tuple>
 #include <fstream>
 #include <sstream>
 
@@ -104,6 +107,74 @@ TEST(StepTime, VtrainCalibrationSet) {
   EXPECT_LT(mean, 0.065);
   EXPECT_LT(worst, 0.41);
   EXPECT_GE(within10, 1190U);  // 83 %
+}
+
+// Spearman's rank correlation of two equally long lists (average ranks for ties).
+double spearman(const std::vector<double>& a, const std::vector<double>& b) {
+  auto ranks = [](const std::vector<double>& v) {
+    std::vector<std::size_t> order(v.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](std::size_t i, std::size_t j) { return v[i] < v[j]; });
+    std::vector<double> r(v.size());
+    for (std::size_t i = 0; i < order.size();) {
+      std::size_t j = i;
+      while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]]) ++j;
+      for (std::size_t k = i; k <= j; ++k) r[order[k]] = (static_cast<double>(i + j) / 2) + 1;
+      i = j + 1;
+    }
+    return r;
+  };
+  const std::vector<double> x = ranks(a), y = ranks(b);
+  const double n = static_cast<double>(x.size()), mean = (n + 1) / 2;
+  double sxy = 0, sxx = 0, syy = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    sxy += (x[i] - mean) * (y[i] - mean);
+    sxx += (x[i] - mean) * (x[i] - mean);
+    syy += (y[i] - mean) * (y[i] - mean);
+  }
+  return sxy / std::sqrt(sxx * syy);
+}
+
+// The layout search ranks layouts by this model: within each model, GPU count and global batch
+// of the calibration set, the layouts (TP, PP, DP, micro-batch) measured against predicted.
+// Spearman's ρ per group and whether the measured best is among the predicted three best.
+TEST(StepTime, VtrainRanksLayoutsOfOneModel) {
+  const ClusterSpec& cluster = find_cluster("dgx-a100");
+  std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t>,
+           std::pair<std::vector<double>, std::vector<double>>>
+      groups;  // (gpus, global batch, hidden, layers, seq) → (measured, predicted)
+  for (const VtrainRow& row : vtrain_rows()) {
+    auto& g = groups[{row.gpus, row.global_batch, row.hidden, row.layers, row.seq}];
+    g.first.push_back(row.ms);
+    g.second.push_back(predict_ms(row, cluster));
+  }
+  double sum = 0, worst = 1;
+  std::size_t n = 0, best_in_top3 = 0, above_09 = 0;
+  for (const auto& [key, g] : groups) {
+    const auto& [measured, predicted] = g;
+    if (measured.size() < 5) continue;
+    const double rho = spearman(measured, predicted);
+    sum += rho;
+    worst = std::min(worst, rho);
+    above_09 += rho >= 0.9 ? 1 : 0;
+    ++n;
+    const std::size_t best =
+        static_cast<std::size_t>(std::min_element(measured.begin(), measured.end()) - measured.begin());
+    std::size_t faster = 0;  // layouts predicted faster than the measured best
+    for (const double p : predicted) faster += p < predicted[best] ? 1 : 0;
+    if (faster < 3) ++best_in_top3;
+  }
+  const double mean = sum / static_cast<double>(n);
+  std::printf("vtrain ranking: %zu groups of 5+ layouts, mean rho %.3f, lowest %.3f, rho >= 0.9 in "
+              "%zu, measured best in predicted top 3: %zu\n",
+              n, mean, worst, above_09, best_in_top3);
+  // 96 groups: mean ρ 0.933, lowest 0.619, ρ ≥ 0.9 in 81, the measured best in the predicted
+  // three best in 84 (docs/time-vs-measured.md). The bounds hold that result.
+  ASSERT_EQ(n, 96U);
+  EXPECT_GT(mean, 0.92);
+  EXPECT_GT(worst, 0.6);
+  EXPECT_GE(best_in_top3, 84U);
+  EXPECT_GE(above_09, 81U);
 }
 
 nlohmann::json kernel_data(const std::string& name) {
