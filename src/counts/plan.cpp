@@ -20,6 +20,9 @@ namespace {
 
 double d(std::int64_t v) { return static_cast<double>(v); }
 
+// The most layouts a search visits (its upper bound): about a minute on 2 cores.
+constexpr double kMaxSearch = 1e8;
+
 std::vector<std::int64_t> divisors(std::int64_t n) {
   std::vector<std::int64_t> low, high;
   for (std::int64_t i = 1; i * i <= n; ++i) {
@@ -77,8 +80,23 @@ bool eager_attention(const MemoryOptions& o) {
   return o.knobs().attention == AttentionImpl::kEager;
 }
 
+// Whether a shard can be part of any layout: resolve_layout's checks that pipeline and data
+// parallelism leave alone (heads, KV heads and FFN over T, the sequence over 2·C and over T with
+// SP, experts over E and ETP), on one stage with as many data-parallel ranks as the experts need.
+bool shard_can_work(const ModelSpec& spec, const Shard& s, std::int64_t seq, bool eager) {
+  Layout l;
+  l.tp = s.tp;
+  l.sp = s.sp;
+  l.cp = s.cp;
+  l.ep = s.ep;
+  l.etp = s.etp;
+  l.dp = l.ep * l.expert_tp();
+  return try_resolve_layout(spec, Workload{1, seq, 1}, l, eager).has_value();
+}
+
 std::vector<Shard> shards_of(const ModelSpec& spec, const PlanSpace& s,
-                             const std::vector<std::int64_t>& gpu_counts) {
+                             const std::vector<std::int64_t>& gpu_counts, std::int64_t seq,
+                             bool eager) {
   std::vector<std::int64_t> tps, cps;
   for (const std::int64_t n : gpu_counts) {
     for (const std::int64_t t : divisors(n)) tps.push_back(t);
@@ -95,7 +113,10 @@ std::vector<Shard> shards_of(const ModelSpec& spec, const PlanSpace& s,
         for (const std::int64_t e : values(s.ep, 0, experts)) {
           const std::vector<std::int64_t> etps =
               spec.moe ? values(s.etp, 0, divisors(t)) : std::vector<std::int64_t>{0};
-          for (const std::int64_t etp : etps) out.push_back({t, sp, c, e, etp});
+          for (const std::int64_t etp : etps) {
+            const Shard shard{t, sp, c, e, etp};
+            if (shard_can_work(spec, shard, seq, eager)) out.push_back(shard);
+          }
         }
       }
     }
@@ -221,7 +242,7 @@ Space space_of(const Graph& g, const PlanRequest& q) {
   sp.graph = &g;
   sp.q = &q;
   sp.eager = eager_attention(q.options);
-  sp.shards = shards_of(g.spec, q.space, q.gpu_counts);
+  sp.shards = shards_of(g.spec, q.space, q.gpu_counts, q.seq, sp.eager);
   for (int z = 0; z <= 3; ++z) {
     const std::vector<int>& only = q.space.zero_stages;
     const bool asked = std::find(only.begin(), only.end(), z) != only.end();
@@ -234,6 +255,17 @@ Space space_of(const Graph& g, const PlanRequest& q) {
   for (const std::int64_t mb : values(q.space.micro_batch, q.space.max_micro_batch,
                                       divisors(std::max<std::int64_t>(q.global_batch, 1)))) {
     for (const Recompute r : recomputes) sp.bases.push_back({mb, r, {}});
+  }
+  // An upper bound of the layouts to visit: every shard, walk and GPU count with every pipeline
+  // size, three schedules and every ZeRO stage. Refused past kMaxSearch (minutes of search).
+  double bound = 0;
+  for (const std::int64_t n : q.gpu_counts) bound += d(static_cast<std::int64_t>(divisors(n).size()));
+  bound *= d(static_cast<std::int64_t>(sp.shards.size() * sp.bases.size() * sp.zeros.size())) * 3;
+  if (bound > kMaxSearch) {
+    throw Error(fmt::format(
+        "the space holds up to {:.3g} layouts, past the {:.0e} tsize searches: fix or bound "
+        "dimensions (--tp, --max-tp, --max-pp, --max-cp, --max-micro-batch, --recompute, --zero)",
+        bound, kMaxSearch));
   }
   for (std::size_t s = 0; s < sp.shards.size(); ++s) {
     for (std::size_t b = 0; b < sp.bases.size(); ++b) {

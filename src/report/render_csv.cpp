@@ -31,8 +31,8 @@ std::string md_cell(const std::string& s) {
 
 }  // namespace
 
-// Columns: section, kind (breakdown | fact), name (path or fact key), column (the breakdown
-// column, or the fact's unit), value (exact), unit, repeat, note. Breakdown values are totals
+// Columns: section, kind (breakdown | fact | explain | record), name (path, fact key, or a
+// record's list and index: "layouts/0"), column (the breakdown column, or a record's field), value (exact), unit, repeat, note. Breakdown values are totals
 // over all instances; a node with several columns has one row per column.
 std::string render_csv(const Report& report) {
   std::string out = "section,kind,name,column,value,unit,repeat,note\n";
@@ -54,6 +54,14 @@ std::string render_csv(const Report& report) {
       out += fmt::format(
           "{},explain,{},,{},{},1,{}\n", s.key, csv_field(path), to_string(f.value()), unit,
           csv_field(f.formula() + " = " + detail::substituted(f) + "; " + f.source()));
+    }
+    for (std::size_t i = 0; i < s.records.size(); ++i) {  // one row per field of each record
+      for (const Fact& f : s.records[i]) {
+        const std::string value =
+            f.unit == Unit::kText ? csv_field(f.text) : detail::json_number(f);
+        out += fmt::format("{},record,{}/{},{},{},{},1,\n", s.key, s.records_key, i, f.key, value,
+                           detail::unit_name(f.unit));
+      }
     }
   }
   return out;
