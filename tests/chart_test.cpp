@@ -63,5 +63,32 @@ TEST(RenderSvg, EscapesText) {
   EXPECT_THAT(render_svg(c), HasSubstr("a &lt; b &amp; &quot;c&quot;"));
 }
 
+TEST(FrontChart, FrontPointsAndBestLayoutsOnTheGpusLine) {
+  PlanResult r;
+  r.capacity = Count{80} << 30;
+  r.front = {{Count{20} << 30, 4.0}, {Count{40} << 30, 3.0}, {Count{60} << 30, 2.5}};
+  PlannedLayout best;
+  best.peak = Count{60} << 30;
+  best.time.iteration_s = 2.5;
+  r.best = {best};
+  r.fit = 10;
+  r.valid = 20;
+  const FrontChart c = plan_chart("m", r, ByteUnits::kBinary);
+  ASSERT_EQ(c.front.size(), 3U);
+  EXPECT_DOUBLE_EQ(c.front[1].first, 40.0);  // GiB
+  EXPECT_DOUBLE_EQ(c.front[1].second, 3.0);
+  EXPECT_DOUBLE_EQ(c.capacity, 80.0);
+  EXPECT_THAT(c.subtitle, HasSubstr("10 layouts fit of 20 valid"));
+  const std::string svg = render_svg(c);
+  std::size_t circles = 0;
+  for (std::size_t at = svg.find("<circle"); at != std::string::npos; at = svg.find("<circle", at + 1)) {
+    ++circles;
+  }
+  EXPECT_EQ(circles, 3U + 1U + 1U);  // the front, the best layout's mark, the legend's
+  EXPECT_THAT(svg, HasSubstr("capacity 80.00 GiB"));
+  EXPECT_THAT(svg, HasSubstr("Pareto front"));
+  EXPECT_THAT(svg, HasSubstr("</svg>"));
+}
+
 }  // namespace
 }  // namespace tsize

@@ -652,6 +652,15 @@ TEST(Cli, PlanTableExplainAndChart) {
   EXPECT_THAT(svg, HasSubstr("Pareto front"));
 }
 
+TEST(Cli, PlanCsvHasOneRowPerFieldOfEachLayout) {
+  const CliRun r = tsize_cli("plan llama-3-8b --gpus 8 --global-batch 64 --top 2 --format csv");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("plan,record,layouts/0,rank,1,count,1,\n"));
+  EXPECT_THAT(r.out, HasSubstr("plan,record,layouts/1,rank,2,count,1,\n"));
+  EXPECT_THAT(r.out, HasSubstr("plan,record,layouts/0,recompute,"));
+  EXPECT_THAT(r.out, HasSubstr("plan,fact,valid,,"));
+}
+
 TEST(Cli, PlanNothingFitsSaysSo) {
   const CliRun r = tsize_cli("plan llama-3.1-405b --gpus 8 --global-batch 8 --seq 8192");
   ASSERT_EQ(r.status, 0) << r.err;
@@ -675,6 +684,9 @@ TEST(Cli, PlanBadInput) {
   expect_bad_input("plan llama-3-8b --gpus 8 --global-batch 64 --cluster dgx-a10",
                    "unknown cluster \"dgx-a10\"");
   expect_bad_input("plan llama-3-8b --gpus 8 --global-batch 64 --zero 5", "ZeRO stages are 0 to 3");
+  expect_bad_input(
+      "plan gpt3-175b --gpus 720720 --max-gpus 1000000000 --global-batch 720720",
+      "the space holds up to 1.09e+08 layouts, past the 1e+08 tsize searches: fix or bound");
   const CliRun usage = tsize_cli("plan llama-3-8b --gpus 8 --global-batch 64 --objective fast");
   EXPECT_EQ(usage.status, 2);
   EXPECT_THAT(usage.out, IsEmpty());

@@ -380,6 +380,26 @@ TEST(PlanSearch, NothingValidNamesTheReason) {
   }
 }
 
+TEST(PlanSearch, RefusesImpossibleRequestsWithEveryProblem) {
+  const Graph g = build_graph(load_preset("llama-3-8b"));
+  PlanRequest q = request(8, 0);
+  q.space.tp = 0;
+  q.space.micro_batch = -2;
+  q.space.max_pp = -1;
+  q.space.zero_stages = {4};
+  q.top = 0;
+  try {
+    (void)plan_layouts(g, q);
+    FAIL() << "expected an Error";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    for (const char* part : {"--global-batch 0", "--top 0", "--tp 0", "--micro-batch -2",
+                             "--max-pp -1", "--zero 4: ZeRO stages are 0 to 3"}) {
+      EXPECT_NE(m.find(part), std::string::npos) << part << " in: " << m;
+    }
+  }
+}
+
 TEST(PlanSearch, NothingFitsReportsTheSmallestPeak) {
   const Graph g = build_graph(load_preset("llama-3.1-405b"));
   PlanRequest q = request(8, 8);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -97,7 +98,7 @@ bool shard_can_work(const ModelSpec& spec, const Shard& s, std::int64_t seq, boo
 std::vector<Shard> shards_of(const ModelSpec& spec, const PlanSpace& s,
                              const std::vector<std::int64_t>& gpu_counts, std::int64_t seq,
                              bool eager) {
-  std::vector<std::int64_t> tps, cps;
+  std::vector<std::int64_t> tps;
   for (const std::int64_t n : gpu_counts) {
     for (const std::int64_t t : divisors(n)) tps.push_back(t);
   }
@@ -128,22 +129,28 @@ std::vector<Shard> shards_of(const ModelSpec& spec, const PlanSpace& s,
 // --overlap-param-gather needs the distributed optimizer; --tp-comm-overlap needs sequence
 // parallelism and a TP group inside one node (Transformer Engine's userbuffers, TE issue #1071);
 // a gradient reduction to overlap needs data-parallel ranks.
-std::vector<StepOptions> overlaps(const ResolvedLayout& r, int zero, const PlanSpace& s,
-                                  std::int64_t gpus_per_node) {
-  auto choices = [](bool possible, const std::optional<bool>& fixed) {
-    std::vector<bool> out;
-    for (const bool v : {false, true}) {
-      if ((fixed && *fixed != v) || (v && !possible)) continue;
-      out.push_back(v);
-    }
-    return out;
+struct Overlaps {
+  std::array<StepOptions, 8> at{};
+  std::size_t size = 0;
+  const StepOptions* begin() const { return at.data(); }
+  const StepOptions* end() const { return at.data() + size; }
+};
+Overlaps overlaps(const ResolvedLayout& r, int zero, const PlanSpace& s,
+                  std::int64_t gpus_per_node) {
+  auto allowed = [](bool v, bool possible, const std::optional<bool>& fixed) {
+    return !(fixed && *fixed != v) && (!v || possible);
   };
   const bool dp = r.dense_shard > 1;
-  std::vector<StepOptions> out;
-  for (const bool grad : choices(dp, s.overlap_grad_reduce)) {
-    for (const bool gather : choices(dp && (zero == 1 || zero == 2), s.overlap_param_gather)) {
-      const bool tp_overlap = r.layout.sp && r.layout.tp <= gpus_per_node;
-      for (const bool tp : choices(tp_overlap, s.tp_comm_overlap)) out.push_back({grad, gather, tp});
+  const bool gather = dp && (zero == 1 || zero == 2);
+  const bool tp = r.layout.sp && r.layout.tp <= gpus_per_node;
+  Overlaps out;
+  for (const bool g : {false, true}) {
+    if (!allowed(g, dp, s.overlap_grad_reduce)) continue;
+    for (const bool p : {false, true}) {
+      if (!allowed(p, gather, s.overlap_param_gather)) continue;
+      for (const bool t : {false, true}) {
+        if (allowed(t, tp, s.tp_comm_overlap)) out.at[out.size++] = {g, p, t};
+      }
     }
   }
   return out;
@@ -207,9 +214,8 @@ void for_each_layout(const Space& sp, const Item& item, Visit&& visit) {
       if (!r) continue;
       for (const int zero : sp.zeros) {
         if (!zero_allowed(*r, zero)) continue;
-        const std::vector<StepOptions> variants =
-            overlaps(*r, zero, q.space, q.cluster.gpus_per_node);
-        if (!variants.empty()) visit(*r, zero, variants);
+        const Overlaps variants = overlaps(*r, zero, q.space, q.cluster.gpus_per_node);
+        if (variants.size > 0) visit(*r, zero, variants);
       }
     }
   }
@@ -228,6 +234,18 @@ Space space_of(const Graph& g, const PlanRequest& q) {
         fmt::format("--global-batch {}: expected a positive integer up to 2^30", q.global_batch));
   }
   if (q.top == 0) problems.emplace_back("--top 0: expected 1 or more layouts to show");
+  const PlanSpace& ps = q.space;
+  for (const auto& [flag, v] : {std::pair{"--tp", ps.tp}, {"--pp", ps.pp}, {"--vpp", ps.vpp},
+                                {"--cp", ps.cp}, {"--ep", ps.ep}, {"--etp", ps.etp},
+                                {"--micro-batch", ps.micro_batch}}) {
+    if (v && (*v <= 0 || *v > kMaxDimension)) {
+      problems.push_back(fmt::format("{} {}: expected a positive integer up to 2^30", flag, *v));
+    }
+  }
+  for (const auto& [flag, v] : {std::pair{"--max-tp", ps.max_tp}, {"--max-pp", ps.max_pp},
+                                {"--max-cp", ps.max_cp}, {"--max-micro-batch", ps.max_micro_batch}}) {
+    if (v < 0) problems.push_back(fmt::format("{} {}: expected a positive integer", flag, v));
+  }
   for (const int z : q.space.zero_stages) {
     if (z < 0 || z > 3) problems.push_back(fmt::format("--zero {}: ZeRO stages are 0 to 3", z));
   }
@@ -346,9 +364,8 @@ void search_item(const Space& sp, const Item& item, Partial& out) {
   std::optional<ShardTime> shard;    // priced when the first layout fits
   std::vector<RankParams> params;    // the stages' parameters: per (P, V), whatever the ZeRO stage
   std::pair<std::int64_t, std::int64_t> params_of{0, 0};
-  for_each_layout(sp, item, [&](const ResolvedLayout& r, int zero,
-                                const std::vector<StepOptions>& variants) {
-    const auto n = static_cast<std::int64_t>(variants.size());
+  for_each_layout(sp, item, [&](const ResolvedLayout& r, int zero, const Overlaps& variants) {
+    const auto n = static_cast<std::int64_t>(variants.size);
     out.valid += n;
     out.evaluated += n;  // the overlap options leave the memory as it is
     t.memory.options.zero_stage = zero;
@@ -373,7 +390,7 @@ void search_item(const Space& sp, const Item& item, Partial& out) {
       p.overlap = o;
       p.time = step_time(t, *shard, params, r, q.cluster, o);
       p.objective = objective_of(q, r, p.time);
-      if (&o == &variants.front() || better(p, best)) best = p;
+      if (&o == variants.begin() || better(p, best)) best = p;
     }
     out.timed += n;
     out.offer(best, q.top);
@@ -492,8 +509,7 @@ std::vector<PlanCandidate> plan_candidates(const Graph& g, const PlanRequest& q)
   std::vector<PlanCandidate> out;
   for (const Item& item : sp.items) {
     const Base& b = sp.bases[item.base];
-    for_each_layout(sp, item, [&](const ResolvedLayout& r, int zero,
-                                  const std::vector<StepOptions>& variants) {
+    for_each_layout(sp, item, [&](const ResolvedLayout& r, int zero, const Overlaps& variants) {
       for (const StepOptions& o : variants) out.push_back({r, b.micro_batch, b.recompute, zero, o});
     });
   }
