@@ -661,6 +661,18 @@ TEST(Cli, PlanCsvHasOneRowPerFieldOfEachLayout) {
   EXPECT_THAT(r.out, HasSubstr("plan,fact,valid,,"));
 }
 
+TEST(Cli, PlanExplainComparesTheRunnerUpEvenWithTopOne) {
+  const CliRun r =
+      tsize_cli("plan llama-3-8b --gpus 8 --global-batch 64 --top 1 --explain --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["layouts"].size(), 1u);
+  const auto& tree = j["explain_plan"]["breakdown"];
+  ASSERT_FALSE(tree["children"].empty());
+  // The best's terms add up to its iteration.
+  EXPECT_NEAR(tree["best"].get<double>(), j["layouts"][0]["iteration_s"].get<double>(), 1e-6);
+}
+
 TEST(Cli, PlanNothingFitsSaysSo) {
   const CliRun r = tsize_cli("plan llama-3.1-405b --gpus 8 --global-batch 8 --seq 8192");
   ASSERT_EQ(r.status, 0) << r.err;

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "tsize/error.hpp"
 #include "tsize/explain.hpp"
 #include "tsize/fit.hpp"
@@ -239,10 +242,15 @@ StepAnswer answer_step(const Graph& graph, const StepRequest& q) {
 
 PlanAnswer answer_plan(const Graph& graph, const PlanRequest& q, bool explain, ByteUnits units) {
   PlanAnswer a;
-  a.result = plan_layouts(graph, q);
+  PlanRequest search = q;
+  search.top = std::max<std::size_t>(q.top, 2);  // the runner-up, for --explain
+  a.result = plan_layouts(graph, search);
+  std::optional<Section> why;
+  if (explain) why = explain_plan(a.result);
+  if (a.result.best.size() > q.top) a.result.best.resize(q.top);
   a.report = report_heading(graph.spec);
   for (Section& s : plan_sections(q, a.result, units)) a.report.sections.push_back(std::move(s));
-  if (explain) a.report.sections.push_back(explain_plan(a.result));
+  if (why) a.report.sections.push_back(std::move(*why));
   return a;
 }
 

@@ -181,15 +181,17 @@ std::vector<Section> plan_sections(const PlanRequest& q, const PlanResult& r, By
 Section explain_plan(const PlanResult& r) {
   Section s;
   s.key = "explain_plan";
+  if (r.best.size() < 2) {
+    s.title = "Explain: the best against the runner-up";
+    s.assumptions = {r.best.empty() ? "nothing fits: nothing to compare"
+                                    : "one layout fits: there is no runner-up"};
+    return s;
+  }
   s.unit = Unit::kSeconds;
   s.columns = {"best", "runner_up"};
   s.share_column = -1;
   s.show_share = false;
   s.breakdown.name = "iteration";
-  if (r.best.size() < 2) {
-    s.title = "Explain: no runner-up to compare";
-    return s;
-  }
   const StepTime& a = r.best[0].time;
   const StepTime& b = r.best[1].time;
   s.title = fmt::format("Explain: why the best beats the runner-up, term by term ({} vs {})",
