@@ -421,6 +421,17 @@ TEST(StepTime, TensorParallelAcrossNodes) {
   const StepTime narrow = time_of(r, l);
   EXPECT_FALSE(narrow.tp_crosses_nodes);
   EXPECT_GT(wide.tp.total, narrow.tp.total);
+  // --tp-comm-overlap hides TP collectives under the GEMMs inside a node only (Transformer
+  // Engine's userbuffers, TE issue #1071).
+  l.sp = true;
+  const StepOptions overlap{false, false, true};
+  const StepTime narrow_overlap = time_of(r, l, "dgx-h100", overlap);
+  EXPECT_LT(narrow_overlap.tp.exposed, narrow_overlap.tp.total);
+  l.tp = 16;
+  l.dp = 0;
+  l.gpus = 16;
+  const StepTime wide_overlap = time_of(r, l, "dgx-h100", overlap);
+  EXPECT_DOUBLE_EQ(wide_overlap.tp.exposed, wide_overlap.tp.total);
 }
 
 // Recomputation costs its forward again: HFU above MFU, a longer iteration.

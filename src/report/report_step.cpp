@@ -109,8 +109,12 @@ Section iteration_section(const StepReportInputs& in) {
   if (t.tp_crosses_nodes) {
     s.assumptions.push_back(fmt::format(
         "the tensor-parallel group of {} GPUs is larger than a node of {}: its collectives run "
-        "over the inter-node network",
-        l.tp, in.cluster.gpus_per_node));
+        "over the inter-node network{}",
+        l.tp, in.cluster.gpus_per_node,
+        in.options.tp_comm_overlap
+            ? ", and --tp-comm-overlap hides none of them (Transformer Engine's userbuffers "
+              "overlap a TP group inside one node only)"
+            : ""));
   }
   s.assumptions.push_back(
       "kernel times: the GPU generation's model in gpus/gpus.json; collectives: NCCL's ring and "
