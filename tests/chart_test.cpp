@@ -81,7 +81,8 @@ TEST(FrontChart, FrontPointsAndBestLayoutsOnTheGpusLine) {
   EXPECT_THAT(c.subtitle, HasSubstr("10 layouts fit of 20 valid"));
   const std::string svg = render_svg(c);
   std::size_t circles = 0;
-  for (std::size_t at = svg.find("<circle"); at != std::string::npos; at = svg.find("<circle", at + 1)) {
+  for (std::size_t at = svg.find("<circle"); at != std::string::npos;
+       at = svg.find("<circle", at + 1)) {
     ++circles;
   }
   EXPECT_EQ(circles, 3U + 1U + 1U);  // the front, the best layout's mark, the legend's

@@ -6,11 +6,11 @@
 #include <set>
 
 #include "test_util.hpp"
-#include "tsize/plan.hpp"
 #include "tsize/gpus.hpp"
 #include "tsize/layout.hpp"
 #include "tsize/memory.hpp"
 #include "tsize/overrides.hpp"
+#include "tsize/plan.hpp"
 #include "tsize/render.hpp"
 #include "tsize/runtime.hpp"
 #include "tsize/workload.hpp"

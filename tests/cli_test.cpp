@@ -619,7 +619,8 @@ TEST(Cli, PlanJsonContract) {
       "llama-3-8b --seq 4096 --gpus 16 --global-batch 64 --tp {} --sp {} --pp {} --cp {} "
       "--batch {} --recompute {} --zero {} --precision mixed-bf16-fp32-grads --runtime megatron",
       best["tp"].get<int>(), best["sp"].get<bool>(), best["pp"].get<int>(), best["cp"].get<int>(),
-      best["micro_batch"].get<int>(), best["recompute"].get<std::string>(), best["zero"].get<int>());
+      best["micro_batch"].get<int>(), best["recompute"].get<std::string>(),
+      best["zero"].get<int>());
   if (best["vpp"].get<int>() > 1) {
     layout += fmt::format(" --vpp {} --schedule interleaved", best["vpp"].get<int>());
   } else {
@@ -639,8 +640,7 @@ TEST(Cli, PlanJsonContract) {
 TEST(Cli, PlanTableExplainAndChart) {
   const auto chart = std::filesystem::temp_directory_path() / "tsize_plan_chart.svg";
   const CliRun r = tsize_cli(
-      "plan llama-3-8b --gpus 16 --global-batch 64 --seq 4096 --explain --chart " +
-      chart.string());
+      "plan llama-3-8b --gpus 16 --global-batch 64 --seq 4096 --explain --chart " + chart.string());
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("Layout search: 16 GPUs of dgx-h100 (H100-SXM)"));
   EXPECT_THAT(r.out, HasSubstr("Best layouts"));

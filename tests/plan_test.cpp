@@ -44,15 +44,28 @@ PlanRequest request(std::int64_t gpus, std::int64_t global_batch) {
   return q;
 }
 
-using Key = std::tuple<std::int64_t, std::int64_t, bool, std::int64_t, std::int64_t, int,
-                       std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t, int,
-                       int, bool, bool, bool>;
+using Key =
+    std::tuple<std::int64_t, std::int64_t, bool, std::int64_t, std::int64_t, int, std::int64_t,
+               std::int64_t, std::int64_t, std::int64_t, std::int64_t, int, int, bool, bool, bool>;
 
 Key key_of(const ResolvedLayout& r, std::int64_t mb, Recompute rc, int zero, const StepOptions& o) {
   const Layout& l = r.layout;
-  return {l.gpus, l.tp, l.sp, l.pp, l.vpp, static_cast<int>(l.schedule), l.cp, l.ep,
-          l.expert_tp(), l.dp, mb, static_cast<int>(rc), zero, o.overlap_grad_reduce,
-          o.overlap_param_gather, o.tp_comm_overlap};
+  return {l.gpus,
+          l.tp,
+          l.sp,
+          l.pp,
+          l.vpp,
+          static_cast<int>(l.schedule),
+          l.cp,
+          l.ep,
+          l.expert_tp(),
+          l.dp,
+          mb,
+          static_cast<int>(rc),
+          zero,
+          o.overlap_grad_reduce,
+          o.overlap_param_gather,
+          o.tp_comm_overlap};
 }
 
 // The rules of the space, stated here apart from the search: ZeRO shards over data-parallel
@@ -90,8 +103,7 @@ std::vector<BruteLayout> brute_force(const Graph& g, const PlanRequest& q) {
       for (std::int64_t pp = 1; pp <= n; ++pp) {
         for (std::int64_t cp = 1; cp <= n; ++cp) {
           if (n % (tp * pp * cp) != 0) continue;  // resolve_layout refuses these too: speed only
-          for (const Schedule sched :
-               {Schedule::k1F1B, Schedule::kGPipe, Schedule::kInterleaved}) {
+          for (const Schedule sched : {Schedule::k1F1B, Schedule::kGPipe, Schedule::kInterleaved}) {
             if (pp == 1 && sched != Schedule::k1F1B) continue;
             for (std::int64_t vpp = 1; vpp <= layers; ++vpp) {
               for (std::int64_t ep = 1; ep <= experts; ++ep) {
@@ -180,7 +192,8 @@ void expect_search_equals_brute_force(const char* config, std::int64_t gpus,
   std::set<Key> expected, found;
   for (const BruteLayout& b : all) expected.insert(key_of(b.r, b.mb, b.rc, b.zero, b.o));
   for (const PlanCandidate& c : plan_candidates(g, q)) {
-    EXPECT_TRUE(found.insert(key_of(c.layout, c.micro_batch, c.recompute, c.zero, c.overlap)).second)
+    EXPECT_TRUE(
+        found.insert(key_of(c.layout, c.micro_batch, c.recompute, c.zero, c.overlap)).second)
         << "a layout enumerated twice";
   }
   EXPECT_EQ(found, expected);
@@ -350,7 +363,8 @@ TEST(PlanSearch, ObjectivesAgreeAtOneGpuCountAndDifferOverSeveral) {
   const PlanResult cost = plan_layouts(g, q);
   EXPECT_EQ(describe(time.best.front().layout), describe(tokens.best.front().layout));
   EXPECT_EQ(describe(time.best.front().layout), describe(cost.best.front().layout));
-  // Over 8 and 64 GPUs: the fastest uses 64, the cheapest per token fewer (or the same GPU-seconds).
+  // Over 8 and 64 GPUs: the fastest uses 64, the cheapest per token fewer (or the same
+  // GPU-seconds).
   q.gpu_counts = {8, 64};
   q.objective = Objective::kTime;
   const PlanResult fastest = plan_layouts(g, q);

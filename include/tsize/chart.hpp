@@ -56,8 +56,8 @@ StackedBarChart flops_share_chart(const Graph& graph, const std::vector<FlopCoun
 struct FrontChart {
   std::string title;
   std::string subtitle;
-  std::string x_label;  // "GiB per GPU"
-  std::string y_label;  // "seconds per iteration"
+  std::string x_label;                            // "GiB per GPU"
+  std::string y_label;                            // "seconds per iteration"
   std::vector<std::pair<double, double>> front;   // (memory, seconds), memory ascending
   std::vector<std::pair<double, double>> marked;  // best first: labelled 1, 2, ...
   double capacity = 0;

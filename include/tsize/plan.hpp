@@ -50,17 +50,17 @@ struct PlanSpace {
 };
 
 struct PlanRequest {
-  std::int64_t seq = 0;                     // tokens per sequence (resolved)
-  std::int64_t global_batch = 0;            // sequences per optimizer step
-  std::vector<std::int64_t> gpu_counts;     // one or more N; each layout uses all N
-  MemoryOptions options;                    // the recipe; recompute and ZeRO are searched
+  std::int64_t seq = 0;                  // tokens per sequence (resolved)
+  std::int64_t global_batch = 0;         // sequences per optimizer step
+  std::vector<std::int64_t> gpu_counts;  // one or more N; each layout uses all N
+  MemoryOptions options;                 // the recipe; recompute and ZeRO are searched
   ClusterSpec cluster;
   PlanSpace space;
   Objective objective = Objective::kTime;
-  std::size_t top = 5;                      // layouts returned, best first
-  Count memory_margin = 0;                  // bytes left free beyond the CUDA context
+  std::size_t top = 5;                                   // layouts returned, best first
+  Count memory_margin = 0;                               // bytes left free beyond the CUDA context
   AttentionFlops mfu_attention = AttentionFlops::kFull;  // MFU's FLOP convention, as tsize step
-  unsigned threads = 0;                     // 0: every core
+  unsigned threads = 0;                                  // 0: every core
   // Called on the calling thread with the fraction of the search done, now and then.
   std::function<void(double)> progress;
 };
@@ -90,7 +90,7 @@ struct PlanResult {
   std::int64_t timed = 0;      // whose step time was priced
   double seconds = 0;          // the search's wall time
   unsigned threads = 1;
-  Count capacity = 0;  // per GPU: usable memory less the CUDA context and the margin
+  Count capacity = 0;               // per GPU: usable memory less the CUDA context and the margin
   std::vector<PlannedLayout> best;  // at most `top`, best first
   std::vector<ParetoPoint> front;   // by peak, ascending (iteration time descending)
   std::optional<PlannedLayout> smallest;  // the evaluated layout with the smallest peak (untimed)

@@ -235,15 +235,21 @@ Space space_of(const Graph& g, const PlanRequest& q) {
   }
   if (q.top == 0) problems.emplace_back("--top 0: expected 1 or more layouts to show");
   const PlanSpace& ps = q.space;
-  for (const auto& [flag, v] : {std::pair{"--tp", ps.tp}, {"--pp", ps.pp}, {"--vpp", ps.vpp},
-                                {"--cp", ps.cp}, {"--ep", ps.ep}, {"--etp", ps.etp},
+  for (const auto& [flag, v] : {std::pair{"--tp", ps.tp},
+                                {"--pp", ps.pp},
+                                {"--vpp", ps.vpp},
+                                {"--cp", ps.cp},
+                                {"--ep", ps.ep},
+                                {"--etp", ps.etp},
                                 {"--micro-batch", ps.micro_batch}}) {
     if (v && (*v <= 0 || *v > kMaxDimension)) {
       problems.push_back(fmt::format("{} {}: expected a positive integer up to 2^30", flag, *v));
     }
   }
-  for (const auto& [flag, v] : {std::pair{"--max-tp", ps.max_tp}, {"--max-pp", ps.max_pp},
-                                {"--max-cp", ps.max_cp}, {"--max-micro-batch", ps.max_micro_batch}}) {
+  for (const auto& [flag, v] : {std::pair{"--max-tp", ps.max_tp},
+                                {"--max-pp", ps.max_pp},
+                                {"--max-cp", ps.max_cp},
+                                {"--max-micro-batch", ps.max_micro_batch}}) {
     if (v < 0) problems.push_back(fmt::format("{} {}: expected a positive integer", flag, v));
   }
   for (const int z : q.space.zero_stages) {
@@ -277,7 +283,8 @@ Space space_of(const Graph& g, const PlanRequest& q) {
   // An upper bound of the layouts to visit: every shard, walk and GPU count with every pipeline
   // size, three schedules and every ZeRO stage. Refused past kMaxSearch (minutes of search).
   double bound = 0;
-  for (const std::int64_t n : q.gpu_counts) bound += d(static_cast<std::int64_t>(divisors(n).size()));
+  for (const std::int64_t n : q.gpu_counts)
+    bound += d(static_cast<std::int64_t>(divisors(n).size()));
   bound *= d(static_cast<std::int64_t>(sp.shards.size() * sp.bases.size() * sp.zeros.size())) * 3;
   if (bound > kMaxSearch) {
     throw Error(fmt::format(
@@ -360,9 +367,9 @@ struct Partial {
 void search_item(const Space& sp, const Item& item, Partial& out) {
   const PlanRequest& q = *sp.q;
   const Base& base = sp.bases[item.base];
-  StepTotals t = base.totals;        // its ZeRO stage set layout by layout
-  std::optional<ShardTime> shard;    // priced when the first layout fits
-  std::vector<RankParams> params;    // the stages' parameters: per (P, V), whatever the ZeRO stage
+  StepTotals t = base.totals;      // its ZeRO stage set layout by layout
+  std::optional<ShardTime> shard;  // priced when the first layout fits
+  std::vector<RankParams> params;  // the stages' parameters: per (P, V), whatever the ZeRO stage
   std::pair<std::int64_t, std::int64_t> params_of{0, 0};
   for_each_layout(sp, item, [&](const ResolvedLayout& r, int zero, const Overlaps& variants) {
     const auto n = static_cast<std::int64_t>(variants.size);
@@ -461,7 +468,8 @@ PlanResult plan_layouts(const Graph& g, const PlanRequest& q) {
                             to_string(q.memory_margin), to_string(usable), q.cluster.gpu.name));
   }
   sp.capacity = usable - q.memory_margin;
-  const unsigned threads = q.threads > 0 ? q.threads : std::max(1U, std::thread::hardware_concurrency());
+  const unsigned threads =
+      q.threads > 0 ? q.threads : std::max(1U, std::thread::hardware_concurrency());
   run_parallel(threads, sp.bases.size(), {}, [&](std::size_t i, unsigned) {
     Base& b = sp.bases[i];
     MemoryOptions o = q.options;

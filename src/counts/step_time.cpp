@@ -489,15 +489,14 @@ ShardTime shard_time(const StepTotals& t, const Layout& l, const ClusterSpec& c)
 StepTime step_time(const StepTotals& t, const ResolvedLayout& r, const ClusterSpec& c,
                    const StepOptions& o) {
   check_step_model(t, c);
-  check_cluster_size(c, r.layout.gpus);  // a group across nodes needs a network
+  check_cluster_size(c, r.layout.gpus);         // a group across nodes needs a network
   thread_local std::vector<RankParams> params;  // reused: no allocation per layout
   stage_params(t.memory, r, params);
   return step_time(t, shard_time(t, r.layout, c), params, r, c, o);
 }
 
-StepTime step_time(const StepTotals& t, const ShardTime& v,
-                   const std::vector<RankParams>& params, const ResolvedLayout& r,
-                   const ClusterSpec& c, const StepOptions& o) {
+StepTime step_time(const StepTotals& t, const ShardTime& v, const std::vector<RankParams>& params,
+                   const ResolvedLayout& r, const ClusterSpec& c, const StepOptions& o) {
   const Layout& l = r.layout;
   const Gpu& gpu = c.gpu;
   const std::int64_t gpn = c.gpus_per_node;

@@ -358,13 +358,16 @@ FrontChart plan_chart(const std::string& model, const PlanResult& r, ByteUnits u
   const double unit = binary ? 1024.0 * 1024 * 1024 : 1e9;
   FrontChart c;
   c.title = model + ": the fastest layout at each memory per GPU";
-  c.subtitle = fmt::format("{} layouts fit of {} valid; no layout is both faster and smaller than "
-                           "a point of the front",
-                           r.fit, r.valid);
-  c.x_label = binary ? "GiB per GPU (the bounding stage's peak)" : "GB per GPU (the bounding "
-                                                                   "stage's peak)";
+  c.subtitle = fmt::format(
+      "{} layouts fit of {} valid; no layout is both faster and smaller than "
+      "a point of the front",
+      r.fit, r.valid);
+  c.x_label = binary ? "GiB per GPU (the bounding stage's peak)"
+                     : "GB per GPU (the bounding "
+                       "stage's peak)";
   c.y_label = "seconds per iteration";
-  for (const ParetoPoint& p : r.front) c.front.emplace_back(to_double(p.peak) / unit, p.iteration_s);
+  for (const ParetoPoint& p : r.front)
+    c.front.emplace_back(to_double(p.peak) / unit, p.iteration_s);
   for (const PlannedLayout& p : r.best) {
     c.marked.emplace_back(to_double(p.peak) / unit, p.time.iteration_s);
   }

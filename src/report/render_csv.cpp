@@ -32,8 +32,9 @@ std::string md_cell(const std::string& s) {
 }  // namespace
 
 // Columns: section, kind (breakdown | fact | explain | record), name (path, fact key, or a
-// record's list and index: "layouts/0"), column (the breakdown column, or a record's field), value (exact), unit, repeat, note. Breakdown values are totals
-// over all instances; a node with several columns has one row per column.
+// record's list and index: "layouts/0"), column (the breakdown column, or a record's field), value
+// (exact), unit, repeat, note. Breakdown values are totals over all instances; a node with several
+// columns has one row per column.
 std::string render_csv(const Report& report) {
   std::string out = "section,kind,name,column,value,unit,repeat,note\n";
   for (const Section& s : report.sections) {

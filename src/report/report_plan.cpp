@@ -64,8 +64,8 @@ std::vector<Fact> layout_record(const PlannedLayout& p, Count capacity, std::siz
       Fact::of_real("hfu", "HFU", t.hfu, Unit::kRatio),
       {"peak", "peak", p.peak, Unit::kBytes, ""},
       Fact::of_real("margin_bytes", "margin", margin, Unit::kBytes),
-      Fact::of_real("exposed_communication_s", "exposed communication",
-                    t.exposed_communication(), Unit::kSeconds),
+      Fact::of_real("exposed_communication_s", "exposed communication", t.exposed_communication(),
+                    Unit::kSeconds),
       Fact::of_real("bubble_s", "bubble", t.bubble, Unit::kSeconds),
       Fact::of_real("objective", "objective", p.objective, Unit::kCount),
   };
@@ -101,19 +101,21 @@ Section summary_section(const PlanRequest& q, const PlanResult& r, ByteUnits uni
   for (std::size_t i = 0; i < r.best.size(); ++i) {
     s.records.push_back(layout_record(r.best[i], r.capacity, i + 1));
   }
-  s.assumptions = {
-      fmt::format("objective: {} ({})", label_of(q.objective), choice_of(q.objective).help),
-      "searched: TP, SP, PP, schedule and VPP, CP, EP and expert TP, micro-batch, recompute, "
-      "ZeRO stage, and Megatron-Core's overlap options; DP = GPUs / (TP·PP·CP); fixed flags "
-      "hold a dimension",
-      "memory first: the step time is priced only for layouts whose bounding stage fits "
-      "(`tsize memory` with the layout gives the same peak)",
-      "each layout's best overlap options represent it in the ranking; times equal to 0.01 % "
-      "rank as ties, the smaller peak first",
-      "ZeRO: the stages the runtime offers (Megatron-Core: 0, 1 its distributed optimizer, 3 its "
-      "FSDP), 2 and 3 only without pipeline parallelism (DeepSpeed's pipeline engine refuses "
-      "them)",
-  };
+  s.assumptions.push_back(
+      fmt::format("objective: {} ({})", label_of(q.objective), choice_of(q.objective).help));
+  for (const char* line :
+       {"searched: TP, SP, PP, schedule and VPP, CP, EP and expert TP, micro-batch, recompute, "
+        "ZeRO stage, and Megatron-Core's overlap options; DP = GPUs / (TP·PP·CP); fixed flags "
+        "hold a dimension",
+        "memory first: the step time is priced only for layouts whose bounding stage fits "
+        "(`tsize memory` with the layout gives the same peak)",
+        "each layout's best overlap options represent it in the ranking; times equal to 0.01 % "
+        "rank as ties, the smaller peak first",
+        "ZeRO: the stages the runtime offers (Megatron-Core: 0, 1 its distributed optimizer, 3 its "
+        "FSDP), 2 and 3 only without pipeline parallelism (DeepSpeed's pipeline engine refuses "
+        "them)"}) {
+    s.assumptions.emplace_back(line);
+  }
   if (r.best.empty() && r.smallest) {
     s.assumptions.push_back(fmt::format(
         "nothing fits: the smallest peak is {} ({}, {}) against {} per GPU: give more GPUs, a "
@@ -141,13 +143,12 @@ Section layouts_section(const PlanResult& r, ByteUnits units) {
         fmt::format("{}. {}", i + 1, describe(p.layout)),
         {ns(p.time.iteration_s), ns(p.time.exposed_communication()), ns(p.time.bubble)},
         1,
-        fmt::format("{}{}; peak {} ({} free); MFU {:.1f} %; {} tokens/s",
-                    i > 0 && p.objective == r.best.front().objective ? "as fast as 1 (0.01 %): "
-                                                                      : "",
-                    recipe_text(p),
-                    human_bytes(p.peak, units),
-                    human_bytes(static_cast<std::uint64_t>(std::max(margin, 0.0)), units),
-                    100 * p.time.mfu, human_number(p.time.tokens_per_s)),
+        fmt::format(
+            "{}{}; peak {} ({} free); MFU {:.1f} %; {} tokens/s",
+            i > 0 && p.objective == r.best.front().objective ? "as fast as 1 (0.01 %): " : "",
+            recipe_text(p), human_bytes(p.peak, units),
+            human_bytes(static_cast<std::uint64_t>(std::max(margin, 0.0)), units), 100 * p.time.mfu,
+            human_number(p.time.tokens_per_s)),
         {}});
   }
   return s;
@@ -200,13 +201,14 @@ Section explain_plan(const PlanResult& r) {
     const double x = term.seconds(a), y = term.seconds(b);
     if (x == 0 && y == 0) continue;
     const double diff = x - y;
-    s.breakdown.children.push_back(Breakdown{
-        term.name,
-        {ns(x), ns(y)},
-        1,
-        std::fabs(diff) < 5e-7 ? "same"
-                               : fmt::format("{}{}", diff < 0 ? "−" : "+", human_seconds(std::fabs(diff))),
-        {}});
+    s.breakdown.children.push_back(
+        Breakdown{term.name,
+                  {ns(x), ns(y)},
+                  1,
+                  std::fabs(diff) < 5e-7
+                      ? "same"
+                      : fmt::format("{}{}", diff < 0 ? "−" : "+", human_seconds(std::fabs(diff))),
+                  {}});
   }
   sum_up(s.breakdown);
   s.assumptions = {
