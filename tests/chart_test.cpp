@@ -78,7 +78,13 @@ TEST(FrontChart, FrontPointsAndBestLayoutsOnTheGpusLine) {
   EXPECT_DOUBLE_EQ(c.front[1].first, 40.0);  // GiB
   EXPECT_DOUBLE_EQ(c.front[1].second, 3.0);
   EXPECT_DOUBLE_EQ(c.capacity, 80.0);
-  EXPECT_THAT(c.subtitle, HasSubstr("10 layouts fit of 20 valid"));
+  EXPECT_THAT(c.subtitle, HasSubstr("10 of 20 valid layouts fit"));
+  // A point slower than 3× the fastest is left out (it would flatten the rest).
+  PlanResult slow = r;
+  slow.front.insert(slow.front.begin(), ParetoPoint{Count{1} << 30, 7.6});
+  EXPECT_EQ(plan_chart("m", slow, ByteUnits::kBinary).front.size(), 3U);
+  slow.front.front().iteration_s = 7.4;
+  EXPECT_EQ(plan_chart("m", slow, ByteUnits::kBinary).front.size(), 4U);
   const std::string svg = render_svg(c);
   std::size_t circles = 0;
   for (std::size_t at = svg.find("<circle"); at != std::string::npos;

@@ -59,6 +59,42 @@ std::string tick_label(double v, bool percent) {
   return std::fabs(v) >= 100 ? human_number(v) : fmt::format("{:.2g}", v);
 }
 
+constexpr double kPlotWidth = kWidth - kLeft - kRight, kPlotHeight = kHeight - kTop - kBottom;
+
+// A value's height on a y axis from 0 to `top`.
+double y_of(double v, double top) { return kTop + kPlotHeight * (1 - v / top); }
+
+// The document's opening: white background, title, subtitle.
+std::string svg_open(const std::string& title, const std::string& subtitle) {
+  return fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" "
+      "viewBox=\"0 0 {0} {1}\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"13\">\n"
+      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+      "<text x=\"{2}\" y=\"30\" font-size=\"18\" font-weight=\"bold\">{3}</text>\n"
+      "<text x=\"{2}\" y=\"50\" fill=\"#555\">{4}</text>\n",
+      kWidth, kHeight, kLeft, escape(title), escape(subtitle));
+}
+
+// Horizontal grid lines from 0 to `top` every `step`, labelled on the y axis; then both axes
+// with their labels.
+void add_grid_and_axes(std::string& svg, double top, double step, bool percent,
+                       const std::string& x_label, const std::string& y_label) {
+  for (double v = 0; v <= top + step / 2; v += step) {
+    svg += fmt::format(
+        "<line x1=\"{0}\" x2=\"{1}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" stroke=\"#e5e5e5\"/>\n"
+        "<text x=\"{3}\" y=\"{4:.1f}\" text-anchor=\"end\" fill=\"#333\">{5}</text>\n",
+        kLeft, kLeft + kPlotWidth, y_of(v, top), kLeft - 8, y_of(v, top) + 4,
+        tick_label(v, percent));
+  }
+  svg += fmt::format(
+      "<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#333\"/>\n"
+      "<line x1=\"{0}\" x2=\"{3}\" y1=\"{2}\" y2=\"{2}\" stroke=\"#333\"/>\n"
+      "<text transform=\"translate(24,{4:.1f}) rotate(-90)\" text-anchor=\"middle\">{5}</text>\n"
+      "<text x=\"{6:.1f}\" y=\"{7}\" text-anchor=\"middle\">{8}</text>\n",
+      kLeft, kTop, kTop + kPlotHeight, kLeft + kPlotWidth, kTop + kPlotHeight / 2, escape(y_label),
+      kLeft + kPlotWidth / 2, kHeight - 18, escape(x_label));
+}
+
 // The chart's categories: 0 attention scores, 1 attention projections, 2 MLP and experts,
 // 3 lm_head and loss, 4 the rest (norms, RoPE, residual adds).
 int share_category(const Op& op) {
@@ -78,7 +114,6 @@ int share_category(const Op& op) {
 }  // namespace
 
 std::string render_svg(const StackedBarChart& c) {
-  const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
   const std::size_t n = c.categories.size();
   std::vector<double> totals(n, 0);
   for (const ChartSeries& s : c.series) {
@@ -88,31 +123,11 @@ std::string render_svg(const StackedBarChart& c) {
   if (c.reference) top = std::max(top, *c.reference);
   const double step = c.percent ? 20 : nice_step(top * 1.05);
   if (!c.percent) top = std::ceil(top * 1.05 / step) * step;
-  auto y = [&](double v) { return kTop + plot_h * (1 - v / top); };
-
-  std::string svg = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" "
-      "viewBox=\"0 0 {0} {1}\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"13\">\n"
-      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-      "<text x=\"{2}\" y=\"30\" font-size=\"18\" font-weight=\"bold\">{3}</text>\n"
-      "<text x=\"{2}\" y=\"50\" fill=\"#555\">{4}</text>\n",
-      kWidth, kHeight, kLeft, escape(c.title), escape(c.subtitle));
-  // Grid and y axis.
-  for (double v = 0; v <= top + step / 2; v += step) {
-    svg += fmt::format(
-        "<line x1=\"{0}\" x2=\"{1}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" stroke=\"#e5e5e5\"/>\n"
-        "<text x=\"{3}\" y=\"{4:.1f}\" text-anchor=\"end\" fill=\"#333\">{5}</text>\n",
-        kLeft, kLeft + plot_w, y(v), kLeft - 8, y(v) + 4, tick_label(v, c.percent));
-  }
-  svg += fmt::format(
-      "<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#333\"/>\n"
-      "<line x1=\"{0}\" x2=\"{3}\" y1=\"{2}\" y2=\"{2}\" stroke=\"#333\"/>\n"
-      "<text transform=\"translate(24,{4:.1f}) rotate(-90)\" text-anchor=\"middle\">{5}</text>\n"
-      "<text x=\"{6:.1f}\" y=\"{7}\" text-anchor=\"middle\">{8}</text>\n",
-      kLeft, kTop, kTop + plot_h, kLeft + plot_w, kTop + plot_h / 2, escape(c.y_label),
-      kLeft + plot_w / 2, kHeight - 18, escape(c.x_label));
+  auto y = [&](double v) { return y_of(v, top); };
+  std::string svg = svg_open(c.title, c.subtitle);
+  add_grid_and_axes(svg, top, step, c.percent, c.x_label, c.y_label);
   // Bars.
-  const double slot = n ? plot_w / static_cast<double>(n) : plot_w;
+  const double slot = n ? kPlotWidth / static_cast<double>(n) : kPlotWidth;
   const double bar = std::min(slot * 0.6, 90.0);
   // Labels wider than their slot (about 7 px a character at 13 px) are turned, so they never
   // overlap.
@@ -136,10 +151,10 @@ std::string render_svg(const StackedBarChart& c) {
       svg += fmt::format(
           "<text transform=\"translate({:.1f},{:.1f}) rotate(-35)\" "
           "text-anchor=\"end\">{}</text>\n",
-          x + bar / 2 + 4, kTop + plot_h + 14, escape(c.categories[i]));
+          x + bar / 2 + 4, kTop + kPlotHeight + 14, escape(c.categories[i]));
     } else {
       svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n",
-                         x + bar / 2, kTop + plot_h + 20, escape(c.categories[i]));
+                         x + bar / 2, kTop + kPlotHeight + 20, escape(c.categories[i]));
     }
     if (!c.percent) {
       svg += fmt::format(
@@ -154,7 +169,7 @@ std::string render_svg(const StackedBarChart& c) {
         "<line x1=\"{0}\" x2=\"{1}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" stroke=\"#d62728\" "
         "stroke-width=\"2\" stroke-dasharray=\"6 4\"/>\n"
         "<text x=\"{1}\" y=\"{3:.1f}\" text-anchor=\"end\" fill=\"#d62728\">{4}</text>\n",
-        kLeft, kLeft + plot_w, y(*c.reference), y(*c.reference) - 6, escape(c.reference_label));
+        kLeft, kLeft + kPlotWidth, y(*c.reference), y(*c.reference) - 6, escape(c.reference_label));
   }
   // Legend, top entry = top of the stack.
   double ly = kTop;
@@ -270,7 +285,6 @@ StackedBarChart flops_share_chart(const Graph& g, const std::vector<FlopCounts>&
 }
 
 std::string render_svg(const FrontChart& c) {
-  const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
   double right = c.capacity, top = 0;
   for (const auto& points : {&c.front, &c.marked}) {
     for (const auto& [x, y] : *points) {
@@ -281,34 +295,16 @@ std::string render_svg(const FrontChart& c) {
   const double x_step = nice_step(right * 1.05), y_step = nice_step(top * 1.05);
   right = std::max(std::ceil(right * 1.05 / x_step) * x_step, x_step);
   top = std::max(std::ceil(top * 1.05 / y_step) * y_step, y_step);
-  auto px = [&](double v) { return kLeft + plot_w * v / right; };
-  auto py = [&](double v) { return kTop + plot_h * (1 - v / top); };
-  std::string svg = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" "
-      "viewBox=\"0 0 {0} {1}\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"13\">\n"
-      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-      "<text x=\"{2}\" y=\"30\" font-size=\"18\" font-weight=\"bold\">{3}</text>\n"
-      "<text x=\"{2}\" y=\"50\" fill=\"#555\">{4}</text>\n",
-      kWidth, kHeight, kLeft, escape(c.title), escape(c.subtitle));
-  for (double v = 0; v <= top + y_step / 2; v += y_step) {
-    svg += fmt::format(
-        "<line x1=\"{0}\" x2=\"{1}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" stroke=\"#e5e5e5\"/>\n"
-        "<text x=\"{3}\" y=\"{4:.1f}\" text-anchor=\"end\" fill=\"#333\">{5}</text>\n",
-        kLeft, kLeft + plot_w, py(v), kLeft - 8, py(v) + 4, tick_label(v, false));
-  }
+  auto px = [&](double v) { return kLeft + kPlotWidth * v / right; };
+  auto py = [&](double v) { return y_of(v, top); };
+  std::string svg = svg_open(c.title, c.subtitle);
+  add_grid_and_axes(svg, top, y_step, false, c.x_label, c.y_label);
   for (double v = 0; v <= right + x_step / 2; v += x_step) {
     svg += fmt::format(
         "<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#e5e5e5\"/>\n"
         "<text x=\"{0:.1f}\" y=\"{3}\" text-anchor=\"middle\" fill=\"#333\">{4}</text>\n",
-        px(v), kTop, kTop + plot_h, kTop + plot_h + 18, tick_label(v, false));
+        px(v), kTop, kTop + kPlotHeight, kTop + kPlotHeight + 18, tick_label(v, false));
   }
-  svg += fmt::format(
-      "<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#333\"/>\n"
-      "<line x1=\"{0}\" x2=\"{3}\" y1=\"{2}\" y2=\"{2}\" stroke=\"#333\"/>\n"
-      "<text transform=\"translate(24,{4:.1f}) rotate(-90)\" text-anchor=\"middle\">{5}</text>\n"
-      "<text x=\"{6:.1f}\" y=\"{7}\" text-anchor=\"middle\">{8}</text>\n",
-      kLeft, kTop, kTop + plot_h, kLeft + plot_w, kTop + plot_h / 2, escape(c.y_label),
-      kLeft + plot_w / 2, kHeight - 18, escape(c.x_label));
   // The front as a staircase: from each point, right at its time until the next, faster one.
   std::string path;
   for (std::size_t i = 0; i < c.front.size(); ++i) {
@@ -339,7 +335,7 @@ std::string render_svg(const FrontChart& c) {
         "<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#d62728\" "
         "stroke-width=\"2\" stroke-dasharray=\"6 4\"/>\n"
         "<text x=\"{3:.1f}\" y=\"{4}\" fill=\"#d62728\">{5}</text>\n",
-        px(c.capacity), kTop, kTop + plot_h, px(c.capacity) + 6, kTop + 12,
+        px(c.capacity), kTop, kTop + kPlotHeight, px(c.capacity) + 6, kTop + 12,
         escape(c.capacity_label));
   }
   // Legend.
@@ -354,20 +350,26 @@ std::string render_svg(const FrontChart& c) {
 }
 
 FrontChart plan_chart(const std::string& model, const PlanResult& r, ByteUnits units) {
+  // The front's slow end (deep pipelines, TP across nodes) would flatten the rest: it is cut at
+  // this many times the fastest iteration.
+  constexpr double kFrontSpan = 3;
   const bool binary = units == ByteUnits::kBinary;
   const double unit = binary ? 1024.0 * 1024 * 1024 : 1e9;
   FrontChart c;
   c.title = model + ": the fastest layout at each memory per GPU";
   c.subtitle = fmt::format(
-      "{} layouts fit of {} valid; no layout is both faster and smaller than "
-      "a point of the front",
-      r.fit, r.valid);
-  c.x_label = binary ? "GiB per GPU (the bounding stage's peak)"
-                     : "GB per GPU (the bounding "
-                       "stage's peak)";
+      "{} of {} valid layouts fit; the front up to {:g}× the fastest iteration (no layout is "
+      "both faster and smaller than one of its points)",
+      r.fit, r.valid, kFrontSpan);
+  c.x_label =
+      binary ? "GiB per GPU (the bounding stage's peak)" : "GB per GPU (the bounding stage's peak)";
   c.y_label = "seconds per iteration";
-  for (const ParetoPoint& p : r.front)
-    c.front.emplace_back(to_double(p.peak) / unit, p.iteration_s);
+  const double fastest = r.front.empty() ? 0 : r.front.back().iteration_s;
+  for (const ParetoPoint& p : r.front) {
+    if (p.iteration_s <= kFrontSpan * fastest) {
+      c.front.emplace_back(to_double(p.peak) / unit, p.iteration_s);
+    }
+  }
   for (const PlannedLayout& p : r.best) {
     c.marked.emplace_back(to_double(p.peak) / unit, p.time.iteration_s);
   }
