@@ -130,9 +130,7 @@ void add_plan_command(CLI::App& app, std::string& out) {
       "plan", "the layout search: the fastest parallel layouts that fit, best first");
   auto model = std::make_shared<ModelOptions>();  // owned by the callback
   auto flags = std::make_shared<PlanFlags>();
-  auto memory = std::make_shared<MemoryFlags>();
-  memory->precision = "mixed-bf16-fp32-grads";  // Megatron-Core's bf16 recipe
-  memory->runtime = "megatron";
+  auto memory = std::make_shared<MemoryFlags>(megatron_recipe());
   memory->zero.clear();  // searched unless given
   auto gpu = std::make_shared<GpuOptions>();
   gpu->gpus.clear();

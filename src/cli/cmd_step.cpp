@@ -10,9 +10,7 @@ void add_step_command(CLI::App& app, std::string& out) {
       "step", "step time on a cluster: compute, communication, bubble, MFU, for a layout");
   auto model = std::make_shared<ModelOptions>();  // owned by the callback
   auto workload = std::make_shared<WorkloadOptions>();
-  auto memory = std::make_shared<MemoryFlags>();
-  memory->precision = "mixed-bf16-fp32-grads";  // Megatron-Core's bf16 recipe
-  memory->runtime = "megatron";
+  auto memory = std::make_shared<MemoryFlags>(megatron_recipe());
   auto gpu = std::make_shared<GpuOptions>();
   auto output = std::make_shared<OutputOptions>();
   auto layout = std::make_shared<LayoutFlags>();

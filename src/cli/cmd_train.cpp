@@ -24,9 +24,7 @@ void add_train_command(CLI::App& app, std::string& out) {
   auto gpu = std::make_shared<GpuOptions>();
   auto output = std::make_shared<OutputOptions>();
   auto t = std::make_shared<TrainOptions>();
-  auto memory = std::make_shared<MemoryFlags>();
-  memory->precision = "mixed-bf16-fp32-grads";  // as tsize step
-  memory->runtime = "megatron";
+  auto memory = std::make_shared<MemoryFlags>(megatron_recipe());  // as tsize step
   auto layout = std::make_shared<LayoutFlags>();
   auto cluster = std::make_shared<ClusterFlags>();
   add_model_options(cmd, *model);

@@ -72,6 +72,15 @@ struct MemoryFlags {
   bool fsdp = false;       // PyTorch FSDP's full sharding: --zero 3 (its gathered units)
 };
 
+// Megatron-Core's bf16 recipe, the default of the commands that time a cluster (step, train with
+// a layout, plan): --precision mixed-bf16-fp32-grads --runtime megatron.
+inline MemoryFlags megatron_recipe() {
+  MemoryFlags m;
+  m.precision = "mixed-bf16-fp32-grads";
+  m.runtime = "megatron";
+  return m;
+}
+
 // A parallel layout's flags (layout.hpp); empty: not given.
 struct LayoutFlags {
   std::string tp, sp, pp, vpp, schedule, cp, ep, etp, dp, global_batch, pp_first, pp_last;
