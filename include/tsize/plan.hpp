@@ -65,13 +65,17 @@ struct PlanRequest {
   std::function<void(double)> progress;
 };
 
-// One layout the search priced.
-struct PlannedLayout {
+// One layout of the space: the parallel layout and the recipe choices searched with it.
+struct PlanCandidate {
   ResolvedLayout layout;
   std::int64_t micro_batch = 1;
   Recompute recompute = Recompute::kNone;
   int zero = 0;
   StepOptions overlap;
+};
+
+// One layout the search priced.
+struct PlannedLayout : PlanCandidate {
   Count peak = 0;  // the bounding stage's, per GPU
   StepTime time;
   double objective = 0;  // lower is better: seconds, GPU-seconds per token, or −tokens/s
@@ -103,13 +107,6 @@ PlanResult plan_layouts(const Graph& graph, const PlanRequest& request);
 
 // The valid layouts of the space one by one, without pricing them: the search's enumeration,
 // for tests that check it against resolve_layout.
-struct PlanCandidate {
-  ResolvedLayout layout;
-  std::int64_t micro_batch = 1;
-  Recompute recompute = Recompute::kNone;
-  int zero = 0;
-  StepOptions overlap;
-};
 std::vector<PlanCandidate> plan_candidates(const Graph& graph, const PlanRequest& request);
 
 }  // namespace tsize
