@@ -304,7 +304,12 @@ TEST(PlanSearch, EveryConstraintHolds) {
   q.space.pp = 2;
   q.space.schedule = Schedule::kInterleaved;
   q.space.vpp = 4;
-  for (const PlannedLayout& p : plan_layouts(g, q).best) {
+  q.space.dp = 8;
+  const PlanResult fixed = plan_layouts(g, q);
+  ASSERT_FALSE(fixed.best.empty());
+  for (const PlannedLayout& p : fixed.best) {
+    EXPECT_EQ(p.layout.layout.dp, 8);
+    EXPECT_EQ(p.layout.layout.cp, 2);  // 64 = TP 2 · PP 2 · DP 8 · CP 2
     EXPECT_EQ(p.layout.layout.pp, 2);
     EXPECT_EQ(p.layout.layout.vpp, 4);
     EXPECT_EQ(p.layout.layout.schedule, Schedule::kInterleaved);

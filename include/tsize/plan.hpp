@@ -40,7 +40,7 @@ struct ChoiceTable<Objective> {
 // The space searched: each dimension fixed to a value, bounded, or free (every value valid for
 // the model and the GPU count).
 struct PlanSpace {
-  std::optional<std::int64_t> tp, pp, vpp, cp, ep, etp, micro_batch;
+  std::optional<std::int64_t> tp, pp, vpp, cp, ep, etp, dp, micro_batch;
   std::int64_t max_tp = 0, max_pp = 0, max_cp = 0, max_micro_batch = 0;  // 0: unbounded
   std::optional<bool> sp;
   std::optional<Schedule> schedule;

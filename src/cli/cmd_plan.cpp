@@ -14,7 +14,7 @@ namespace {
 // The searched dimensions' flags; empty: searched.
 struct PlanFlags {
   std::string seq, micro_batch, max_micro_batch, recompute;
-  std::string tp, sp, pp, vpp, schedule, cp, ep, etp, max_tp, max_pp, max_cp;
+  std::string tp, sp, pp, vpp, schedule, cp, ep, etp, dp, max_tp, max_pp, max_cp;
   std::string objective = "time";
   std::string top = "5";
   std::string memory_margin = "0";
@@ -44,6 +44,7 @@ void add_plan_flags(CLI::App* cmd, PlanFlags& f) {
   cmd->add_option("--max-cp", f.max_cp, "the most context-parallel ranks to try")->group(group);
   cmd->add_option("--ep", f.ep, "fix the expert-parallel ranks")->group(group);
   cmd->add_option("--etp", f.etp, "fix the expert tensor-parallel ranks")->group(group);
+  cmd->add_option("--dp", f.dp, "fix the data-parallel ranks")->group(group);
   cmd->add_flag("--no-overlap", f.no_overlap,
                 "hold Megatron-Core's overlap options off (each of --overlap-grad-reduce, "
                 "--overlap-param-gather, --tp-comm-overlap holds one on)")
@@ -78,6 +79,7 @@ PlanSpace plan_space(const PlanFlags& f, const MemoryFlags& m, const ClusterFlag
   s.cp = fixed(f.cp, "--cp");
   s.ep = fixed(f.ep, "--ep");
   s.etp = fixed(f.etp, "--etp");
+  s.dp = fixed(f.dp, "--dp");
   s.micro_batch = fixed(f.micro_batch, "--micro-batch");
   s.max_tp = bound(f.max_tp, "--max-tp");
   s.max_pp = bound(f.max_pp, "--max-pp");

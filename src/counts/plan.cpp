@@ -182,6 +182,7 @@ void for_each_layout(const Space& sp, const Item& item, Visit&& visit) {
   for (const std::int64_t p : values(q.space.pp, q.space.max_pp, divisors(n / (s.tp * s.cp)))) {
     if (n % (s.tp * s.cp * p) != 0) continue;
     const std::int64_t dp = n / (s.tp * s.cp * p);
+    if (q.space.dp && *q.space.dp != dp) continue;
     if (q.global_batch % (b.micro_batch * dp) != 0) continue;
     // (schedule, V): 1F1B and GPipe with one chunk, interleaved with V ≥ 2 dividing L / P.
     std::vector<std::pair<Schedule, std::int64_t>> schedules;
@@ -241,6 +242,7 @@ Space space_of(const Graph& g, const PlanRequest& q) {
                                 {"--cp", ps.cp},
                                 {"--ep", ps.ep},
                                 {"--etp", ps.etp},
+                                {"--dp", ps.dp},
                                 {"--micro-batch", ps.micro_batch}}) {
     if (v && (*v <= 0 || *v > kMaxDimension)) {
       problems.push_back(fmt::format("{} {}: expected a positive integer up to 2^30", flag, *v));
@@ -445,6 +447,7 @@ std::string why_none(const Graph& g, const PlanRequest& q) {
   l.cp = s.cp.value_or(1);
   l.ep = s.ep.value_or(1);
   l.etp = s.etp.value_or(0);
+  l.dp = s.dp.value_or(0);
   l.gpus = q.gpu_counts.front();
   l.global_batch = q.global_batch;
   try {
