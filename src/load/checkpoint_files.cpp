@@ -10,6 +10,7 @@
 #include <set>
 
 #include "tsize/error.hpp"
+#include "tsize/gguf_types.hpp"
 
 namespace tsize {
 namespace {
@@ -103,26 +104,6 @@ void skip_value(GgufReader& r, std::uint32_t type, int depth, const std::string&
   }
 }
 
-// ggml types: name, elements per block, bytes per block (ggml.c type_traits; gguf.md).
-struct GgmlType {
-  std::uint32_t id;
-  const char* name;
-  unsigned block, bytes;
-};
-constexpr GgmlType kGgmlTypes[] = {
-    {0, "F32", 1, 4},         {1, "F16", 1, 2},         {2, "Q4_0", 32, 18},
-    {3, "Q4_1", 32, 20},      {6, "Q5_0", 32, 22},      {7, "Q5_1", 32, 24},
-    {8, "Q8_0", 32, 34},      {9, "Q8_1", 32, 36},      {10, "Q2_K", 256, 84},
-    {11, "Q3_K", 256, 110},   {12, "Q4_K", 256, 144},   {13, "Q5_K", 256, 176},
-    {14, "Q6_K", 256, 210},   {15, "Q8_K", 256, 292},   {16, "IQ2_XXS", 256, 66},
-    {17, "IQ2_XS", 256, 74},  {18, "IQ3_XXS", 256, 98}, {19, "IQ1_S", 256, 50},
-    {20, "IQ4_NL", 32, 18},   {21, "IQ3_S", 256, 110},  {22, "IQ2_S", 256, 82},
-    {23, "IQ4_XS", 256, 136}, {24, "I8", 1, 1},         {25, "I16", 1, 2},
-    {26, "I32", 1, 4},        {27, "I64", 1, 8},        {28, "F64", 1, 8},
-    {29, "IQ1_M", 256, 56},   {30, "BF16", 1, 2},       {34, "TQ1_0", 256, 54},
-    {35, "TQ2_0", 256, 66},   {39, "MXFP4", 32, 17},
-};
-
 std::vector<StoredTensor> parse_gguf(std::string_view bytes, const std::string& source) {
   GgufReader r(bytes);
   if (bytes.substr(0, 4) != std::string_view("GGUF", 4)) {
@@ -158,19 +139,19 @@ std::vector<StoredTensor> parse_gguf(std::string_view bytes, const std::string& 
     }
     const auto type = static_cast<std::uint32_t>(r.u(4));
     r.u(8);  // offset in the data section
-    const auto it = std::find_if(std::begin(kGgmlTypes), std::end(kGgmlTypes),
-                                 [&](const GgmlType& g) { return g.id == type; });
-    if (it == std::end(kGgmlTypes)) {
+    const GgufTypeInfo* it = gguf_type_of_id(type);
+    if (it == nullptr) {
       throw Error(
           fmt::format("{}: tensor {}: ggml type {} is not one tsize knows", source, t.name, type));
     }
-    if (t.shape.front() % it->block != 0) {
+    if (t.shape.front() % static_cast<std::uint64_t>(it->block) != 0) {
       throw Error(fmt::format("{}: tensor {}: rows of {} are not whole {} blocks of {}", source,
                               t.name, static_cast<std::uint64_t>(t.shape.front()), it->name,
                               it->block));
     }
-    t.dtype = it->name;
-    t.bytes = mul(t.elements / it->block, it->bytes, "tensor bytes");
+    t.dtype = std::string(it->name);
+    t.bytes = mul(t.elements / static_cast<std::uint64_t>(it->block),
+                  static_cast<std::uint64_t>(it->bytes), "tensor bytes");
     t.values = t.elements;
     out.push_back(std::move(t));
   }
