@@ -7,6 +7,7 @@
 
 #include "test_util.hpp"
 #include "tsize/gpus.hpp"
+#include "tsize/kv_cache.hpp"
 #include "tsize/layout.hpp"
 #include "tsize/memory.hpp"
 #include "tsize/overrides.hpp"
@@ -62,6 +63,7 @@ TEST(Choices, EveryTableIsCompleteAndParsesWhatItPrints) {
   expect_complete<Activation>(5);
   expect_complete<Schedule>(3);
   expect_complete<Objective>(3);
+  expect_complete<KvDtype>(5);
 }
 
 // docs/cli.md's flag tables come from the same lists: "`--precision fp32\|amp-bf16\|...`".
