@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "tsize/count.hpp"
@@ -26,6 +27,22 @@ struct WeightBytes {
   // Bits per weight over every parameter.
   double bits_per_weight() const;
 };
+
+// One op's stored weights in a format: one layer's instance, or every instance of a block
+// outside the layer stack (layer −1). Biases and norms count as kept.
+struct OpWeights {
+  const Op* op = nullptr;
+  std::int64_t layer = -1;
+  Count quantized_params = 0, quantized_bytes = 0;
+  Count kept_params = 0, kept_bytes = 0;
+
+  Count bytes() const { return add(quantized_bytes, kept_bytes); }
+};
+
+// Visits every op with weights: the blocks outside the layer stack, then the layers in order.
+// Throws Error as weight_bytes.
+void for_each_weight(const Graph& graph, const WeightFormat& format,
+                     const std::function<void(const OpWeights&)>& visit);
 
 // Throws Error when the model cannot take the format, naming the tensor and the numbers: a GPTQ
 // or AWQ group size that does not divide a Linear's input features, output features the packing

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <functional>
 #include <string>
 
 #include "tsize/error.hpp"
@@ -259,33 +260,34 @@ GgufType fallback(GgufType t, std::int64_t ne0, const std::string& format,
   return ne0 % gguf_type_info(t).block == 0 ? t : T::kF16;
 }
 
+// What one op's weights come to, and (GGUF) the bytes by block type.
 struct Tally {
-  WeightBytes& out;
+  OpWeights w;
+  std::array<Count, kGgufTypes.size()>* types = nullptr;
   void quantized(Count params, Count bytes) {
-    out.quantized_params = add(out.quantized_params, params);
-    out.quantized = add(out.quantized, bytes);
+    w.quantized_params = add(w.quantized_params, params);
+    w.quantized_bytes = add(w.quantized_bytes, bytes);
   }
   void kept(Count params, Count bytes) {
-    out.kept_params = add(out.kept_params, params);
-    out.kept = add(out.kept, bytes);
+    w.kept_params = add(w.kept_params, params);
+    w.kept_bytes = add(w.kept_bytes, bytes);
+  }
+  // A GGUF tensor of `elements` at type t (rows of ne0), padded to GGUF's 32-byte alignment.
+  Count gguf_tensor(GgufType t, Count elements, std::int64_t ne0) {
+    const GgufTypeInfo& info = gguf_type_info(t);
+    const Count rows = elements / u(ne0);
+    const Count bytes = mul(mul(rows, u(ne0 / info.block)), u(info.bytes));
+    const Count padded = (bytes + 31) / 32 * 32;
+    if (types != nullptr) {
+      auto& slot = (*types)[static_cast<std::size_t>(t)];
+      slot = add(slot, padded);
+    }
+    return padded;
   }
 };
 
-// A GGUF tensor of `elements` at type t (rows of ne0), padded to GGUF's 32-byte alignment.
-Count gguf_tensor(WeightBytes& out, GgufType t, Count elements, std::int64_t ne0) {
-  const GgufTypeInfo& info = gguf_type_info(t);
-  const Count rows = elements / u(ne0);
-  const Count bytes = mul(mul(rows, u(ne0 / info.block)), u(info.bytes));
-  const Count padded = (bytes + 31) / 32 * 32;
-  auto& slot = out.gguf_bytes[static_cast<std::size_t>(t)];
-  slot = add(slot, padded);
-  return padded;
-}
-
 void gguf_op(GgufModel& m, const Op& op, std::int64_t layer, const WeightFormat& f, Tally& t) {
-  if (op.tied) return;
   const Count params = params_per_copy(op);
-  if (params == 0) return;
   const Count copies = u(op.copies);
   const GgufName name = gguf_name(op);
   const bool linear = op.kind() == OpKind::kLinear;
@@ -304,19 +306,19 @@ void gguf_op(GgufModel& m, const Op& op, std::int64_t layer, const WeightFormat&
   const Count rest = sub(mul(params, copies), matrix);
   const Count tensors = op.kind() == OpKind::kNorm && op.bias ? 2 : 1;
   for (Count i = 0; i < tensors && rest > 0; ++i) {
-    t.kept(rest / tensors, gguf_tensor(t.out, GgufType::kF32, rest / tensors, 1));
+    t.kept(rest / tensors, t.gguf_tensor(GgufType::kF32, rest / tensors, 1));
   }
   if (matrix == 0) return;
   const GgufTypeInfo& file =
       gguf_type_info(kGgufFileTypes[static_cast<std::size_t>(m.ftype)].default_type);
   const bool floats = file.block == 1;  // f32, f16, bf16: no rules, every matrix at that type
   if (name == GgufName::kFloat) {
-    t.kept(matrix, gguf_tensor(t.out, GgufType::kF32, matrix, ne0));
+    t.kept(matrix, t.gguf_tensor(GgufType::kF32, matrix, ne0));
     return;
   }
   GgufType type = floats ? file.type : rule_type(m, name, layer, ne0);
   if (!floats) type = fallback(type, ne0, f.name, op.name());
-  const Count bytes = gguf_tensor(t.out, type, matrix, ne0);
+  const Count bytes = t.gguf_tensor(type, matrix, ne0);
   if (gguf_type_info(type).block == 1) {
     t.kept(matrix, bytes);
   } else {
@@ -346,24 +348,45 @@ GgufModel gguf_model(const Graph& g, const WeightFormat& f) {
   return m;
 }
 
-WeightBytes gguf_bytes(const Graph& g, const WeightFormat& f) {
-  WeightBytes out;
-  Tally t{out};
-  GgufModel m = gguf_model(g, f);
-  // Tensors in llama.cpp's order: layer by layer (its weights_map sorts by layer, then name; the
-  // rules count attn_v tensors in that order), the others around them.
-  for (std::size_t b = 0; b < g.blocks.size(); ++b) {
-    const Block& block = g.blocks[b];
+// One instance of an op (`repeat` instances outside the layer stack) in a non-GGUF format.
+void other_op(const WeightFormat& f, const Op& op, bool in_layers, Count repeat, Tally& t) {
+  const Count kept_bytes = u(f.scheme == WeightScheme::kFloat ? f.float_bytes : 2);
+  const Count params = mul(mul(params_per_copy(op), u(op.copies)), repeat);
+  if (f.scheme == WeightScheme::kFloat || !quantized_linear(op, in_layers)) {
+    t.kept(params, mul(params, kept_bytes));
+    return;
+  }
+  const Count instances = mul(u(op.copies), repeat);
+  const Count matrix = mul(mul(u(op.in), u(op.out)), instances);
+  t.quantized(matrix, mul(matrix_bytes(f, op, op.out, op.in), instances));
+  t.kept(sub(params, matrix), mul(sub(params, matrix), kept_bytes));  // biases
+}
+
+// Every op with weights, in llama.cpp's order for GGUF (its weights_map sorts by layer, then
+// name; the rules count attn_v tensors in that order): the blocks outside the layer stack, then
+// the layers one by one.
+void visit_weights(const Graph& g, const WeightFormat& f,
+                   std::array<Count, kGgufTypes.size()>* types,
+                   const std::function<void(const OpWeights&)>& visit) {
+  const bool gguf = f.scheme == WeightScheme::kGguf;
+  GgufModel m = gguf ? gguf_model(g, f) : GgufModel{};
+  auto one = [&](const Op& op, std::int64_t layer, Count repeat) {
+    if (op.tied || params_per_copy(op) == 0) return;
+    Tally t{{&op, layer}, types};
+    if (gguf) {
+      for (Count i = 0; i < repeat; ++i) gguf_op(m, op, layer, f, t);
+    } else {
+      other_op(f, op, layer >= 0, repeat, t);
+    }
+    visit(t.w);
+  };
+  for (const Block& block : g.blocks) {
     if (!block.layers.empty()) continue;
-    for (const Op& op : block.ops) gguf_op(m, op, 0, f, t);
+    for (const Op& op : block.ops) one(op, -1, u(block.repeat));
   }
   for (std::size_t i = 0; i < g.layer_blocks.size(); ++i) {
-    for (const Op& op : g.blocks[g.layer_blocks[i]].ops) {
-      gguf_op(m, op, static_cast<std::int64_t>(i), f, t);
-    }
+    for (const Op& op : g.blocks[g.layer_blocks[i]].ops) one(op, static_cast<std::int64_t>(i), 1);
   }
-  out.total = add(out.quantized, out.kept);
-  return out;
 }
 
 }  // namespace
@@ -373,27 +396,19 @@ double WeightBytes::bits_per_weight() const {
   return params == 0 ? 0 : 8 * to_double(total) / to_double(params);
 }
 
+void for_each_weight(const Graph& g, const WeightFormat& f,
+                     const std::function<void(const OpWeights&)>& visit) {
+  visit_weights(g, f, nullptr, visit);
+}
+
 WeightBytes weight_bytes(const Graph& g, const WeightFormat& f) {
-  if (f.scheme == WeightScheme::kGguf) return gguf_bytes(g, f);
   WeightBytes out;
-  Tally t{out};
-  const Count kept_bytes = u(f.scheme == WeightScheme::kFloat ? f.float_bytes : 2);
-  for (const Block& b : g.blocks) {
-    const bool in_layers = !b.layers.empty();
-    const Count repeat = u(b.repeat);
-    for (const Op& op : b.ops) {
-      const Count params = mul(mul(params_per_copy(op), u(op.copies)), repeat);
-      if (params == 0) continue;
-      if (f.scheme == WeightScheme::kFloat || !quantized_linear(op, in_layers)) {
-        t.kept(params, mul(params, kept_bytes));
-        continue;
-      }
-      const Count matrix = mul(mul(u(op.in), u(op.out)), mul(u(op.copies), repeat));
-      const Count per_copy = matrix_bytes(f, op, op.out, op.in);
-      t.quantized(matrix, mul(per_copy, mul(u(op.copies), repeat)));
-      t.kept(sub(params, matrix), mul(sub(params, matrix), kept_bytes));  // biases
-    }
-  }
+  visit_weights(g, f, &out.gguf_bytes, [&](const OpWeights& w) {
+    out.quantized = add(out.quantized, w.quantized_bytes);
+    out.quantized_params = add(out.quantized_params, w.quantized_params);
+    out.kept = add(out.kept, w.kept_bytes);
+    out.kept_params = add(out.kept_params, w.kept_params);
+  });
   out.total = add(out.quantized, out.kept);
   return out;
 }
