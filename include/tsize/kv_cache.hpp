@@ -45,7 +45,8 @@ struct KvLayers {
 
 struct KvCache {
   std::vector<KvLayers> groups;
-  Count bytes_per_token = 0;  // every layer, one token, no window reached
+  std::vector<std::size_t> layer_group;  // each layer's group (layers count from 0)
+  Count bytes_per_token = 0;             // every layer, one token, no window reached
 
   // Tokens one layer of `g` keeps for a sequence of `context` tokens.
   static std::int64_t kept(const KvLayers& g, std::int64_t context);

@@ -83,8 +83,10 @@ KvCache kv_cache(const Graph& g, KvDtype dtype) {
                x.heads == layer.heads;
       });
       if (same == out.groups.end()) {
+        out.layer_group.push_back(out.groups.size());
         out.groups.push_back(layer);
       } else {
+        out.layer_group.push_back(static_cast<std::size_t>(same - out.groups.begin()));
         ++same->layers;
       }
     }
