@@ -96,6 +96,7 @@ TEST(Choices, DocsListEveryFlagsChoicesFromItsTable) {
   expect_documented<NormKind>(docs);
   expect_documented<PositionKind>(docs);
   expect_documented<Objective>(docs);
+  expect_documented<KvDtype>(docs);
 }
 
 }  // namespace

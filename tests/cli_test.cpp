@@ -704,6 +704,56 @@ TEST(Cli, PlanBadInput) {
   EXPECT_THAT(usage.out, IsEmpty());
 }
 
+TEST(Cli, InferJsonContract) {
+  const CliRun r = tsize_cli(
+      "infer llama-3-8b --weights gguf-q4_k_m --gpu H100-SXM --context 4096 --concurrency 8 "
+      "--format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["weights_bytes"],
+            4'912'898'048U);  // llama.cpp's Q4_K_M tensors (quantized_weights_test)
+  EXPECT_EQ(j["kv_bytes_per_token"], 131'072U);
+  EXPECT_EQ(j["kv_bytes"], 8ULL * 4096 * 131'072);
+  for (const char* key : {"peak", "max_concurrency", "max_context"}) {
+    EXPECT_TRUE(j[key].is_number_unsigned()) << key;
+  }
+  EXPECT_TRUE(j["fits"].is_boolean());
+  EXPECT_EQ(j["breakdown"]["bytes"], j["peak"]);
+}
+
+TEST(Cli, InferConcurrencyMaxFillsTheBudget) {
+  const auto j = nlohmann::json::parse(
+      tsize_cli("infer llama-3-8b --context 8192 --concurrency max --format json").out);
+  const auto most = j["max_concurrency"].get<std::int64_t>();
+  EXPECT_GT(most, 1);
+  EXPECT_EQ(j["kv_bytes"].get<std::int64_t>(), most * 8192 * 131'072);  // that many sequences
+  EXPECT_TRUE(j["fits"].get<bool>());
+  const auto more = nlohmann::json::parse(
+      tsize_cli("infer llama-3-8b --context 8192 --format json --concurrency " +
+                std::to_string(most + 1))
+          .out);
+  EXPECT_FALSE(more["fits"].get<bool>());
+}
+
+TEST(Cli, InferBadInput) {
+  expect_bad_input("infer llama-3-8b --concurrency 0", "--concurrency 0: expected a positive");
+  expect_bad_input("infer llama-3-8b --gpu-memory-utilization 1.5",
+                   "--gpu-memory-utilization 1.5: expected a fraction in (0, 1]");
+  expect_bad_input("infer llama-3-8b --gpu-memory-utilization 0",
+                   "--gpu-memory-utilization 0: expected a fraction in (0, 1]");
+  expect_bad_input("infer llama-3-8b --tp 3", "attention heads 32 are not divisible by --tp 3");
+  expect_bad_input("infer llama-3-8b --weights int3", "--weights int3: expected bf16, fp16");
+  expect_bad_input("infer llama-3-8b --gpus 3 --pp 2", "--gpus 3 ≠ --tp 1 × --pp 2");
+  expect_bad_input("infer gpt2 --context 2048",
+                   "--context 2048: gpt2 has 1024 learned positions and cannot read more");
+  expect_bad_input("infer llama-3.1-405b --gpu RTX-4090 --concurrency max",
+                   "--concurrency max: not one sequence of 131072 tokens fits");
+  expect_bad_input("infer bert-base-uncased", "is an encoder: it generates nothing");
+  const CliRun usage = tsize_cli("infer llama-3-8b --kv-dtype int2");
+  EXPECT_EQ(usage.status, 2);
+  EXPECT_THAT(usage.out, IsEmpty());
+}
+
 TEST(Cli, MemoryReproducesANanoGptRecordOnCpu) {
   // pytorch-nanogpt.json, GPT-2 small, b = 1, s = 1024, fp32, dropout 0.1: 2,719,518,820 bytes.
   // The record's recipe, not the default one: fp32, eager attention (PyTorch < 2.0).

@@ -16,6 +16,7 @@
 #include "tsize/plan.hpp"
 #include "tsize/render.hpp"
 #include "tsize/report.hpp"
+#include "tsize/serving_memory.hpp"
 #include "tsize/step_time.hpp"
 #include "tsize/sweep.hpp"
 #include "tsize/timing.hpp"
@@ -103,6 +104,22 @@ struct PlanAnswer {
 // Throws Error as plan_layouts.
 PlanAnswer answer_plan(const Graph& graph, const PlanRequest& request, bool explain,
                        ByteUnits units);
+
+// tsize infer: serving memory per GPU for a load (the time of prefill and decode follows).
+struct InferRequest {
+  ServingOptions options;
+  Gpu gpu;
+  std::int64_t context = 0;                 // tokens per sequence; 0: the model's context
+  std::optional<std::int64_t> concurrency;  // sequences; nullopt: the most that fit ("max")
+  ByteUnits units = ByteUnits::kBinary;
+};
+struct InferAnswer {
+  Report report;
+  ServingMemory memory;
+};
+// Throws Error for options the model or GPU cannot take, a context a model with learned
+// positions cannot reach, and "max" when not one sequence fits.
+InferAnswer answer_infer(const Graph& graph, const InferRequest& request);
 
 struct TrainRequest {
   Cluster cluster;

@@ -24,6 +24,7 @@
 #include "tsize/memory.hpp"
 #include "tsize/params.hpp"
 #include "tsize/plan.hpp"
+#include "tsize/serving_memory.hpp"
 #include "tsize/step_time.hpp"
 #include "tsize/sweep.hpp"
 #include "tsize/timing.hpp"
@@ -132,6 +133,17 @@ std::vector<Section> step_sections(const StepReportInputs& in);
 // --explain on a step: every figure of the GPU's kernel model and of the cluster's fabrics, with
 // what each was fitted to or taken from.
 Section explain_step(const ClusterSpec& cluster);
+
+struct ServingReportInputs {
+  const ServingMemory& memory;
+  const ServingOptions& options;
+  const Gpu& gpu;
+  std::int64_t context = 0, concurrency = 0, model_context = 0;
+  bool concurrency_is_max = false;
+  ByteUnits units = ByteUnits::kBinary;
+};
+// tsize infer: one GPU's serving memory as a tree, the whole deployment's facts.
+Section serving_section(const ServingReportInputs& in);
 
 // The layout search: what was searched and how much of it fit (JSON: the best layouts as
 // records "layouts"), and the best layouts as a table of seconds.

@@ -118,7 +118,9 @@ struct OutputOptions {
   std::string chart;     // an SVG file to write, where the command has a chart
 };
 
-void add_model_options(CLI::App* cmd, ModelOptions& o);
+// MODEL and the architecture flags; `context_flag` names the maximum-positions flag (tsize infer
+// calls it --max-positions: its --context is a sequence's tokens).
+void add_model_options(CLI::App* cmd, ModelOptions& o, const char* context_flag = "--context");
 
 // A size flag's value ("4096", "16k", "32Ki"), at most 2^30. Throws Error naming the flag.
 std::int64_t parse_size(const std::string& text, const char* flag);
@@ -220,5 +222,6 @@ void add_completion_command(CLI::App& app, std::string& out);
 void add_clusters_command(CLI::App& app, std::string& out);
 void add_step_command(CLI::App& app, std::string& out);
 void add_plan_command(CLI::App& app, std::string& out);
+void add_infer_command(CLI::App& app, std::string& out);
 
 }  // namespace tsize::cli

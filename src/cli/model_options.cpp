@@ -11,7 +11,7 @@
 
 namespace tsize::cli {
 
-void add_model_options(CLI::App* cmd, ModelOptions& o) {
+void add_model_options(CLI::App* cmd, ModelOptions& o, const char* context_flag) {
   cmd->add_option("model", o.model,
                   "preset name (see `tsize models`), path to a HuggingFace config.json or a "
                   "model folder holding one; omit to build a model from the flags alone");
@@ -29,7 +29,7 @@ void add_model_options(CLI::App* cmd, ModelOptions& o) {
   integer("--head-dim", o.head_dim, "per-head dimension (default d_model / heads)");
   integer("--d-ff", o.d_ff, "MLP hidden size");
   integer("--vocab", o.vocab, "vocabulary size");
-  integer("--context", o.context, "maximum positions the model is built for");
+  integer(context_flag, o.context, "maximum positions the model is built for");
   add_choice<MlpChoice>(cmd, o.mlp, "MLP kind", "Architecture");
   add_choice<NormKind>(cmd, o.norm, "normalization", "Architecture");
   add_choice<PositionKind>(cmd, o.pos, "positions", "Architecture");

@@ -79,6 +79,7 @@ int run(std::vector<std::string> args, std::string& out, std::string& err, const
   add_clusters_command(app, result);
   add_step_command(app, result);
   add_plan_command(app, result);
+  add_infer_command(app, result);
   add_compare_command(app, result);
   add_report_command(app, result);
   add_completion_command(app, result);

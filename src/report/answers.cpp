@@ -254,4 +254,31 @@ PlanAnswer answer_plan(const Graph& graph, const PlanRequest& q, bool explain, B
   return a;
 }
 
+InferAnswer answer_infer(const Graph& graph, const InferRequest& q) {
+  const ModelSpec& spec = graph.spec;
+  const std::int64_t context = q.context > 0 ? q.context : spec.max_positions;
+  if (context > spec.max_positions && spec.positions == PositionKind::kLearned) {
+    throw Error(fmt::format("--context {}: {} has {} learned positions and cannot read more",
+                            context, spec.name, spec.max_positions));
+  }
+  InferAnswer a;
+  std::int64_t concurrency = q.concurrency.value_or(1);
+  a.memory = serving_memory(graph, q.gpu, q.options, context, concurrency);
+  if (!q.concurrency) {
+    if (a.memory.max_concurrency == 0) {
+      throw Error(fmt::format(
+          "--concurrency max: not one sequence of {} tokens fits: {} of weights, activations and "
+          "reserve against {}'s budget of {}",
+          context, human_bytes(a.memory.weights + a.memory.activations + a.memory.reserve, q.units),
+          q.gpu.name, human_bytes(a.memory.budget, q.units)));
+    }
+    concurrency = a.memory.max_concurrency;
+    a.memory = serving_memory(graph, q.gpu, q.options, context, concurrency);
+  }
+  a.report = report_heading(spec);
+  a.report.sections.push_back(serving_section({a.memory, q.options, q.gpu, context, concurrency,
+                                               spec.max_positions, !q.concurrency, q.units}));
+  return a;
+}
+
 }  // namespace tsize

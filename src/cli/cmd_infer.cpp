@@ -1,0 +1,110 @@
+// tsize infer MODEL — serving a model: weights in a storage format, the KV cache, what one GPU
+// holds and the largest load that fits.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "commands.hpp"
+#include "tsize/answers.hpp"
+
+namespace tsize::cli {
+namespace {
+
+struct InferFlags {
+  std::string weights = "bf16";
+  std::string kv_dtype = "bf16";
+  std::string context, concurrency = "1";
+  std::string tp, pp = "1", ep = "1";
+  std::string block_size = "16";
+  std::string max_batched_tokens, max_sequences;
+  std::string reserve = "1GiB";
+  double utilization = 0.92;
+};
+
+void add_infer_flags(CLI::App* cmd, InferFlags& f) {
+  const char* group = "Serving";
+  cmd->add_option("--weights", f.weights,
+                  "weight format: bf16, fp16, fp8, fp8-block, int8, w8a8, gptq-int4-g128, "
+                  "awq-int4-g128, nf4, nf4-dq, gguf-q4_k_m, gguf-q8_0, ... (default bf16)")
+      ->group(group);
+  add_choice<KvDtype>(cmd, f.kv_dtype, "KV cache dtype (default bf16)", group, true);
+  cmd->add_option("--context", f.context, "tokens per sequence (default the model's context)")
+      ->group(group);
+  cmd->add_option("--concurrency", f.concurrency,
+                  "sequences served at once, or max: the most that fit (default 1)")
+      ->group(group);
+  cmd->add_option("--tp", f.tp, "tensor-parallel GPUs (default --gpus / --pp)")->group(group);
+  cmd->add_option("--pp", f.pp, "pipeline stages (default 1)")->group(group);
+  cmd->add_option("--ep", f.ep, "expert parallelism: 1, or --tp (vLLM's --enable-expert-parallel)")
+      ->group(group);
+  cmd->add_option("--block-size", f.block_size, "tokens per KV block (default 16, vLLM's)")
+      ->group(group);
+  cmd->add_option("--gpu-memory-utilization", f.utilization,
+                  "the share of each GPU's memory the engine may use (default 0.92, vLLM's)")
+      ->group(group);
+  cmd->add_option("--max-batched-tokens", f.max_batched_tokens,
+                  "tokens of the largest prefill chunk (default vLLM's for the GPU: 8192 or 2048)")
+      ->group(group);
+  cmd->add_option("--max-sequences", f.max_sequences,
+                  "sequences per step, vLLM's max_num_seqs (default 1024 or 256)")
+      ->group(group);
+  cmd->add_option("--reserve", f.reserve,
+                  "per GPU for CUDA graphs, NCCL and cuBLAS workspaces (default 1GiB)")
+      ->group(group);
+}
+
+std::int64_t size_or(const std::string& text, const char* flag, std::int64_t fallback) {
+  return text.empty() ? fallback : parse_size(text, flag);
+}
+
+}  // namespace
+
+void add_infer_command(CLI::App& app, std::string& out) {
+  auto* cmd = app.add_subcommand(
+      "infer", "serving: weights by format, KV cache, memory per GPU, the largest load that fits");
+  auto model = std::make_shared<ModelOptions>();  // owned by the callback
+  auto flags = std::make_shared<InferFlags>();
+  auto gpu = std::make_shared<GpuOptions>();
+  auto output = std::make_shared<OutputOptions>();
+  add_model_options(cmd, *model, "--max-positions");
+  add_infer_flags(cmd, *flags);
+  add_gpu_options(cmd, *gpu, false);
+  add_output_options(cmd, *output);
+  cmd->footer(
+      "--gpus is --tp × --pp. Memory follows vLLM's allocation (--gpu-memory-utilization of each "
+      "GPU, the KV cache in blocks of --block-size tokens).\nExamples:\n"
+      "  tsize infer llama-3-8b --context 8192 --concurrency max\n"
+      "  tsize infer llama-3.1-70b --weights awq-int4-g128 --gpu H100-SXM --context 32k "
+      "--concurrency 16\n"
+      "  tsize infer deepseek-v3 --weights fp8-block --gpu H200 --tp 8 --context 32k "
+      "--concurrency max --format json");
+  cmd->callback([&out, model, flags, gpu, output] {
+    const RenderOptions ro = render_options(*output);
+    const Graph graph = build_graph(resolve_model(*model));
+    InferRequest q;
+    q.options.weights = parse_weight_format(flags->weights);
+    q.options.kv_dtype = parse_choice<KvDtype>(flags->kv_dtype);
+    q.options.pp = parse_size(flags->pp, "--pp");
+    const bool gpus_given = gpu->gpus_flag != nullptr && gpu->gpus_flag->count() > 0;
+    const std::int64_t gpus = gpus_given ? parse_size(gpu->gpus, "--gpus") : 0;
+    q.options.tp =
+        size_or(flags->tp, "--tp", gpus_given ? std::max<std::int64_t>(gpus / q.options.pp, 1) : 1);
+    if (gpus_given && gpus != q.options.tp * q.options.pp) {
+      throw Error(fmt::format("--gpus {} ≠ --tp {} × --pp {}", gpus, q.options.tp, q.options.pp));
+    }
+    q.options.ep = parse_size(flags->ep, "--ep");
+    q.options.block_size = parse_size(flags->block_size, "--block-size");
+    q.options.gpu_memory_utilization = flags->utilization;
+    q.options.max_batched_tokens = size_or(flags->max_batched_tokens, "--max-batched-tokens", 0);
+    q.options.max_sequences = size_or(flags->max_sequences, "--max-sequences", 0);
+    q.options.reserve_bytes = byte_flag(flags->reserve, "--reserve");
+    q.gpu = resolve_cluster(*gpu).gpu;
+    q.context = size_or(flags->context, "--context", 0);
+    if (flags->concurrency != "max")
+      q.concurrency = parse_size(flags->concurrency, "--concurrency");
+    q.units = ro.units;
+    out = render(answer_infer(graph, q).report, ro);
+  });
+}
+
+}  // namespace tsize::cli
