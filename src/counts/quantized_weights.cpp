@@ -162,14 +162,11 @@ GgufType rule_type(GgufModel& m, GgufName name, std::int64_t layer, std::int64_t
         t = m.n_gqa >= 4 ? T::kQ4_K : T::kQ3_K;
       } else if (ft == F::kQ3_K_M) {
         t = i < 2 ? T::kQ5_K : T::kQ4_K;
-      } else if (ft == F::kQ3_K_L) {
-        t = T::kQ5_K;
-      } else if ((ft == F::kIQ4_NL || ft == F::kIQ4_XS) && m.n_gqa >= 4) {
+      } else if (ft == F::kQ3_K_L || ((ft == F::kIQ4_NL || ft == F::kIQ4_XS) && m.n_gqa >= 4) ||
+                 (ft == F::kQ4_K_S && i < 4)) {  // distinct file types: the order is kept
         t = T::kQ5_K;
       } else if ((ft == F::kQ4_K_M || ft == F::kQ5_K_M) && use_more_bits(i, m.attn_v_count)) {
         t = T::kQ6_K;
-      } else if (ft == F::kQ4_K_S && i < 4) {
-        t = T::kQ5_K;
       }
       if (m.llama_70b && (t == T::kQ3_K || t == T::kQ4_K)) t = T::kQ5_K;
       if (m.n_expert == 8) t = T::kQ8_0;

@@ -64,16 +64,17 @@ Section serving_section(const ServingReportInputs& in) {
        fmt::format("for {} sequences, at most the model's {}", in.concurrency, in.model_context)},
   };
   s.assumptions = {
-      "vLLM's allocation: the engine may use --gpu-memory-utilization of the GPU's total memory "
-      "(torch's total_memory); weights, the profiling forward's activations and the reserve come "
-      "first, the KV cache gets the rest (vllm/v1/worker/gpu_worker.py)",
+      std::string("vLLM's allocation: the engine may use --gpu-memory-utilization of the GPU's "
+                  "total memory (torch's total_memory); weights, the profiling forward's "
+                  "activations and the reserve come first, the KV cache gets the rest "
+                  "(vllm/v1/worker/gpu_worker.py)"),
       fmt::format("weights split over TP as Megatron/vLLM shard them (heads, MLP features, "
                   "experts, vocabulary; norms and routers whole); layers over PP as vLLM's "
                   "get_pp_indices; the bounding stage is stage {}",
                   m.stage),
-      "KV cache: KV heads split over TP (one per rank when TP exceeds them); MLA's latent on "
-      "every rank; sliding-window and chunked layers hold their window; each layer's tokens in "
-      "whole blocks",
+      std::string("KV cache: KV heads split over TP (one per rank when TP exceeds them); MLA's "
+                  "latent on every rank; sliding-window and chunked layers hold their window; "
+                  "each layer's tokens in whole blocks"),
       fmt::format("activations: an estimate of the profiling forward of {} tokens (the residual "
                   "stream, the widest layer's input and output, fp32 logits of {} sequences)",
                   m.max_batched_tokens, std::min(m.max_sequences, m.max_batched_tokens)),
