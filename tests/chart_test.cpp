@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "test_util.hpp"
+#include "tsize/answers.hpp"
 
 namespace tsize {
 namespace {
@@ -95,6 +96,29 @@ TEST(FrontChart, FrontPointsAndBestLayoutsOnTheGpusLine) {
   EXPECT_THAT(svg, HasSubstr("capacity 80.00 GiB"));
   EXPECT_THAT(svg, HasSubstr("Pareto front"));
   EXPECT_THAT(svg, HasSubstr("</svg>"));
+}
+
+TEST(ServingChart, BarsAreEachLoadsPartsUnderTheBudget) {
+  // Llama-3-8B at 8,192 tokens on an H100: 56 sequences fit (--concurrency max), so the bars run
+  // 1, 2, 4, ..., 32, the 56 asked for, 64.
+  const Graph g = build_graph(load_preset("llama-3-8b"));
+  InferRequest q;
+  q.gpu = find_gpu("H100-SXM");
+  q.context = 8192;
+  q.by_concurrency = true;
+  const InferAnswer a = answer_infer(g, q);
+  ASSERT_EQ(a.by_concurrency.size(), 8U);
+  EXPECT_EQ(a.by_concurrency[6].first, 56);
+  EXPECT_EQ(a.by_concurrency.back().first, 64);
+  const StackedBarChart c = serving_chart("llama-3-8b", a.by_concurrency, 8192, ByteUnits::kBinary);
+  ASSERT_EQ(c.categories.size(), 8U);
+  for (std::size_t i = 0; i < c.categories.size(); ++i) {
+    double total = 0;
+    for (const ChartSeries& s : c.series) total += s.values[i];
+    EXPECT_NEAR(total, to_double(a.by_concurrency[i].second.peak) / (1 << 30), 1e-9);
+  }
+  EXPECT_DOUBLE_EQ(*c.reference, to_double(a.by_concurrency[0].second.budget) / (1 << 30));
+  EXPECT_GT(to_double(a.by_concurrency.back().second.peak) / (1 << 30), *c.reference);
 }
 
 }  // namespace

@@ -733,6 +733,10 @@ TEST(Cli, InferConcurrencyMaxFillsTheBudget) {
                 std::to_string(most + 1))
           .out);
   EXPECT_FALSE(more["fits"].get<bool>());
+  const auto chart = std::filesystem::temp_directory_path() / "tsize_infer_chart.svg";
+  ASSERT_EQ(tsize_cli("infer llama-3-8b --context 8192 --chart " + chart.string()).status, 0);
+  EXPECT_THAT(test::read_file(chart.string()), HasSubstr("serving memory per GPU by concurrency"));
+  std::filesystem::remove(chart);
 }
 
 TEST(Cli, InferBadInput) {

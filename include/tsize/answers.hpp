@@ -112,10 +112,14 @@ struct InferRequest {
   std::int64_t context = 0;                 // tokens per sequence; 0: the model's context
   std::optional<std::int64_t> concurrency;  // sequences; nullopt: the most that fit ("max")
   ByteUnits units = ByteUnits::kBinary;
+  bool by_concurrency = false;  // also the memory at 1, 2, 4, ... sequences (a chart's bars)
 };
 struct InferAnswer {
   Report report;
   ServingMemory memory;
+  // With by_concurrency: powers of two up to twice the most that fit (at most 12), the load
+  // asked for among them.
+  std::vector<std::pair<std::int64_t, ServingMemory>> by_concurrency;
 };
 // Throws Error for options the model or GPU cannot take, a context a model with learned
 // positions cannot reach, and "max" when not one sequence fits.

@@ -10,6 +10,7 @@
 #include "tsize/gpus.hpp"
 #include "tsize/memory.hpp"
 #include "tsize/plan.hpp"
+#include "tsize/serving_memory.hpp"
 #include "tsize/sweep.hpp"
 #include "tsize/units.hpp"
 #include "tsize/workload.hpp"
@@ -50,6 +51,12 @@ StackedBarChart memory_sweep_chart(const std::string& model, const std::vector<M
 // Shares of a step's FLOPs by component (attention scores, attention projections, MLP,
 // lm_head and loss, the rest) per sequence length.
 StackedBarChart flops_share_chart(const Graph& graph, const std::vector<FlopCounts>& runs);
+
+// Serving memory per GPU (weights, KV cache, activations, reserve) at each concurrency, with the
+// engine's budget as the line.
+StackedBarChart serving_chart(const std::string& model,
+                              const std::vector<std::pair<std::int64_t, ServingMemory>>& runs,
+                              std::int64_t context, ByteUnits units);
 
 // A layout search's Pareto front: iteration time against memory per GPU, the layouts no other
 // beats on both as a staircase, the best layouts marked by rank, the GPU's capacity as a line.

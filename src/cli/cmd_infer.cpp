@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "tsize/answers.hpp"
+#include "tsize/chart.hpp"
 
 namespace tsize::cli {
 namespace {
@@ -70,6 +71,7 @@ void add_infer_command(CLI::App& app, std::string& out) {
   add_infer_flags(cmd, *flags);
   add_gpu_options(cmd, *gpu, false);
   add_output_options(cmd, *output);
+  add_chart_flag(cmd, *output);
   cmd->footer(
       "--gpus is --tp × --pp. Memory follows vLLM's allocation (--gpu-memory-utilization of each "
       "GPU, the KV cache in blocks of --block-size tokens).\nExamples:\n"
@@ -103,7 +105,15 @@ void add_infer_command(CLI::App& app, std::string& out) {
     if (flags->concurrency != "max")
       q.concurrency = parse_size(flags->concurrency, "--concurrency");
     q.units = ro.units;
-    out = render(answer_infer(graph, q).report, ro);
+    q.by_concurrency = !output->chart.empty();
+    const InferAnswer a = answer_infer(graph, q);
+    if (!output->chart.empty()) {
+      write_file(output->chart,
+                 render_svg(serving_chart(graph.spec.name, a.by_concurrency,
+                                          q.context > 0 ? q.context : graph.spec.max_positions,
+                                          ro.units)));
+    }
+    out = render(a.report, ro);
   });
 }
 

@@ -112,8 +112,8 @@ Count activation_bytes(const Graph& g, std::int64_t tokens, std::int64_t sequenc
       const bool split = rule.params != ParamSplit::kReplicated && tp > 1;
       // Column-parallel: the output splits (q/k/v, gate/up, experts' w13); row-parallel: the
       // input (o_proj, down_proj, experts' w2).
-      const bool column = rule.params == ParamSplit::kExpert ? op.role != Role::kMlpDown
-                                                             : rule.bias_split;
+      const bool column =
+          rule.params == ParamSplit::kExpert ? op.role != Role::kMlpDown : rule.bias_split;
       const std::int64_t in = split && !column ? op.in / tp : op.in;
       const std::int64_t out = split && column ? op.out / tp : op.out;
       const std::int64_t rows = op.copies > 1 ? tokens * k : tokens;

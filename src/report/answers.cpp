@@ -275,6 +275,21 @@ InferAnswer answer_infer(const Graph& graph, const InferRequest& q) {
     concurrency = a.memory.max_concurrency;
     a.memory = serving_memory(graph, q.gpu, q.options, context, concurrency);
   }
+  if (q.by_concurrency) {
+    std::vector<std::int64_t> loads;
+    for (std::int64_t n = 1;
+         n <= 2 * std::max<std::int64_t>(a.memory.max_concurrency, 1) && loads.size() < 12;
+         n *= 2) {
+      loads.push_back(n);
+    }
+    if (std::find(loads.begin(), loads.end(), concurrency) == loads.end()) {
+      loads.push_back(concurrency);
+      std::sort(loads.begin(), loads.end());
+    }
+    for (const std::int64_t n : loads) {
+      a.by_concurrency.emplace_back(n, serving_memory(graph, q.gpu, q.options, context, n));
+    }
+  }
   a.report = report_heading(spec);
   a.report.sections.push_back(serving_section({a.memory, q.options, q.gpu, context, concurrency,
                                                spec.max_positions, !q.concurrency, q.units}));

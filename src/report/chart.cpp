@@ -284,6 +284,34 @@ StackedBarChart flops_share_chart(const Graph& g, const std::vector<FlopCounts>&
   return c;
 }
 
+StackedBarChart serving_chart(const std::string& model,
+                              const std::vector<std::pair<std::int64_t, ServingMemory>>& runs,
+                              std::int64_t context, ByteUnits units) {
+  const bool binary = units == ByteUnits::kBinary;
+  const double unit = binary ? 1024.0 * 1024 * 1024 : 1e9;
+  StackedBarChart c;
+  c.title = fmt::format("{}: serving memory per GPU by concurrency", model);
+  c.subtitle = fmt::format(
+      "sequences of {} tokens; dashed: the engine's budget (--gpu-memory-utilization)", context);
+  c.x_label = "sequences served at once";
+  c.y_label = binary ? "GiB per GPU" : "GB per GPU";
+  std::vector<ChartSeries> series{
+      {"weights", {}, 0}, {"KV cache", {}, 6}, {"activations", {}, 2}, {"reserve", {}, 9}};
+  for (const auto& [concurrency, m] : runs) {
+    c.categories.push_back(std::to_string(concurrency));
+    series[0].values.push_back(to_double(m.weights) / unit);
+    series[1].values.push_back(to_double(m.kv) / unit);
+    series[2].values.push_back(to_double(m.activations) / unit);
+    series[3].values.push_back(to_double(m.reserve) / unit);
+  }
+  c.series = std::move(series);
+  if (!runs.empty()) {
+    c.reference = to_double(runs.front().second.budget) / unit;
+    c.reference_label = fmt::format("budget {}", human_bytes(runs.front().second.budget, units));
+  }
+  return c;
+}
+
 std::string render_svg(const FrontChart& c) {
   double right = c.capacity, top = 0;
   for (const auto& points : {&c.front, &c.marked}) {
