@@ -46,5 +46,7 @@ std::string with_commas(Count v);
 
 // v as a double (rounded), for ratios and display only.
 inline double to_double(Count v) { return static_cast<double>(v); }
+// A size (a dimension, a count of layers or tokens) as a Count. REQUIRES: v >= 0.
+inline Count to_count(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 
 }  // namespace tsize

@@ -12,8 +12,6 @@
 namespace tsize {
 namespace {
 
-Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
-
 const Input kFp32{"fp32", 4};
 const Input kFp64{"fp64", 8};
 const Input kInt64{"int64", 8};
@@ -79,14 +77,14 @@ class BlockWalk {
       : block_(block),
         o_(o),
         t_(dtypes(o, g.spec.softmax_native)),
-        b_{"b", u(w.batch)},
-        s_{"s", u(w.seq)},
-        top_k_{"k", g.spec.moe ? u(g.spec.moe->experts_per_token) : 1},
+        b_{"b", to_count(w.batch)},
+        s_{"s", to_count(w.seq)},
+        top_k_{"k", g.spec.moe ? to_count(g.spec.moe->experts_per_token) : 1},
         k_{g.spec.moe && g.spec.moe->dense_experts && o.kernels.transformers_code
-               ? Input{"E", u(g.spec.moe->n_routed_experts)}
-               : Input{"k", g.spec.moe ? u(g.spec.moe->experts_per_token) : 1}},
-        h_{"h", u(g.spec.d_model)},
-        n_pos_{"n_pos", u(g.spec.max_positions)},
+               ? Input{"E", to_count(g.spec.moe->n_routed_experts)}
+               : Input{"k", g.spec.moe ? to_count(g.spec.moe->experts_per_token) : 1}},
+        h_{"h", to_count(g.spec.d_model)},
+        n_pos_{"n_pos", to_count(g.spec.max_positions)},
         encoder_(g.spec.structure == Structure::kEncoder),
         mask_buffer_(g.spec.causal_mask_buffer),
         scale_tensor_(g.spec.scale_tensor),
@@ -139,7 +137,8 @@ class BlockWalk {
         }
         if (spec_.rope_complex && o_.kernels.transformers_code) {  // Llama-4's freqs_cis
           out.set_source("Llama-4's freqs_cis: one complex64 table; q_ · freqs_cis keeps it");
-          out.product("freqs_cis (complex64)", {s_, {"d_rot/2", u(op.out / 2)}, {"complex64", 8}});
+          out.product("freqs_cis (complex64)",
+                      {s_, {"d_rot/2", to_count(op.out / 2)}, {"complex64", 8}});
           return;
         }
         out.set_source(
@@ -196,7 +195,7 @@ class BlockWalk {
   // rows × width of a tensor, then `dtype` (its own unless given).
   Factors elements(const Tensor& t, Input each) const {
     Factors f = rows(t.rows);
-    for (const Dim& d : t.width) f.add(Input{d.name, u(d.size)});
+    for (const Dim& d : t.width) f.add(Input{d.name, to_count(d.size)});
     return f.add(each);
   }
 
@@ -219,7 +218,7 @@ class BlockWalk {
   template <class Sink>
   void keep_slice(TensorId id, Input heads, Input dim, const char* label, Sink& out) {
     const Tensor& t = tensor(id);
-    const Count width = mul(u(t.width[0].size), u(t.width[1].size));
+    const Count width = mul(to_count(t.width[0].size), to_count(t.width[1].size));
     if (b_.value == 1 || width == mul(heads.value, dim.value) || t.rows != Rows::kTokens) {
       return keep(id, label, out);
     }
@@ -260,9 +259,9 @@ class BlockWalk {
     const Tensor& normed = tensor(op.outputs[0]);
     const Input in_dtype = dtype(in);
     const Input per = op.per_token == 1         ? Input{nullptr, 1}
-                      : op.role == Role::kQNorm ? Input{"a", u(op.per_token)}
-                      : op.role == Role::kKNorm ? Input{"kv", u(op.per_token)}
-                                                : Input{nullptr, u(op.per_token)};
+                      : op.role == Role::kQNorm ? Input{"a", to_count(op.per_token)}
+                      : op.role == Role::kKNorm ? Input{"kv", to_count(op.per_token)}
+                                                : Input{nullptr, to_count(op.per_token)};
     Factors stat_rows = rows(Rows::kTokens);
     stat_rows.add(per).add(kFp32);
     if (op.norm == NormKind::kLayerNorm && spec_.layer_norm_composite &&
@@ -308,7 +307,7 @@ class BlockWalk {
     // commit; later versions multiply in fp32 too) casts x̂ back before ·w.
     out.product("normalized input", elements(normed, op.plus_one ? kFp32 : in_dtype).span());
     if (op.plus_one) {  // Gemma: x̂ · (1.0 + weight.float()) keeps the fp32 (1 + w)
-      out.product("(1 + w) in fp32", {{"out", u(op.out)}, kFp32});
+      out.product("(1 + w) in fp32", {{"out", to_count(op.out)}, kFp32});
     }
   }
 
@@ -330,7 +329,7 @@ class BlockWalk {
       keep(x, "the last hidden state (hidden[:, 0] is a view of it)", out);
     } else if (op.first_token_only) {  // cast: a copy of the first token's row only
       Factors f = rows(Rows::kFirstTokens);
-      for (const Dim& d : in.width) f.add(Input{d.name, u(d.size)});
+      for (const Dim& d : in.width) f.add(Input{d.name, to_count(d.size)});
       out.product("first token's input, cast", f.add(t_.compute).span());
     } else if (dtype(in).value != t_.compute.value) {
       out.product("input cast to the compute dtype", elements(in, t_.compute).span());
@@ -349,7 +348,8 @@ class BlockWalk {
   template <class Sink>
   void attention(const Op& op, Sink& out) {
     const AttentionShape& a = op.attention;
-    const Input heads{"a", u(a.heads)}, d_qk{"d_qk", u(a.qk_dim)}, d_v{"d_v", u(a.v_dim)};
+    const Input heads{"a", to_count(a.heads)}, d_qk{"d_qk", to_count(a.qk_dim)},
+        d_v{"d_v", to_count(a.v_dim)};
     const TensorId q = op.inputs[0], k = op.inputs[1], v = op.inputs[2];
     if (o_.kernels.attention == AttentionImpl::kFlash) {
       // Flash/SDPA: q, k, v, the output (which o_proj reads as a view) and the log-sum-exp;
@@ -384,12 +384,12 @@ class BlockWalk {
     const bool k_copy = grouped && !(mqa_view && !k_cast);
     const bool v_copy = grouped && !mqa_view;
     const Input probs_dtype = t_.softmax;
-    const Input kv_heads{"kv", u(a.kv_heads)};
+    const Input kv_heads{"kv", to_count(a.kv_heads)};
     if (spec_.clip_qkv && o_.kernels.transformers_code) clamp_qkv(op, out);
     if (spec_.l2_qk_norm && a.rotary_dim > 0 && o_.kernels.transformers_code) {
       // Llama4TextL2Norm: x.float() * rsqrt(x.pow(2).mean(-1) + eps): pow keeps the fp32 x
       // (a copy, or RoPE's output itself), rsqrt its result, per head.
-      const Input heads_kv{"a+kv", u(a.heads + a.kv_heads)};
+      const Input heads_kv{"a+kv", to_count(a.heads + a.kv_heads)};
       out.product("q and k for the L2 norm (fp32)", {b_, s_, heads_kv, d_qk, kFp32});
       out.product("their rsqrt (fp32)", {b_, s_, heads_kv, kFp32});
     }
@@ -455,10 +455,10 @@ class BlockWalk {
   template <class Sink>
   void clamp_qkv(const Op& op, Sink& out) {
     const AttentionShape& a = op.attention;
-    const Input heads{"a", u(a.heads)}, kv{"kv", u(a.kv_heads)};
-    const Input d_qk{"d_qk", u(a.qk_dim)}, d_v{"d_v", u(a.v_dim)};
+    const Input heads{"a", to_count(a.heads)}, kv{"kv", to_count(a.kv_heads)};
+    const Input d_qk{"d_qk", to_count(a.qk_dim)}, d_v{"d_v", to_count(a.v_dim)};
     if (spec_.fused_qkv) {  // the whole Wqkv output: a·d_qk + kv·(d_qk + d_v) features
-      const Count width = u(a.heads * a.qk_dim + a.kv_heads * (a.qk_dim + a.v_dim));
+      const Count width = to_count(a.heads * a.qk_dim + a.kv_heads * (a.qk_dim + a.v_dim));
       out.product("qkv before the clamp", {b_, s_, {"qkv", width}, t_.compute});
       return;
     }
@@ -527,7 +527,7 @@ class BlockWalk {
   // both.
   template <class Sink>
   void router(const Op& op, Sink& out) {
-    const Input experts{"experts", u(op.out)};
+    const Input experts{"experts", to_count(op.out)};
     if (!o_.kernels.transformers_code) {
       out.product("routing scores (fp32)", {b_, s_, experts, kFp32});
       out.product("top-k weights (fp32)", {b_, s_, top_k_, kFp32});
@@ -688,8 +688,10 @@ Count autocast_copies(const Graph& g, Precision p) {
   for (const Block& b : g.blocks) {
     for (const Op& op : b.ops) {
       if (!has_weight_copy(op, p)) continue;
-      n = add(n, mul(mul(mul(u(op.in), u(op.out)), u(op.copies)), u(b.repeat)),
-              "autocast weight copies");
+      n = add(
+          n,
+          mul(mul(mul(to_count(op.in), to_count(op.out)), to_count(op.copies)), to_count(b.repeat)),
+          "autocast weight copies");
     }
   }
   return mul(n, weight_copy_bytes(p), "autocast weight copies");
@@ -705,8 +707,8 @@ bool has_weight_copy(const Op& op, Precision p) {
 }
 
 Count layer_input_bytes(const Graph& g, const Workload& w, const ActivationOptions& o) {
-  return mul(mul(mul(u(w.batch), u(w.seq)), u(g.spec.d_model)), dtypes(o).residual.value,
-             "activation bytes");
+  return mul(mul(mul(to_count(w.batch), to_count(w.seq)), to_count(g.spec.d_model)),
+             dtypes(o).residual.value, "activation bytes");
 }
 
 SavedActivations saved_activations(const Graph& g, const Workload& w, const ActivationOptions& o) {
@@ -721,7 +723,7 @@ SavedActivations saved_activations(const Graph& g, const Workload& w, const Acti
   auto close_block = [&] {
     if (!current) return;
     r.per_block.push_back(block_bytes);
-    const Count n = u(current->repeat);
+    const Count n = to_count(current->repeat);
     Count stays = block_bytes;
     if (o.recompute == Recompute::kFull && !current->layers.empty()) {
       stays = std::min(block_bytes, kept);

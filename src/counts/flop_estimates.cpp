@@ -5,8 +5,6 @@
 namespace tsize {
 namespace {
 
-Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
-
 // Parameters that multiply activations: all active ones except pure lookups, with a tied
 // lm_head's matrix counted (it is used as a matmul weight), as nanoGPT's estimate_mfu takes N.
 Count matmul_params(const Graph& g, const ParamCounts& p) {
@@ -18,7 +16,7 @@ Count matmul_params(const Graph& g, const ParamCounts& p) {
   }
   Count n = sub(p.active, lookups);
   if (g.spec.tied_embeddings && g.spec.structure == Structure::kDecoder) {
-    n = add(n, mul(u(g.spec.vocab), u(g.spec.d_model)));
+    n = add(n, mul(to_count(g.spec.vocab), to_count(g.spec.d_model)));
   }
   return n;
 }
@@ -26,8 +24,9 @@ Count matmul_params(const Graph& g, const ParamCounts& p) {
 // Per-layer attention width as PaLM's H·Q, averaged over q·k and p·v: (d_qk + d_v) / 2 · H.
 Count attention_width_x2(const ModelSpec& s) {
   if (s.mla)
-    return u(s.n_heads) * u(s.mla->qk_nope_head_dim + s.mla->qk_rope_head_dim + s.mla->v_head_dim);
-  return u(s.n_heads) * u(2 * s.d_head);
+    return to_count(s.n_heads) *
+           to_count(s.mla->qk_nope_head_dim + s.mla->qk_rope_head_dim + s.mla->v_head_dim);
+  return to_count(s.n_heads) * to_count(2 * s.d_head);
 }
 
 }  // namespace
@@ -35,8 +34,8 @@ Count attention_width_x2(const ModelSpec& s) {
 std::vector<FlopEstimate> flop_estimates(const Graph& g, const ParamCounts& p,
                                          const FlopCounts& f) {
   const ModelSpec& s = g.spec;
-  const Count D = f.tokens, B = f.sequences, seq = u(f.workload.seq);
-  const Count L = u(s.n_layers), h = u(s.d_model), V = u(s.vocab);
+  const Count D = f.tokens, B = f.sequences, seq = to_count(f.workload.seq);
+  const Count L = to_count(s.n_layers), h = to_count(s.d_model), V = to_count(s.vocab);
   const Count embeddings = sub(p.total, p.non_embedding);
   const Count n_active_non_embedding = sub(p.active, embeddings);
   std::vector<FlopEstimate> out;
@@ -57,7 +56,7 @@ std::vector<FlopEstimate> flop_estimates(const Graph& g, const ParamCounts& p,
   // 96·B·s·L·h²·(1 + s/6h + V/16Lh)).
   const bool full = f.options.recompute == Recompute::kFull;
   const Count layer_fwd = add(mul(mul(mul(24, B), seq), h * h), mul(mul(4, B), seq * seq * h));
-  const Count megatron = add(mul(mul(u(full ? 4 : 3), L), layer_fwd, "Megatron FLOPs"),
+  const Count megatron = add(mul(mul(to_count(full ? 4 : 3), L), layer_fwd, "Megatron FLOPs"),
                              mul(mul(6, B), seq * h * V, "Megatron FLOPs"));
   out.push_back({"approx_megatron",
                  full ? "96·B·s·L·h²·(1 + s/6h + V/16Lh)" : "72·B·s·L·h²·(1 + s/6h + V/12Lh)",

@@ -7,8 +7,6 @@
 namespace tsize {
 namespace {
 
-Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
-
 int activation_flops(const Op& op) {
   int f = 0;
   switch (op.activation) {
@@ -41,9 +39,9 @@ struct RowFactors {
   Input b, s, k;
 };
 RowFactors row_factors(const Op& op, std::int64_t batch, std::int64_t seq) {
-  RowFactors r{{"b", u(batch)}, {"s", u(seq)}, {nullptr, 1}};
+  RowFactors r{{"b", to_count(batch)}, {"s", to_count(seq)}, {nullptr, 1}};
   if (op.first_token_only) r.s = {nullptr, 1};
-  if (op.active_copies > 1) r.k = {"k", u(op.active_copies)};
+  if (op.active_copies > 1) r.k = {"k", to_count(op.active_copies)};
   return r;
 }
 
@@ -61,10 +59,10 @@ void attention_flops(const Op& op, std::int64_t batch, std::int64_t seq, Attenti
                      Sink& out) {
   const AttentionShape& a = op.attention;
   const Count pairs = attention_pairs(a, seq, mode);
-  const Count scores = mul(mul(u(batch), u(a.heads)), pairs, "attention FLOPs");
-  const Count matmul = mul(mul(scores, 2), u(a.qk_dim + a.v_dim), "attention FLOPs");
+  const Count scores = mul(mul(to_count(batch), to_count(a.heads)), pairs, "attention FLOPs");
+  const Count matmul = mul(mul(scores, 2), to_count(a.qk_dim + a.v_dim), "attention FLOPs");
   const int per = a.softmax ? kSoftmaxFlops : kIndexerScoreFlops;
-  const Count pointwise = mul(scores, u(per), "attention FLOPs");
+  const Count pointwise = mul(scores, to_count(per), "attention FLOPs");
   const bool full = mode == AttentionFlops::kFull || !a.causal;
   const bool window = a.window > 0 && !full, top_k = a.top_k > 0 && !full;
   const bool chunk = a.chunk > 0 && !full;
@@ -81,13 +79,15 @@ void attention_flops(const Op& op, std::int64_t batch, std::int64_t seq, Attenti
                                   : window          ? "per*b*a*" TSIZE_P_WINDOW("window")
                                   : top_k           ? "per*b*a*" TSIZE_P_WINDOW("top_k")
                                                     : "per*b*a*" TSIZE_P_CAUSAL;
-  const Input b{"b", u(batch)}, s{"s", u(seq)}, heads{"a", u(a.heads)};
-  const Input w{"window", u(a.window)}, k{"top_k", u(a.top_k)}, c{"chunk", u(a.chunk)};
+  const Input b{"b", to_count(batch)}, s{"s", to_count(seq)}, heads{"a", to_count(a.heads)};
+  const Input w{"window", to_count(a.window)}, k{"top_k", to_count(a.top_k)},
+      c{"chunk", to_count(a.chunk)};
   out.formula("q·kᵀ and p·v", matmul, matmul_formula,
-              {b, heads, s, w, k, c, {"d_qk", u(a.qk_dim)}, {"d_v", u(a.v_dim)}},
+              {b, heads, s, w, k, c, {"d_qk", to_count(a.qk_dim)}, {"d_v", to_count(a.v_dim)}},
               TermKind::kMatmul);
   out.formula(a.softmax ? "scale, mask, softmax" : "ReLU, head weights, sum", pointwise,
-              pointwise_formula, {{"per", u(per)}, b, heads, s, w, k, c}, TermKind::kPointwise);
+              pointwise_formula, {{"per", to_count(per)}, b, heads, s, w, k, c},
+              TermKind::kPointwise);
 }
 
 #undef TSIZE_P_FULL
@@ -102,12 +102,12 @@ template <class Sink>
 void forward_flops(const Op& op, std::int64_t batch, std::int64_t seq, AttentionFlops mode,
                    Sink& out) {
   const RowFactors r = row_factors(op, batch, seq);
-  const Input width{"out", u(op.out)};
+  const Input width{"out", to_count(op.out)};
   switch (op.kind()) {
     case OpKind::kLinear:
       // [tokens × in]·[in × out]; the bias add one FLOP per output element.
       out.set_source("2·m·n·k per matmul (PyTorch FlopCounterMode); bias add 1 per element");
-      out.product("matmul", {{nullptr, 2}, r.b, r.s, r.k, {"in", u(op.in)}, width},
+      out.product("matmul", {{nullptr, 2}, r.b, r.s, r.k, {"in", to_count(op.in)}, width},
                   TermKind::kMatmul);
       if (op.bias) out.product("bias add", {r.b, r.s, r.k, width}, TermKind::kPointwise);
       return;
@@ -118,21 +118,26 @@ void forward_flops(const Op& op, std::int64_t batch, std::int64_t seq, Attention
                                  "per element"
                                : "LayerNorm without β: mean, center, square, sum, scale, ·γ = 6 "
                                  "FLOPs per element");
-      const Input per{nullptr, u(norm_flops(op))};
+      const Input per{nullptr, to_count(norm_flops(op))};
       const Input heads = op.per_token == 1         ? Input{nullptr, 1}
-                          : op.role == Role::kQNorm ? Input{"a", u(op.per_token)}
-                          : op.role == Role::kKNorm ? Input{"kv", u(op.per_token)}
-                                                    : Input{nullptr, u(op.per_token)};
+                          : op.role == Role::kQNorm ? Input{"a", to_count(op.per_token)}
+                          : op.role == Role::kKNorm ? Input{"kv", to_count(op.per_token)}
+                                                    : Input{nullptr, to_count(op.per_token)};
       out.product("normalize", {per, r.b, r.s, heads, width}, TermKind::kPointwise);
       return;
     }
     case OpKind::kRotary: {  // q heads and k heads, rotated part of each
       const AttentionShape& a = op.attention;
       out.set_source("RoPE: x·cos + rotate(x)·sin = 3 FLOPs per rotated element of q and k");
-      const Count v = mul(mul(mul(u(batch), u(seq)), u((a.heads + a.kv_heads) * a.rotary_dim)),
-                          u(kRopeFlops), "rotary FLOPs");
+      const Count v = mul(
+          mul(mul(to_count(batch), to_count(seq)), to_count((a.heads + a.kv_heads) * a.rotary_dim)),
+          to_count(kRopeFlops), "rotary FLOPs");
       out.formula("rotate q and k", v, "3*b*s*(a+kv)*d_rot",
-                  {r.b, r.s, {"a", u(a.heads)}, {"kv", u(a.kv_heads)}, {"d_rot", u(a.rotary_dim)}},
+                  {r.b,
+                   r.s,
+                   {"a", to_count(a.heads)},
+                   {"kv", to_count(a.kv_heads)},
+                   {"d_rot", to_count(a.rotary_dim)}},
                   TermKind::kPointwise);
       return;
     }
@@ -144,9 +149,9 @@ void forward_flops(const Op& op, std::int64_t batch, std::int64_t seq, Attention
       out.set_source(
           "transformers' rotary embedding: inv_freq @ position_ids, 2·(d_rot/2)·s, under "
           "no_grad; cos and sin are not counted");
-      const Input half{"d_rot", u(op.out)};
-      out.formula("inv_freq · positions", mul(u(op.out), u(seq)), "s*d_rot", {r.s, half},
-                  TermKind::kMatmul);
+      const Input half{"d_rot", to_count(op.out)};
+      out.formula("inv_freq · positions", mul(to_count(op.out), to_count(seq)), "s*d_rot",
+                  {r.s, half}, TermKind::kMatmul);
       return;
     }
     case OpKind::kAttention:
@@ -166,7 +171,7 @@ void forward_flops(const Op& op, std::int64_t batch, std::int64_t seq, Attention
                          ? "activation FLOPs per element (GELU 5, GELU-tanh 9, SiLU 5, "
                            "ReLU 1) + 1 for ·up"
                          : "activation FLOPs per element: GELU 5, GELU-tanh 9, SiLU 5, ReLU 1");
-      out.product("activation", {{nullptr, u(activation_flops(op))}, r.b, r.s, r.k, width},
+      out.product("activation", {{nullptr, to_count(activation_flops(op))}, r.b, r.s, r.k, width},
                   TermKind::kPointwise);
       return;
     case OpKind::kResidual:
@@ -183,7 +188,7 @@ void forward_flops(const Op& op, std::int64_t batch, std::int64_t seq, Attention
       return;
     case OpKind::kLoss:
       out.set_source("log-softmax and NLL: max, subtract, exp, sum, log = 5 FLOPs per logit");
-      out.product("cross-entropy", {{nullptr, u(kCrossEntropyFlops)}, r.b, r.s, width},
+      out.product("cross-entropy", {{nullptr, to_count(kCrossEntropyFlops)}, r.b, r.s, width},
                   TermKind::kPointwise);
       return;
     case OpKind::kEmbedding:
@@ -200,17 +205,17 @@ void forward_flops(const Op& op, std::int64_t batch, std::int64_t seq, Attention
 }  // namespace
 
 Count attention_pairs(const AttentionShape& a, std::int64_t seq, AttentionFlops mode) {
-  const Count s = u(seq);
+  const Count s = to_count(seq);
   if (mode == AttentionFlops::kFull || !a.causal) return s * s;
   if (a.chunk > 0) {  // Llama-4: query i sees the keys of its chunk up to itself, i % chunk + 1
-    const Count c = u(a.chunk), whole = s / c * c, rest = s - whole;
+    const Count c = to_count(a.chunk), whole = s / c * c, rest = s - whole;
     return whole / c * (c * (c + 1) / 2) + rest * (rest + 1) / 2;
   }
   std::int64_t w = seq;  // keys the last query sees
   if (a.window > 0) w = std::min(w, a.window);
   if (a.top_k > 0) w = std::min(w, a.top_k);
   // Query i (0-based) sees min(i + 1, w) keys: a triangle of w rows, then (s − w) full rows.
-  const Count wc = u(w);
+  const Count wc = to_count(w);
   return wc * (wc + 1) / 2 + (s - wc) * wc;
 }
 
@@ -239,7 +244,7 @@ OpFlops op_flops(const Op& op, std::int64_t batch, std::int64_t seq, AttentionFl
       f.backward_matmul = 0;
       break;
     default:
-      f.backward_other = mul(f.forward_other, u(kBackwardPointwiseFactor), "backward FLOPs");
+      f.backward_other = mul(f.forward_other, to_count(kBackwardPointwiseFactor), "backward FLOPs");
   }
   return f;
 }
@@ -248,9 +253,9 @@ FlopCounts count_flops(const Graph& graph, const Workload& w, const FlopOptions&
   FlopCounts r;
   r.workload = w;
   r.options = o;
-  const Count steps = u(w.grad_accum);
-  r.sequences = mul(u(w.batch), steps, "sequences");
-  r.tokens = mul(r.sequences, u(w.seq), "tokens");
+  const Count steps = to_count(w.grad_accum);
+  r.sequences = mul(to_count(w.batch), steps, "sequences");
+  r.tokens = mul(r.sequences, to_count(w.seq), "tokens");
   // FLOPs of op for one instance of its block over the whole step; recompute as configured.
   auto step_flops = [&](const Block& block, const Op& op, Count* recompute) {
     OpFlops f = op_flops(op, w.batch, w.seq, o.attention);
@@ -269,7 +274,7 @@ FlopCounts count_flops(const Graph& graph, const Workload& w, const FlopOptions&
   for (const Block& block : graph.blocks) ops += block.ops.size();
   rows.reserve(ops);
   for (const Block& block : graph.blocks) {
-    const Count n = u(block.repeat);
+    const Count n = to_count(block.repeat);
     for (const Op& op : block.ops) {
       Count again = 0;
       const OpFlops f = step_flops(block, op, &again);

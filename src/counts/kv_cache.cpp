@@ -9,16 +9,14 @@
 namespace tsize {
 namespace {
 
-Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
-
 // Bytes of `elements` cached elements in a dtype (kv_cache.hpp's list).
 Count element_bytes(std::int64_t elements, KvDtype dtype, const std::string& model) {
   switch (dtype) {
     case KvDtype::kBf16:
     case KvDtype::kFp16:
-      return mul(u(elements), 2);
+      return mul(to_count(elements), 2);
     case KvDtype::kFp8:
-      return u(elements);
+      return to_count(elements);
     case KvDtype::kInt8:
     case KvDtype::kInt4:
       if (elements % 32 != 0) {
@@ -27,9 +25,9 @@ Count element_bytes(std::int64_t elements, KvDtype dtype, const std::string& mod
             "32 (llama.cpp's q8_0/q4_0 cache)",
             to_string(dtype), model, elements));
       }
-      return mul(u(elements / 32), dtype == KvDtype::kInt8 ? 34 : 18);
+      return mul(to_count(elements / 32), dtype == KvDtype::kInt8 ? 34 : 18);
   }
-  return mul(u(elements), 2);
+  return mul(to_count(elements), 2);
 }
 
 // One attention core's cache per token: K and V of each KV head, or MLA's latent and the RoPE
@@ -61,8 +59,10 @@ Count KvCache::bytes(std::int64_t context, std::int64_t sequences, std::int64_t 
   for (const KvLayers& g : groups) {
     const std::int64_t tokens = kept(g, context);
     const std::int64_t paged = (tokens + block_size - 1) / block_size * block_size;
-    total = add(total, mul(mul(mul(u(paged), g.bytes_per_token), u(g.layers)), u(sequences)),
-                "KV cache bytes");
+    total = add(
+        total,
+        mul(mul(mul(to_count(paged), g.bytes_per_token), to_count(g.layers)), to_count(sequences)),
+        "KV cache bytes");
   }
   return total;
 }

@@ -10,24 +10,23 @@
 namespace tsize {
 namespace {
 
-Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 std::size_t at(auto e) { return static_cast<std::size_t>(e); }
 Count ceil_div(Count a, Count b) { return (a + b - 1) / b; }
 
 // Elements per vocabulary row of a vocabulary-split op: the embedding's width, or lm_head's
 // input features (and its bias).
 Count vocab_row(const Op& op) {
-  if (op.kind() == OpKind::kEmbedding) return u(op.out);
-  return u(op.in) + (op.bias ? 1 : 0);
+  if (op.kind() == OpKind::kEmbedding) return to_count(op.out);
+  return to_count(op.in) + (op.bias ? 1 : 0);
 }
 
 // Folds one op's weights into its block's shares by the op's rule.
 void add_params(const Op& op, const ShardRule& rule, Precision precision, BlockShares& b) {
-  const Count copies = u(op.copies);
+  const Count copies = to_count(op.copies);
   if (rule.params == ParamSplit::kVocab) {
-    if (has_weight_copy(op, precision)) b.linear[at(ParamSplit::kVocab)] += u(op.in);
+    if (has_weight_copy(op, precision)) b.linear[at(ParamSplit::kVocab)] += to_count(op.in);
     if (op.tied) {
-      b.tied_vocab_row += u(op.in);
+      b.tied_vocab_row += to_count(op.in);
       if (op.bias) b.params[at(ParamSplit::kVocab)] += 1;  // a tied head's own bias
       if (op.bias) b.trainable[at(ParamSplit::kVocab)] += 1;
       return;
@@ -43,7 +42,7 @@ void add_params(const Op& op, const ShardRule& rule, Precision precision, BlockS
   if (op.kind() == OpKind::kAttention) split = ParamSplit::kTensor;
   Count main = all, bias = 0;
   if (op.kind() == OpKind::kLinear && op.bias && !rule.bias_split && split == ParamSplit::kTensor) {
-    bias = mul(u(op.out), copies);  // row-parallel: the bias is replicated
+    bias = mul(to_count(op.out), copies);  // row-parallel: the bias is replicated
     main = all - bias;
   }
   b.params[at(split)] += main;
@@ -53,14 +52,14 @@ void add_params(const Op& op, const ShardRule& rule, Precision precision, BlockS
     b.trainable[at(ParamSplit::kReplicated)] += bias;
   }
   if (has_weight_copy(op, precision)) {
-    b.linear[at(split)] += mul(mul(u(op.in), u(op.out)), copies);
+    b.linear[at(split)] += mul(mul(to_count(op.in), to_count(op.out)), copies);
   }
 }
 
 // The bytes one rank saves of `bytes` saved under `split`, rounded up.
 Count rank_saved(Count bytes, SavedSplit split, const Layout& l) {
   const SavedShare share = saved_share(split, l);
-  return ceil_div(mul(bytes, u(share.numerator)), u(share.denominator));
+  return ceil_div(mul(bytes, to_count(share.numerator)), to_count(share.denominator));
 }
 
 // One block instance on one rank.
@@ -71,7 +70,7 @@ struct RankBlock {
 };
 
 RankBlock rank_block(const BlockShares& b, const Layout& l, Count vocab_rows) {
-  const Count t = u(l.tp), experts = u(l.ep) * u(l.expert_tp());
+  const Count t = to_count(l.tp), experts = to_count(l.ep) * to_count(l.expert_tp());
   auto split = [&](const std::array<Count, kParamSplits>& p) {
     return add(add(p[at(ParamSplit::kReplicated)], ceil_div(p[at(ParamSplit::kTensor)], t)),
                mul(p[at(ParamSplit::kVocab)], vocab_rows));
@@ -123,7 +122,7 @@ struct RankBlocks {
 
 RankBlocks rank_blocks(const LayoutTotals& t, const Layout& l) {
   RankBlocks rb;
-  rb.vocab_rows = padded_vocab(t.vocab, l.tp) / u(l.tp);
+  rb.vocab_rows = padded_vocab(t.vocab, l.tp) / to_count(l.tp);
   rb.layer_input = rank_saved(t.layer_input, SavedSplit::kSequence, l);
   for (std::size_t b = 0; b < t.blocks.size(); ++b) {
     rb.at[b] = rank_block(t.blocks[b], l, rb.vocab_rows);
@@ -147,9 +146,9 @@ StageMemory stage_of(const LayoutTotals& t, const ResolvedLayout& r, const RankB
 }  // namespace
 
 Count padded_vocab(std::int64_t vocab, std::int64_t tp) {
-  if (tp <= 1) return u(vocab);
-  const Count multiple = 128 * u(tp);
-  return ceil_div(u(vocab), multiple) * multiple;
+  if (tp <= 1) return to_count(vocab);
+  const Count multiple = 128 * to_count(tp);
+  return ceil_div(to_count(vocab), multiple) * multiple;
 }
 
 LayoutTotals layout_totals(const Graph& g, const Workload& w, const MemoryOptions& o) {
@@ -245,7 +244,7 @@ StageCore stage_core(const LayoutTotals& t, const ResolvedLayout& r, const RankB
     const std::int64_t chunk = j * l.pp + stage;
     const auto [first, end] = chunk_layers(l, t.layers, stage, j);
     const auto lo = static_cast<std::size_t>(first), hi = static_cast<std::size_t>(end);
-    const Count flights = u(in_flight(r, stage, j));
+    const Count flights = to_count(in_flight(r, stage, j));
     s.chunk_forwards += static_cast<std::int64_t>(flights);
     if (j == 0) s.in_flight = static_cast<std::int64_t>(flights);
     s.layers += end - first;
@@ -255,7 +254,7 @@ StageCore stage_core(const LayoutTotals& t, const ResolvedLayout& r, const RankB
       if (block.layer) {
         n = t.prefix[b * stride + hi] - t.prefix[b * stride + lo];
       } else if (block.before_layers ? chunk == 0 : chunk == chunks - 1) {
-        n = u(block.repeat);
+        n = to_count(block.repeat);
       }
       if (n == 0) continue;
       add_block(sum, rb.at[b], n, flights, block.layer, input, full);
@@ -270,7 +269,7 @@ StageCore stage_core(const LayoutTotals& t, const ResolvedLayout& r, const RankB
     }
   }
   if (last && t.loss_per_logit > 0) {
-    sum.params.first_gradient = mul(vocab_rows, u(t.d_model));
+    sum.params.first_gradient = mul(vocab_rows, to_count(t.d_model));
   }
   s.params = sum.params;
   s.per_micro_batch = sum.per_micro_batch;
@@ -284,7 +283,7 @@ StageCore stage_core(const LayoutTotals& t, const ResolvedLayout& r, const RankB
   in.recomputed_layer = sum.recomputed;
   in.autocast_copies = mul(sum.linear, weight_copy_bytes(o.precision), "autocast copies");
   if (last && t.loss_per_logit > 0) {  // the loss's logits on this rank: V/T of s/C tokens
-    const Count tokens = u(t.tokens) / u(l.cp);
+    const Count tokens = to_count(t.tokens) / to_count(l.cp);
     in.loss_transient = mul(mul(tokens, vocab_rows), t.loss_per_logit, "loss transient");
   }
   in.overhead = o.overhead_bytes;

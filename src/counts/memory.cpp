@@ -9,8 +9,6 @@
 namespace tsize {
 namespace {
 
-Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
-
 void validate_options(const MemoryOptions& o) {
   std::string problems;
   if (!(o.dropout >= 0 && o.dropout < 1)) {
@@ -42,7 +40,8 @@ MemoryPhase resident(Phase phase, const PhaseInputs& in) {
 // input (eager: fp32 gradients of the log-probabilities and of the logits).
 Count loss_transient(const Graph& g, const Workload& w, const MemoryOptions& o) {
   if (g.spec.structure != Structure::kDecoder) return 0;
-  const Count logits_elements = mul(mul(u(w.batch), u(w.seq)), u(g.spec.vocab), "logits");
+  const Count logits_elements =
+      mul(mul(to_count(w.batch), to_count(w.seq)), to_count(g.spec.vocab), "logits");
   return mul(logits_elements, loss_bytes_per_logit(o), "loss transient");
 }
 

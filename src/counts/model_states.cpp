@@ -7,8 +7,6 @@
 namespace tsize {
 namespace {
 
-Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
-
 // Adafactor's factored second moment (Shazeer & Stern 2018, arXiv:1804.04235 §3): a matrix
 // r × c keeps r + c statistics, a vector its own size; no first moment (β1 = 0, the default).
 Count adafactor_elements(const Graph& g) {
@@ -18,13 +16,13 @@ Count adafactor_elements(const Graph& g) {
       if (op.tied || !op.trainable) continue;
       Count each = 0;
       if (op.kind() == OpKind::kLinear) {
-        each = u(op.in) + u(op.out) + (op.bias ? u(op.out) : 0);
+        each = to_count(op.in) + to_count(op.out) + (op.bias ? to_count(op.out) : 0);
       } else if (op.kind() == OpKind::kEmbedding) {
-        each = u(op.in) + u(op.out);
+        each = to_count(op.in) + to_count(op.out);
       } else {
         each = params_per_copy(op);
       }
-      n = add(n, mul(mul(each, u(op.copies)), u(b.repeat)), "optimizer states");
+      n = add(n, mul(mul(each, to_count(op.copies)), to_count(b.repeat)), "optimizer states");
     }
   }
   return n;
@@ -39,7 +37,7 @@ Count scaled(Count count, double bytes) {
 }
 
 Count shard(Count bytes, bool sharded, std::int64_t gpus) {
-  return sharded ? (bytes + u(gpus) - 1) / u(gpus) : bytes;
+  return sharded ? (bytes + to_count(gpus) - 1) / to_count(gpus) : bytes;
 }
 
 }  // namespace
@@ -96,12 +94,12 @@ RankParams whole_model_params(const Graph& g) {
   r.trainable = p.trainable;
   r.adafactor = adafactor_elements(g);
   if (g.spec.structure == Structure::kDecoder) {  // lm_head or the tied embedding: V·h
-    r.first_gradient = mul(u(g.spec.vocab), u(g.spec.d_model));
+    r.first_gradient = mul(to_count(g.spec.vocab), to_count(g.spec.d_model));
   }
   for (const Block& b : g.blocks) {
     if (b.layers.empty()) continue;
     Count unit = 0;
-    for (const Op& op : b.ops) unit = add(unit, mul(params_per_copy(op), u(op.copies)));
+    for (const Op& op : b.ops) unit = add(unit, mul(params_per_copy(op), to_count(op.copies)));
     r.largest_unit = std::max(r.largest_unit, unit);
   }
   return r;

@@ -7,12 +7,10 @@
 namespace tsize {
 namespace {
 
-Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
-
 // The weights of op, `copies` of it (a literal 1 for one copy, or {"E", experts}).
 template <class Sink>
 void param_terms(const Op& op, Input copies, Sink& out) {
-  const Input width{"out", u(op.out)};
+  const Input width{"out", to_count(op.out)};
   if (op.tied) {
     out.set_source(op.bias ? "tied to the token embedding (counted there); its bias is its own"
                            : "tied to the token embedding: its weights are counted there");
@@ -22,12 +20,12 @@ void param_terms(const Op& op, Input copies, Sink& out) {
   switch (op.kind()) {
     case OpKind::kEmbedding:
       out.set_source("nn.Embedding: one row of `out` values per entry");
-      out.product("table", {copies, {"in", u(op.in)}, width});
+      out.product("table", {copies, {"in", to_count(op.in)}, width});
       return;
     case OpKind::kLinear:
       out.set_source(op.bias ? "nn.Linear: weight in × out and bias out"
                              : "nn.Linear without bias: weight in × out");
-      out.product("weight", {copies, {"in", u(op.in)}, width});
+      out.product("weight", {copies, {"in", to_count(op.in)}, width});
       if (op.bias) out.product("bias", {copies, width});
       return;
     case OpKind::kNorm:
@@ -39,7 +37,7 @@ void param_terms(const Op& op, Input copies, Sink& out) {
     case OpKind::kAttention:
       if (!op.attention.sinks) break;
       out.set_source("gpt-oss modeling: sinks = nn.Parameter([a]), one logit per head");
-      out.product("sinks", {copies, {"a", u(op.attention.heads)}});
+      out.product("sinks", {copies, {"a", to_count(op.attention.heads)}});
       return;
     case OpKind::kBias:
       out.set_source("DeepSeek-V3 §2.1.2: a score bias per expert, updated without gradients");
@@ -52,7 +50,7 @@ void param_terms(const Op& op, Input copies, Sink& out) {
 }
 
 Input copies_of(const Op& op) {
-  return op.copies > 1 ? Input{"E", u(op.copies)} : Input{nullptr, 1};
+  return op.copies > 1 ? Input{"E", to_count(op.copies)} : Input{nullptr, 1};
 }
 
 std::string op_note(const Op& op) {
@@ -85,7 +83,7 @@ ParamCounts count_params(const Graph& graph) {
   rows.reserve(ops);
   for (const Block& block : graph.blocks) {
     for (const Op& op : block.ops) {
-      const Count n = mul(params_per_copy(op), u(op.copies));
+      const Count n = mul(params_per_copy(op), to_count(op.copies));
       if (n == 0 && !op.tied) {
         rows.emplace_back();
       } else {
@@ -102,9 +100,9 @@ ParamCounts count_param_totals(const Graph& graph) {
   for (const Block& block : graph.blocks) {
     for (const Op& op : block.ops) {
       const Count each = params_per_copy(op);
-      const Count all = mul(mul(each, u(op.copies)), u(block.repeat), "parameters");
+      const Count all = mul(mul(each, to_count(op.copies)), to_count(block.repeat), "parameters");
       r.total = add(r.total, all, "total parameters");
-      r.active = add(r.active, mul(mul(each, u(op.active_copies)), u(block.repeat)));
+      r.active = add(r.active, mul(mul(each, to_count(op.active_copies)), to_count(block.repeat)));
       if (op.trainable) r.trainable = add(r.trainable, all);
       if (!op.embedding) r.non_embedding = add(r.non_embedding, all);
     }

@@ -10,7 +10,6 @@
 namespace tsize {
 namespace {
 
-Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
 // A Linear the format quantizes: every Linear of the layer stack but the routers (AutoGPTQ's
@@ -24,20 +23,20 @@ bool quantized_linear(const Op& op, bool in_layers) {
 
 // One quantized weight matrix of N output rows and K input features, as each scheme stores it.
 Count matrix_bytes(const WeightFormat& f, const Op& op, std::int64_t n, std::int64_t k) {
-  const Count nk = mul(u(n), u(k));
+  const Count nk = mul(to_count(n), to_count(k));
   switch (f.scheme) {
     case WeightScheme::kFp8:  // vLLM fp8_utils.py: fp32 scales per tensor, per row, per 128×128
       switch (f.fp8_scales) {
         case Fp8Scales::kTensor:
           return add(nk, 4);
         case Fp8Scales::kChannel:
-          return add(nk, mul(u(n), 4));
+          return add(nk, mul(to_count(n), 4));
         case Fp8Scales::kBlock128:
-          return add(nk, mul(u(ceil_div(n, 128) * ceil_div(k, 128)), 4));
+          return add(nk, mul(to_count(ceil_div(n, 128) * ceil_div(k, 128)), 4));
       }
       break;
     case WeightScheme::kInt8:  // int8 [N, K] and one fp32 scale per output row (bitsandbytes' SCB)
-      return add(nk, mul(u(n), 4));
+      return add(nk, mul(to_count(n), 4));
     case WeightScheme::kGptq:
     case WeightScheme::kAwq: {
       // AutoGPTQ QuantLinear: qweight int32 [K·b/32, N], qzeros int32 [K/g, N·b/32], scales fp16
@@ -55,11 +54,11 @@ Count matrix_bytes(const WeightFormat& f, const Op& op, std::int64_t n, std::int
         throw Error(fmt::format("--weights {}: {}'s {} × {} weight does not pack into 32-bit words",
                                 f.name, name, n, k));
       }
-      const Count groups = u(k / g);
-      Count b = mul(nk, u(f.bits)) / 8;                   // qweight
-      b = add(b, mul(mul(groups, u(n)), u(f.bits)) / 8);  // qzeros
-      b = add(b, mul(mul(groups, u(n)), 2));              // scales
-      return gptq ? add(b, mul(u(k), 4)) : b;             // g_idx
+      const Count groups = to_count(k / g);
+      Count b = mul(nk, to_count(f.bits)) / 8;                          // qweight
+      b = add(b, mul(mul(groups, to_count(n)), to_count(f.bits)) / 8);  // qzeros
+      b = add(b, mul(mul(groups, to_count(n)), 2));                     // scales
+      return gptq ? add(b, mul(to_count(k), 4)) : b;                    // g_idx
     }
     case WeightScheme::kBnb4: {
       // bitsandbytes quantize_4bit: two weights a byte, one absmax per block of 64 (fp32; double
@@ -73,7 +72,7 @@ Count matrix_bytes(const WeightFormat& f, const Op& op, std::int64_t n, std::int
     default:
       break;
   }
-  return mul(nk, u(f.float_bytes));
+  return mul(nk, to_count(f.float_bytes));
 }
 
 // ---- GGUF: llama.cpp's per-tensor rules (src/llama-quant.cpp llama_tensor_get_type, c392e50) ----
@@ -272,8 +271,8 @@ struct Tally {
   // A GGUF tensor of `elements` at type t (rows of ne0), padded to GGUF's 32-byte alignment.
   Count gguf_tensor(GgufType t, Count elements, std::int64_t ne0) {
     const GgufTypeInfo& info = gguf_type_info(t);
-    const Count rows = elements / u(ne0);
-    const Count bytes = mul(mul(rows, u(ne0 / info.block)), u(info.bytes));
+    const Count rows = elements / to_count(ne0);
+    const Count bytes = mul(mul(rows, to_count(ne0 / info.block)), to_count(info.bytes));
     const Count padded = (bytes + 31) / 32 * 32;
     if (types != nullptr) {
       auto& slot = (*types)[static_cast<std::size_t>(t)];
@@ -285,7 +284,7 @@ struct Tally {
 
 void gguf_op(GgufModel& m, const Op& op, std::int64_t layer, const WeightFormat& f, Tally& t) {
   const Count params = params_per_copy(op);
-  const Count copies = u(op.copies);
+  const Count copies = to_count(op.copies);
   const GgufName name = gguf_name(op);
   const bool linear = op.kind() == OpKind::kLinear;
   const bool embedding = op.kind() == OpKind::kEmbedding;
@@ -294,10 +293,10 @@ void gguf_op(GgufModel& m, const Op& op, std::int64_t layer, const WeightFormat&
   Count matrix = 0;
   if (linear) {
     ne0 = op.in;
-    matrix = mul(mul(u(op.in), u(op.out)), copies);
+    matrix = mul(mul(to_count(op.in), to_count(op.out)), copies);
   } else if (embedding) {
     ne0 = op.out;
-    matrix = mul(u(op.in), u(op.out));
+    matrix = mul(to_count(op.in), to_count(op.out));
   }
   // The rest in F32, one tensor each: a Linear's bias, a norm's weight and bias, a router's bias.
   const Count rest = sub(mul(params, copies), matrix);
@@ -347,14 +346,14 @@ GgufModel gguf_model(const Graph& g, const WeightFormat& f) {
 
 // One instance of an op (`repeat` instances outside the layer stack) in a non-GGUF format.
 void other_op(const WeightFormat& f, const Op& op, bool in_layers, Count repeat, Tally& t) {
-  const Count kept_bytes = u(f.scheme == WeightScheme::kFloat ? f.float_bytes : 2);
-  const Count params = mul(mul(params_per_copy(op), u(op.copies)), repeat);
+  const Count kept_bytes = to_count(f.scheme == WeightScheme::kFloat ? f.float_bytes : 2);
+  const Count params = mul(mul(params_per_copy(op), to_count(op.copies)), repeat);
   if (f.scheme == WeightScheme::kFloat || !quantized_linear(op, in_layers)) {
     t.kept(params, mul(params, kept_bytes));
     return;
   }
-  const Count instances = mul(u(op.copies), repeat);
-  const Count matrix = mul(mul(u(op.in), u(op.out)), instances);
+  const Count instances = mul(to_count(op.copies), repeat);
+  const Count matrix = mul(mul(to_count(op.in), to_count(op.out)), instances);
   t.quantized(matrix, mul(matrix_bytes(f, op, op.out, op.in), instances));
   t.kept(sub(params, matrix), mul(sub(params, matrix), kept_bytes));  // biases
 }
@@ -379,7 +378,7 @@ void visit_weights(const Graph& g, const WeightFormat& f,
   };
   for (const Block& block : g.blocks) {
     if (!block.layers.empty()) continue;
-    for (const Op& op : block.ops) one(op, -1, u(block.repeat));
+    for (const Op& op : block.ops) one(op, -1, to_count(block.repeat));
   }
   for (std::size_t i = 0; i < g.layer_blocks.size(); ++i) {
     for (const Op& op : g.blocks[g.layer_blocks[i]].ops) one(op, static_cast<std::int64_t>(i), 1);

@@ -16,7 +16,6 @@
 namespace tsize {
 namespace {
 
-Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 Count ceil_div(Count a, Count b) { return (a + b - 1) / b; }
 
 // vLLM's get_pp_indices (vllm/distributed/utils.py): L / P layers a stage, the remainder one
@@ -90,10 +89,10 @@ Count rank_bytes(const OpWeights& w, std::int64_t tp) {
   if (rule.params == ParamSplit::kReplicated || tp == 1) return bytes;
   Count whole = 0;  // a row-parallel Linear's bias
   if (op.kind() == OpKind::kLinear && op.bias && !rule.bias_split && w.kept_params > 0) {
-    const Count bias = mul(u(op.out), u(op.copies));
+    const Count bias = mul(to_count(op.out), to_count(op.copies));
     whole = mul(w.kept_bytes, bias) / w.kept_params;
   }
-  return add(ceil_div(sub(bytes, whole), u(tp)), whole);
+  return add(ceil_div(sub(bytes, whole), to_count(tp)), whole);
 }
 
 // The profiling forward's largest live tensors on one rank, bf16 activations: the residual
@@ -117,11 +116,13 @@ Count activation_bytes(const Graph& g, std::int64_t tokens, std::int64_t sequenc
       const std::int64_t in = split && !column ? op.in / tp : op.in;
       const std::int64_t out = split && column ? op.out / tp : op.out;
       const std::int64_t rows = op.copies > 1 ? tokens * k : tokens;
-      widest = std::max(widest, mul(mul(u(rows), u(in + out)), 2));
+      widest = std::max(widest, mul(mul(to_count(rows), to_count(in + out)), 2));
     }
   }
-  const Count residual = mul(mul(u(tokens), u(s.d_model)), 4);  // hidden + residual, bf16
-  const Count logits = mul(mul(u(std::min(sequences, tokens)), ceil_div(u(s.vocab), u(tp))), 4);
+  const Count residual =
+      mul(mul(to_count(tokens), to_count(s.d_model)), 4);  // hidden + residual, bf16
+  const Count logits =
+      mul(mul(to_count(std::min(sequences, tokens)), ceil_div(to_count(s.vocab), to_count(tp))), 4);
   return add(add(residual, widest), logits);
 }
 
@@ -168,8 +169,9 @@ ServingMemory serving_memory(const Graph& g, const Gpu& gpu, const ServingOption
       const std::int64_t paged = (kept + o.block_size - 1) / o.block_size * o.block_size;
       const std::int64_t heads = std::max<std::int64_t>(l.heads / o.tp, 1);
       const Count per_token =
-          mul(l.bytes_per_token, u(heads)) / u(std::max<std::int64_t>(l.heads, 1));
-      total = add(total, mul(mul(u(paged), per_token), u(sequences)), "KV cache bytes");
+          mul(l.bytes_per_token, to_count(heads)) / to_count(std::max<std::int64_t>(l.heads, 1));
+      total =
+          add(total, mul(mul(to_count(paged), per_token), to_count(sequences)), "KV cache bytes");
     }
     return total;
   };

@@ -7,8 +7,6 @@
 namespace tsize {
 namespace {
 
-Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
-
 Breakdown part(std::string name, Count bytes, std::string note = "") {
   Breakdown b;
   b.name = std::move(name);
@@ -58,9 +56,9 @@ Section serving_section(const ServingReportInputs& in) {
        fmt::format("--gpu-memory-utilization {} of {}", o.gpu_memory_utilization,
                    human_bytes(in.gpu.usable_bytes, units))},
       {"fits", "fits", m.fits ? Count{1} : Count{0}, Unit::kBoolean, ""},
-      {"max_concurrency", "most sequences", u(m.max_concurrency), Unit::kCount,
+      {"max_concurrency", "most sequences", to_count(m.max_concurrency), Unit::kCount,
        fmt::format("of {} tokens", in.context)},
-      {"max_context", "longest context", u(m.max_context), Unit::kCount,
+      {"max_context", "longest context", to_count(m.max_context), Unit::kCount,
        fmt::format("for {} sequences, at most the model's {}", in.concurrency, in.model_context)},
   };
   s.assumptions = {

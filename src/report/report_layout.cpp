@@ -7,8 +7,6 @@
 namespace tsize {
 namespace {
 
-Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
-
 // "0-7" or, interleaved, "0-3, 16-19": the layers of a stage's chunks.
 std::string stage_layers(const ResolvedLayout& r, std::int64_t layers, std::int64_t stage) {
   std::string out;
@@ -64,7 +62,7 @@ std::vector<std::string> layout_assumptions(const ModelSpec& spec, const Workloa
     a.push_back(fmt::format(
         "vocabulary padded to {} (a multiple of 128·T, Megatron's --make-vocab-size-divisible-by "
         "128): {} rows per tensor-parallel rank",
-        with_commas(m.vocab_padded), with_commas(m.vocab_padded / u(l.tp))));
+        with_commas(m.vocab_padded), with_commas(m.vocab_padded / to_count(l.tp))));
     a.push_back(fmt::format(
         "tensor parallelism splits heads and MLP features (Megatron column- and row-parallel); "
         "norms, routers and row-parallel biases are replicated; saved tensors outside the "
@@ -134,9 +132,9 @@ Breakdown stage_peak_tree(const StageMemory& s) {
 std::vector<Fact> stage_record(const StageMemory& s, const std::string& layers) {
   const ModelStates& st = s.inputs.states;
   return {
-      {"stage", "stage", u(s.stage), Unit::kCount, ""},
-      {"layers", "layers", u(s.layers), Unit::kCount, layers},
-      {"in_flight", "micro-batches in flight", u(s.in_flight), Unit::kCount, ""},
+      {"stage", "stage", to_count(s.stage), Unit::kCount, ""},
+      {"layers", "layers", to_count(s.layers), Unit::kCount, layers},
+      {"in_flight", "micro-batches in flight", to_count(s.in_flight), Unit::kCount, ""},
       {"weights", "weights", st.weights, Unit::kBytes, ""},
       {"gradients", "gradients", st.gradients, Unit::kBytes, ""},
       {"master_weights", "master weights", st.master_weights, Unit::kBytes, ""},
@@ -161,12 +159,13 @@ std::vector<Section> layout_memory_sections(const Graph& g, const Workload& w,
   main.breakdown = stage_peak_tree(s);
   const ModelStates& st = s.inputs.states;
   main.facts = {
-      {"batch", "batch", u(w.batch), Unit::kCount, "sequences per micro-batch"},
-      {"seq", "seq", u(w.seq), Unit::kCount, "tokens per sequence"},
-      {"grad_accum", "micro-batches", u(r.micro_batches), Unit::kCount, "per step, per pipeline"},
-      {"global_batch", "global batch", u(r.layout.global_batch), Unit::kCount,
+      {"batch", "batch", to_count(w.batch), Unit::kCount, "sequences per micro-batch"},
+      {"seq", "seq", to_count(w.seq), Unit::kCount, "tokens per sequence"},
+      {"grad_accum", "micro-batches", to_count(r.micro_batches), Unit::kCount,
+       "per step, per pipeline"},
+      {"global_batch", "global batch", to_count(r.layout.global_batch), Unit::kCount,
        "sequences per step"},
-      {"gpus", "GPUs", u(r.layout.gpus), Unit::kCount, describe(r)},
+      {"gpus", "GPUs", to_count(r.layout.gpus), Unit::kCount, describe(r)},
   };
   const GpuMemoryFacts facts{st,
                              s.inputs.autocast_copies,
@@ -177,7 +176,7 @@ std::vector<Section> layout_memory_sections(const Graph& g, const Workload& w,
                              s.phases.peak_index,
                              "all of the stage's"};
   for (Fact& f : gpu_memory_facts(facts)) main.facts.push_back(std::move(f));
-  main.facts.push_back({"stage", "stage", u(s.stage), Unit::kCount,
+  main.facts.push_back({"stage", "stage", to_count(s.stage), Unit::kCount,
                         "0-based: the stage with the largest peak bounds the fit"});
   main.assumptions = layout_assumptions(g.spec, w, o, m);
   main.records_key = "stages";

@@ -9,8 +9,6 @@
 namespace tsize {
 namespace {
 
-Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
-
 std::vector<std::string> memory_assumptions(const MemoryOptions& o, const MemoryCounts& m) {
   std::vector<std::string> a = recipe_assumptions(o);
   a.push_back(fmt::format("peak at the {}", phase_info(m.peak_phase().phase).name));
@@ -120,9 +118,9 @@ Section memory_section(const Graph& g, const Workload& w, const MemoryOptions& o
   s.columns = {"bytes"};
   s.breakdown = peak_tree(g, o, m);
   s.facts = {
-      {"batch", "batch", u(w.batch), Unit::kCount, "sequences per micro-batch"},
-      {"seq", "seq", u(w.seq), Unit::kCount, "tokens per sequence"},
-      {"grad_accum", "grad-accum", u(w.grad_accum), Unit::kCount, "micro-batches per step"},
+      {"batch", "batch", to_count(w.batch), Unit::kCount, "sequences per micro-batch"},
+      {"seq", "seq", to_count(w.seq), Unit::kCount, "tokens per sequence"},
+      {"grad_accum", "grad-accum", to_count(w.grad_accum), Unit::kCount, "micro-batches per step"},
   };
   const GpuMemoryFacts facts{m.states,
                              m.activations.autocast_weight_copies,
@@ -185,7 +183,7 @@ Section fit_section(const Workload& w, const std::vector<GpuFit>& fits, ByteUnit
             : human_bytes(static_cast<std::uint64_t>(-f.margin_bytes), units) + " short";
     s.breakdown.children.push_back(Breakdown{
         f.gpu.name,
-        {u(f.max_batch)},
+        {to_count(f.max_batch)},
         1,
         fmt::format("{} at batch {}: {} of {} usable ({})", f.fits ? "fits" : "does not fit",
                     w.batch, human_bytes(f.peak, units), human_bytes(f.capacity, units), margin),

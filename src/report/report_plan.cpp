@@ -9,8 +9,6 @@
 namespace tsize {
 namespace {
 
-Count u(std::int64_t v) { return static_cast<std::uint64_t>(v); }
-
 // Seconds as a breakdown value: nanoseconds, rounded.
 Count ns(double seconds) {
   return static_cast<std::uint64_t>(std::llround(std::max(seconds, 0.0) * 1e9));
@@ -38,21 +36,21 @@ std::vector<Fact> layout_record(const PlannedLayout& p, Count capacity, std::siz
   const auto flag = [](bool v) { return v ? Count{1} : Count{0}; };
   const double margin = to_double(capacity) - to_double(p.peak);
   return {
-      {"rank", "rank", u(static_cast<std::int64_t>(rank)), Unit::kCount, ""},
-      {"tp", "TP", u(l.tp), Unit::kCount, ""},
+      {"rank", "rank", to_count(static_cast<std::int64_t>(rank)), Unit::kCount, ""},
+      {"tp", "TP", to_count(l.tp), Unit::kCount, ""},
       {"sp", "SP", flag(l.sp), Unit::kBoolean, ""},
-      {"pp", "PP", u(l.pp), Unit::kCount, ""},
-      {"vpp", "VPP", u(l.vpp), Unit::kCount, ""},
+      {"pp", "PP", to_count(l.pp), Unit::kCount, ""},
+      {"vpp", "VPP", to_count(l.vpp), Unit::kCount, ""},
       Fact::of_text("schedule", "schedule", std::string(to_string(l.schedule))),
-      {"cp", "CP", u(l.cp), Unit::kCount, ""},
-      {"ep", "EP", u(l.ep), Unit::kCount, ""},
-      {"etp", "expert TP", u(l.expert_tp()), Unit::kCount, ""},
-      {"dp", "DP", u(l.dp), Unit::kCount, ""},
-      {"gpus", "GPUs", u(l.gpus), Unit::kCount, ""},
-      {"micro_batch", "micro-batch", u(p.micro_batch), Unit::kCount, ""},
-      {"micro_batches", "micro-batches", u(p.layout.micro_batches), Unit::kCount, ""},
+      {"cp", "CP", to_count(l.cp), Unit::kCount, ""},
+      {"ep", "EP", to_count(l.ep), Unit::kCount, ""},
+      {"etp", "expert TP", to_count(l.expert_tp()), Unit::kCount, ""},
+      {"dp", "DP", to_count(l.dp), Unit::kCount, ""},
+      {"gpus", "GPUs", to_count(l.gpus), Unit::kCount, ""},
+      {"micro_batch", "micro-batch", to_count(p.micro_batch), Unit::kCount, ""},
+      {"micro_batches", "micro-batches", to_count(p.layout.micro_batches), Unit::kCount, ""},
       Fact::of_text("recompute", "recompute", std::string(to_string(p.recompute))),
-      {"zero", "ZeRO", u(p.zero), Unit::kCount, ""},
+      {"zero", "ZeRO", to_count(p.zero), Unit::kCount, ""},
       {"overlap_grad_reduce", "overlap grad reduce", flag(p.overlap.overlap_grad_reduce),
        Unit::kBoolean, ""},
       {"overlap_param_gather", "overlap param gather", flag(p.overlap.overlap_param_gather),
@@ -85,12 +83,12 @@ Section summary_section(const PlanRequest& q, const PlanResult& r, ByteUnits uni
                         q.global_batch, q.seq);
   const double rate = r.seconds > 0 ? static_cast<double>(r.evaluated) / r.seconds : 0;
   s.facts = {
-      {"valid", "valid layouts", u(r.valid), Unit::kCount,
+      {"valid", "valid layouts", to_count(r.valid), Unit::kCount,
        "every combination the runtime can launch on these GPUs"},
-      {"evaluated", "evaluated", u(r.evaluated), Unit::kCount, "memory peak priced"},
-      {"fit", "fit", u(r.fit), Unit::kCount,
+      {"evaluated", "evaluated", to_count(r.evaluated), Unit::kCount, "memory peak priced"},
+      {"fit", "fit", to_count(r.fit), Unit::kCount,
        fmt::format("peak within {} per GPU", human_bytes(r.capacity, units))},
-      {"timed", "timed", u(r.timed), Unit::kCount, "step time priced"},
+      {"timed", "timed", to_count(r.timed), Unit::kCount, "step time priced"},
       Fact::of_real("seconds", "search time", r.seconds, Unit::kSeconds,
                     fmt::format("{} threads", r.threads)),
       Fact::of_real("layouts_per_s", "layouts evaluated per second", rate, Unit::kPerSecond),
