@@ -719,6 +719,28 @@ TEST(Cli, InferJsonContract) {
   }
   EXPECT_TRUE(j["fits"].is_boolean());
   EXPECT_EQ(j["breakdown"]["bytes"], j["peak"]);
+  // The time of the load: 4,096 tokens, the last 128 generated (vLLM's benchmark default), 8
+  // sequences together.
+  for (const char* key : {"ttft_s", "tpot_s", "tokens_per_s", "request_s"}) {
+    EXPECT_GT(j[key].get<double>(), 0) << key;
+  }
+  EXPECT_DOUBLE_EQ(j["tokens_per_s"].get<double>(), 8 * 128 / j["request_s"].get<double>());
+  EXPECT_NEAR(j["time"]["breakdown"]["decode_step"].get<double>(), j["tpot_s"].get<double>(),
+              1e-8);  // the tree in nanoseconds
+}
+
+TEST(Cli, InferTimesALoad) {
+  const auto j = nlohmann::json::parse(
+      tsize_cli("infer llama-3-8b --input-len 1000 --output-len 200 --batch 4 --format json").out);
+  EXPECT_EQ(j["kv_bytes"], 4ULL * 1200 * 131'072);  // --context defaults to input + output
+  EXPECT_DOUBLE_EQ(j["request_s"].get<double>(),
+                   j["ttft_s"].get<double>() + 199 * j["tpot_s"].get<double>());
+  // A GPU without a kernel model: memory, and no time.
+  const auto custom = nlohmann::json::parse(
+      tsize_cli("infer llama-3-8b --peak-tflops 100 --memory-gb 80 --context 2048 --format json")
+          .out);
+  EXPECT_TRUE(custom.contains("peak"));
+  EXPECT_FALSE(custom.contains("tpot_s"));
 }
 
 TEST(Cli, InferConcurrencyMaxFillsTheBudget) {
@@ -753,6 +775,10 @@ TEST(Cli, InferBadInput) {
   expect_bad_input("infer llama-3.1-405b --gpu RTX-4090 --concurrency max",
                    "--concurrency max: not one sequence of 131072 tokens fits");
   expect_bad_input("infer bert-base-uncased", "is an encoder: it generates nothing");
+  expect_bad_input("infer llama-3-8b --batch 0", "--batch 0: expected a positive");
+  expect_bad_input("infer llama-3-8b --input-len 4000 --output-len 200 --context 4096",
+                   "--input-len 4000 + --output-len 200 exceed --context 4096");
+  expect_bad_input("infer llama-3-8b --cluster dgx-z", "dgx-z");
   const CliRun usage = tsize_cli("infer llama-3-8b --kv-dtype int2");
   EXPECT_EQ(usage.status, 2);
   EXPECT_THAT(usage.out, IsEmpty());

@@ -17,6 +17,7 @@
 #include "tsize/render.hpp"
 #include "tsize/report.hpp"
 #include "tsize/serving_memory.hpp"
+#include "tsize/serving_time.hpp"
 #include "tsize/step_time.hpp"
 #include "tsize/sweep.hpp"
 #include "tsize/timing.hpp"
@@ -105,18 +106,29 @@ struct PlanAnswer {
 PlanAnswer answer_plan(const Graph& graph, const PlanRequest& request, bool explain,
                        ByteUnits units);
 
-// tsize infer: serving memory per GPU for a load (the time of prefill and decode follows).
+// tsize infer: serving memory per GPU for a load, and its time: prefill, each decode step,
+// tokens per second.
 struct InferRequest {
   ServingOptions options;
   Gpu gpu;
-  std::int64_t context = 0;                 // tokens per sequence; 0: the model's context
+  // Whose fabric the tensor-parallel collectives cross (its GPU replaced by `gpu`); nullopt, or a
+  // GPU without a kernel model: memory only.
+  std::optional<ClusterSpec> cluster;
+  std::int64_t context = 0;                 // tokens per sequence; 0: input + output, else the
+                                            // model's context
   std::optional<std::int64_t> concurrency;  // sequences; nullopt: the most that fit ("max")
+  std::int64_t input_len = 0;               // prompt tokens; 0: the context less the output
+  std::int64_t output_len = 0;              // generated tokens; 0: 128 (vLLM's benchmark default)
+  std::int64_t batch = 0;                   // sequences timed together; 0: the concurrency
   ByteUnits units = ByteUnits::kBinary;
   bool by_concurrency = false;  // also the memory at 1, 2, 4, ... sequences (a chart's bars)
 };
 struct InferAnswer {
   Report report;
   ServingMemory memory;
+  std::optional<ServingTime> time;
+  ServingLoad load;
+  std::int64_t context = 0;  // tokens per sequence the memory holds
   // With by_concurrency: powers of two up to twice the most that fit (at most 12), the load
   // asked for among them.
   std::vector<std::pair<std::int64_t, ServingMemory>> by_concurrency;

@@ -41,8 +41,9 @@ struct KernelModel {
   double attention_forward_efficiency = 0;   // a flash kernel's forward, fraction of peak
   double attention_backward_efficiency = 0;  // and its backward
   double bandwidth_efficiency = 0;           // streaming kernels' fraction of memory bandwidth
-  double host_op_s = 0;  // the host's time to issue one op of tsize's graph (PyTorch eager)
-  std::string source;    // what the figures were fitted to or taken from
+  double host_op_s = 0;       // the host's time to issue one op of tsize's graph (PyTorch eager)
+  double graph_kernel_s = 0;  // a kernel's fixed cost inside a CUDA graph (no host launch)
+  std::string source;         // what the figures were fitted to or taken from
   bool known() const { return sms > 0 && gemm_efficiency > 0; }
 };
 

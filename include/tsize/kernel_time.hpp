@@ -25,6 +25,18 @@ double element_bytes(Dtype d);
 // that is slower (a roofline), plus kernel_start. REQUIRES: gpu.peak(dtype) and a kernel model.
 double gemm_seconds(const GemmShape& g, Dtype dtype, const Gpu& gpu);
 
+// A GEMM's time in parts: its FLOPs at the tile's rate, its operands' bytes at achievable
+// bandwidth, and the kernel's fixed cost; it takes the slower of the first two, plus the third.
+// The second operand's stored bytes are given (a weight in a quantized format: packed integers,
+// scales, zeros; every copy of `batch`), the activations are in `dtype`; the fixed cost is
+// kernel_start from the host, graph_kernel inside a CUDA graph.
+struct GemmCost {
+  double compute = 0, memory = 0, fixed = 0;
+  double seconds() const { return (compute > memory ? compute : memory) + fixed; }
+};
+GemmCost gemm_cost(const GemmShape& g, Dtype dtype, const Gpu& gpu, double weight_bytes,
+                   double fixed_s);
+
 // Seconds of a fused (flash) attention kernel doing `flops` in its forward or backward pass.
 double flash_attention_seconds(double flops, bool backward, Dtype dtype, const Gpu& gpu);
 

@@ -25,6 +25,7 @@
 #include "tsize/params.hpp"
 #include "tsize/plan.hpp"
 #include "tsize/serving_memory.hpp"
+#include "tsize/serving_time.hpp"
 #include "tsize/step_time.hpp"
 #include "tsize/sweep.hpp"
 #include "tsize/timing.hpp"
@@ -141,9 +142,15 @@ struct ServingReportInputs {
   std::int64_t context = 0, concurrency = 0, model_context = 0;
   bool concurrency_is_max = false;
   ByteUnits units = ByteUnits::kBinary;
+  const ServingTime* time = nullptr;  // the load's time, when the GPU has a kernel model
+  const ServingLoad* load = nullptr;
+  std::string cluster;  // whose fabric the tensor-parallel all-reduces cross
 };
-// tsize infer: one GPU's serving memory as a tree, the whole deployment's facts.
+// tsize infer: one GPU's serving memory as a tree, the whole deployment's facts (the time's
+// among them when given).
 Section serving_section(const ServingReportInputs& in);
+// tsize infer: the seconds of the prefill and of one decode step by kernel class.
+Section serving_time_section(const ServingReportInputs& in);
 
 // The layout search: what was searched and how much of it fit (JSON: the best layouts as
 // records "layouts"), and the best layouts as a table of seconds.

@@ -6,11 +6,14 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "tsize/count.hpp"
 #include "tsize/gpus.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/kv_cache.hpp"
+#include "tsize/quantized_weights.hpp"
 #include "tsize/weight_format.hpp"
 
 namespace tsize {
@@ -57,5 +60,22 @@ struct ServingMemory {
 // (0, 1], a format the model cannot take).
 ServingMemory serving_memory(const Graph& graph, const Gpu& gpu, const ServingOptions& o,
                              std::int64_t context, std::int64_t concurrency);
+
+// ---- Shared with serving_time ----
+// Layers per pipeline stage as vLLM's get_pp_indices assigns them.
+std::vector<std::int64_t> serving_stage_layers(std::int64_t layers, std::int64_t stages);
+
+// Every reason the model cannot be split this way over TP, PP and EP (empty: it can).
+std::vector<std::string> serving_split_problems(const Graph& graph, const ServingOptions& o);
+// Throws Error listing `problems`, if any.
+void throw_serving_problems(const ModelSpec& spec, const std::vector<std::string>& problems);
+
+// One tensor-parallel rank's stored bytes of an op: split ops ÷ T (a row-parallel Linear's bias
+// whole), replicated ops whole.
+Count rank_weight_bytes(const OpWeights& w, std::int64_t tp);
+
+// Whether `op` belongs to a block before the layer stack (the embedding: the first stage; the
+// other blocks outside the stack sit on the last).
+bool first_stage_op(const Graph& graph, const Op& op);
 
 }  // namespace tsize

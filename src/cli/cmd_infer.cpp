@@ -14,12 +14,13 @@ namespace {
 struct InferFlags {
   std::string weights = "bf16";
   std::string kv_dtype = "bf16";
-  std::string context, concurrency = "1";
+  std::string context, concurrency;
   std::string tp, pp = "1", ep = "1";
   std::string block_size = "16";
   std::string max_batched_tokens, max_sequences;
   std::string reserve = "1GiB";
   double utilization = 0.92;
+  std::string input_len, output_len, batch, cluster;
 };
 
 void add_infer_flags(CLI::App* cmd, InferFlags& f) {
@@ -32,7 +33,7 @@ void add_infer_flags(CLI::App* cmd, InferFlags& f) {
   cmd->add_option("--context", f.context, "tokens per sequence (default the model's context)")
       ->group(group);
   cmd->add_option("--concurrency", f.concurrency,
-                  "sequences served at once, or max: the most that fit (default 1)")
+                  "sequences served at once, or max: the most that fit (default --batch, else 1)")
       ->group(group);
   cmd->add_option("--tp", f.tp, "tensor-parallel GPUs (default --gpus / --pp)")->group(group);
   cmd->add_option("--pp", f.pp, "pipeline stages (default 1)")->group(group);
@@ -49,6 +50,17 @@ void add_infer_flags(CLI::App* cmd, InferFlags& f) {
   cmd->add_option("--max-sequences", f.max_sequences,
                   "sequences per step, vLLM's max_num_seqs (default 1024 or 256)")
       ->group(group);
+  cmd->add_option("--input-len", f.input_len,
+                  "prompt tokens per sequence (default the context less the output)")
+      ->group(group);
+  cmd->add_option("--output-len", f.output_len,
+                  "generated tokens per sequence (default 128, vLLM's benchmark default)")
+      ->group(group);
+  cmd->add_option("--batch", f.batch, "sequences timed together (default the concurrency)")
+      ->group(group);
+  cmd->add_option("--cluster", f.cluster,
+                  "whose fabric TP all-reduces cross (default a catalog cluster of the GPU)")
+      ->group(group);
   cmd->add_option("--reserve", f.reserve,
                   "per GPU for CUDA graphs, NCCL and cuBLAS workspaces (default 1GiB)")
       ->group(group);
@@ -56,6 +68,17 @@ void add_infer_flags(CLI::App* cmd, InferFlags& f) {
 
 std::int64_t size_or(const std::string& text, const char* flag, std::int64_t fallback) {
   return text.empty() ? fallback : parse_size(text, flag);
+}
+
+// The fabric of --cluster, else of the first catalog cluster of the GPU, else DGX H100's.
+ClusterSpec serving_cluster(const std::string& name, const Gpu& gpu) {
+  if (!name.empty()) return find_cluster(name);
+  for (const ClusterSpec& c : cluster_catalog()) {
+    if (c.gpu.name == gpu.name) return c;
+  }
+  ClusterSpec c = find_cluster("dgx-h100");
+  c.name += " (its fabric; no catalog cluster holds " + gpu.name + ")";
+  return c;
 }
 
 }  // namespace
@@ -76,6 +99,8 @@ void add_infer_command(CLI::App& app, std::string& out) {
       "--gpus is --tp × --pp. Memory follows vLLM's allocation (--gpu-memory-utilization of each "
       "GPU, the KV cache in blocks of --block-size tokens).\nExamples:\n"
       "  tsize infer llama-3-8b --context 8192 --concurrency max\n"
+      "  tsize infer llama-3.1-70b --weights fp8 --gpu H100-SXM --tp 4 --input-len 2000 "
+      "--output-len 500 --batch 64\n"
       "  tsize infer llama-3.1-70b --weights awq-int4-g128 --gpu H100-SXM --context 32k "
       "--concurrency 16\n"
       "  tsize infer deepseek-v3 --weights fp8-block --gpu H200 --tp 8 --context 32k "
@@ -100,18 +125,23 @@ void add_infer_command(CLI::App& app, std::string& out) {
     q.options.max_batched_tokens = size_or(flags->max_batched_tokens, "--max-batched-tokens", 0);
     q.options.max_sequences = size_or(flags->max_sequences, "--max-sequences", 0);
     q.options.reserve_bytes = byte_flag(flags->reserve, "--reserve");
+    const bool gpu_given = gpu->gpu_flag != nullptr && gpu->gpu_flag->count() > 0;
     q.gpu = resolve_cluster(*gpu).gpu;
+    if (!flags->cluster.empty() && !gpu_given) q.gpu = find_cluster(flags->cluster).gpu;
+    q.cluster = serving_cluster(flags->cluster, q.gpu);
+    q.input_len = size_or(flags->input_len, "--input-len", 0);
+    q.output_len = size_or(flags->output_len, "--output-len", 0);
+    q.batch = size_or(flags->batch, "--batch", 0);
     q.context = size_or(flags->context, "--context", 0);
-    if (flags->concurrency != "max")
-      q.concurrency = parse_size(flags->concurrency, "--concurrency");
+    if (flags->concurrency != "max") {  // default: the batch timed, else one sequence
+      q.concurrency = size_or(flags->concurrency, "--concurrency", q.batch > 0 ? q.batch : 1);
+    }
     q.units = ro.units;
     q.by_concurrency = !output->chart.empty();
     const InferAnswer a = answer_infer(graph, q);
     if (!output->chart.empty()) {
       write_file(output->chart,
-                 render_svg(serving_chart(graph.spec.name, a.by_concurrency,
-                                          q.context > 0 ? q.context : graph.spec.max_positions,
-                                          ro.units)));
+                 render_svg(serving_chart(graph.spec.name, a.by_concurrency, a.context, ro.units)));
     }
     out = render(a.report, ro);
   });

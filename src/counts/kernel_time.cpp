@@ -15,12 +15,20 @@ constexpr double kMinSplitK = 256;
 
 // cuBLAS's CTA tiles, largest first, with each one's throughput relative to the largest's
 // (NVIDIA, "Matrix Multiplication Background User's Guide": 256×128 and 128×256 are the most
-// efficient, 64×64 the least; smaller tiles reuse each loaded element fewer times).
+// efficient, 64×64 the least; smaller tiles reuse each loaded element fewer times). The thin
+// tiles serve a GEMM of a few rows (a decode step's tokens): the MMA instructions' smaller side
+// goes down to 8 (mma.m16n8k16, Hopper's wgmma n ≥ 8), so a batch of one wastes 15 of 16 rows,
+// not 63 of 64; taken at the smallest tile's rate.
 struct Tile {
   double m, n, rate;
 };
-constexpr std::array<Tile, 5> kTiles{
-    {{256, 128, 1.0}, {128, 256, 1.0}, {128, 128, 0.9}, {128, 64, 0.75}, {64, 64, 0.55}}};
+constexpr std::array<Tile, 7> kTiles{{{256, 128, 1.0},
+                                      {128, 256, 1.0},
+                                      {128, 128, 0.9},
+                                      {128, 64, 0.75},
+                                      {64, 64, 0.55},
+                                      {16, 128, 0.55},
+                                      {128, 16, 0.55}}};
 
 // The rate of the tile cuBLAS's heuristics would pick: the fastest after quantization, as a
 // fraction of the largest tile's full rate (tile × wave utilization × the tile's rate).
@@ -62,19 +70,27 @@ double element_bytes(Dtype d) {
 }
 
 double gemm_seconds(const GemmShape& g, Dtype dtype, const Gpu& gpu) {
+  const double weights = static_cast<double>(g.k) * static_cast<double>(g.n) *
+                         static_cast<double>(g.batch) * element_bytes(dtype);
+  return gemm_cost(g, dtype, gpu, weights, gpu.kernels.kernel_start_s).seconds();
+}
+
+GemmCost gemm_cost(const GemmShape& g, Dtype dtype, const Gpu& gpu, double weight_bytes,
+                   double fixed_s) {
   const KernelModel& k = gpu.kernels;
-  if (g.m <= 0 || g.n <= 0 || g.k <= 0 || g.batch <= 0) return 0;
+  if (g.m <= 0 || g.n <= 0 || g.k <= 0 || g.batch <= 0) return {};
   const double peak_flops = to_double(gpu.peak(dtype).value_or(0));
   const double efficiency = dtype == Dtype::kFp8 ? k.fp8_gemm_efficiency : k.gemm_efficiency;
   const double m = static_cast<double>(g.m), n = static_cast<double>(g.n),
                kk = static_cast<double>(g.k), batch = static_cast<double>(g.batch);
   const double flops = 2 * m * n * kk * batch;
   const double depth = kk / (kk + k.k_overhead);  // prologue and epilogue per tile
-  const double compute = flops / (peak_flops * efficiency * best_tile_rate(g, k) * depth);
-  const double bytes = (m * kk + kk * n + m * n) * batch * element_bytes(dtype);
-  const double memory =
-      bytes / (static_cast<double>(gpu.bandwidth_bytes_per_s) * k.bandwidth_efficiency);
-  return std::max(compute, memory) + k.kernel_start_s;
+  GemmCost c;
+  c.compute = flops / (peak_flops * efficiency * best_tile_rate(g, k) * depth);
+  const double bytes = (m * kk + m * n) * batch * element_bytes(dtype) + weight_bytes;
+  c.memory = bytes / (static_cast<double>(gpu.bandwidth_bytes_per_s) * k.bandwidth_efficiency);
+  c.fixed = fixed_s;
+  return c;
 }
 
 double flash_attention_seconds(double flops, bool backward, Dtype dtype, const Gpu& gpu) {

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <limits>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -18,42 +17,10 @@ namespace {
 
 Count ceil_div(Count a, Count b) { return (a + b - 1) / b; }
 
-// vLLM's get_pp_indices (vllm/distributed/utils.py): L / P layers a stage, the remainder one
-// each to the stages before the last, from the second-to-last backwards.
-std::vector<std::int64_t> stage_layers(std::int64_t layers, std::int64_t p) {
-  std::vector<std::int64_t> out(static_cast<std::size_t>(p), layers / p);
-  for (std::int64_t i = 2; i < layers % p + 2; ++i) ++out[static_cast<std::size_t>(p - i)];
-  return out;
-}
-
 void check(const Graph& g, const Gpu& gpu, const ServingOptions& o, std::int64_t context,
            std::int64_t concurrency) {
   const ModelSpec& s = g.spec;
-  std::vector<std::string> problems;
-  if (o.tp < 1 || o.pp < 1 || o.block_size < 1) {
-    problems.emplace_back("--tp, --pp and --block-size: expected positive integers");
-  } else {
-    if (s.n_heads % o.tp != 0) {
-      problems.push_back(
-          fmt::format("attention heads {} are not divisible by --tp {}", s.n_heads, o.tp));
-    }
-    if (!s.mla && s.n_kv_heads % o.tp != 0 && o.tp % s.n_kv_heads != 0) {
-      problems.push_back(
-          fmt::format("key/value heads {} and --tp {}: one must divide the other (vLLM splits or "
-                      "replicates KV heads)",
-                      s.n_kv_heads, o.tp));
-    }
-    if (o.pp > s.n_layers) {
-      problems.push_back(fmt::format("--pp {}: more stages than the {} layers", o.pp, s.n_layers));
-    }
-    if (o.ep != 1 && o.ep != o.tp) {
-      problems.push_back(fmt::format(
-          "--ep {}: vLLM's expert parallelism spans the tensor-parallel ranks: 1 or --tp {}", o.ep,
-          o.tp));
-    }
-    if (o.ep > 1 && !s.moe)
-      problems.push_back(fmt::format("--ep {}: {} has no experts", o.ep, s.name));
-  }
+  std::vector<std::string> problems = serving_split_problems(g, o);
   if (!(o.gpu_memory_utilization > 0 && o.gpu_memory_utilization <= 1)) {
     problems.push_back(fmt::format("--gpu-memory-utilization {}: expected a fraction in (0, 1]",
                                    o.gpu_memory_utilization));
@@ -63,36 +30,7 @@ void check(const Graph& g, const Gpu& gpu, const ServingOptions& o, std::int64_t
     problems.push_back(fmt::format("--concurrency {}: expected 1 or more sequences", concurrency));
   }
   if (gpu.usable_bytes == 0) problems.push_back(gpu.name + " has no memory size");
-  if (!problems.empty()) {
-    std::string text = "cannot serve " + s.name + " this way:";
-    for (const std::string& p : problems) text += "\n  " + p;
-    throw Error(text);
-  }
-}
-
-// The ops of the blocks before the layer stack (the embedding: first stage); the others outside
-// the stack (final norm, head) sit on the last.
-std::set<const Op*> first_stage_ops(const Graph& g) {
-  std::set<const Op*> out;
-  for (const Block& b : g.blocks) {
-    if (!b.layers.empty()) break;
-    for (const Op& op : b.ops) out.insert(&op);
-  }
-  return out;
-}
-
-// One rank's bytes of an op: split ops over T (a row-parallel bias stays whole), the rest whole.
-Count rank_bytes(const OpWeights& w, std::int64_t tp) {
-  const Op& op = *w.op;
-  const ShardRule rule = shard_rule(op);
-  const Count bytes = w.bytes();
-  if (rule.params == ParamSplit::kReplicated || tp == 1) return bytes;
-  Count whole = 0;  // a row-parallel Linear's bias
-  if (op.kind() == OpKind::kLinear && op.bias && !rule.bias_split && w.kept_params > 0) {
-    const Count bias = mul(to_count(op.out), to_count(op.copies));
-    whole = mul(w.kept_bytes, bias) / w.kept_params;
-  }
-  return add(ceil_div(sub(bytes, whole), to_count(tp)), whole);
+  throw_serving_problems(s, problems);
 }
 
 // The profiling forward's largest live tensors on one rank, bf16 activations: the residual
@@ -128,12 +66,81 @@ Count activation_bytes(const Graph& g, std::int64_t tokens, std::int64_t sequenc
 
 }  // namespace
 
+// vLLM's get_pp_indices (vllm/distributed/utils.py): L / P layers a stage, the remainder one
+// each to the stages before the last, from the second-to-last backwards.
+std::vector<std::int64_t> serving_stage_layers(std::int64_t layers, std::int64_t stages) {
+  std::vector<std::int64_t> out(static_cast<std::size_t>(stages), layers / stages);
+  for (std::int64_t i = 2; i < layers % stages + 2; ++i)
+    ++out[static_cast<std::size_t>(stages - i)];
+  return out;
+}
+
+std::vector<std::string> serving_split_problems(const Graph& g, const ServingOptions& o) {
+  const ModelSpec& s = g.spec;
+  std::vector<std::string> problems;
+  if (o.tp < 1 || o.pp < 1 || o.block_size < 1) {
+    problems.emplace_back("--tp, --pp and --block-size: expected positive integers");
+    return problems;
+  }
+  if (s.n_heads % o.tp != 0) {
+    problems.push_back(
+        fmt::format("attention heads {} are not divisible by --tp {}", s.n_heads, o.tp));
+  }
+  if (!s.mla && s.n_kv_heads % o.tp != 0 && o.tp % s.n_kv_heads != 0) {
+    problems.push_back(
+        fmt::format("key/value heads {} and --tp {}: one must divide the other (vLLM splits or "
+                    "replicates KV heads)",
+                    s.n_kv_heads, o.tp));
+  }
+  if (o.pp > s.n_layers) {
+    problems.push_back(fmt::format("--pp {}: more stages than the {} layers", o.pp, s.n_layers));
+  }
+  if (o.ep != 1 && o.ep != o.tp) {
+    problems.push_back(fmt::format(
+        "--ep {}: vLLM's expert parallelism spans the tensor-parallel ranks: 1 or --tp {}", o.ep,
+        o.tp));
+  }
+  if (o.ep > 1 && !s.moe)
+    problems.push_back(fmt::format("--ep {}: {} has no experts", o.ep, s.name));
+  return problems;
+}
+
+void throw_serving_problems(const ModelSpec& s, const std::vector<std::string>& problems) {
+  if (problems.empty()) return;
+  std::string text = "cannot serve " + s.name + " this way:";
+  for (const std::string& p : problems) text += "\n  " + p;
+  throw Error(text);
+}
+
+Count rank_weight_bytes(const OpWeights& w, std::int64_t tp) {
+  const Op& op = *w.op;
+  const ShardRule rule = shard_rule(op);
+  const Count bytes = w.bytes();
+  if (rule.params == ParamSplit::kReplicated || tp == 1) return bytes;
+  Count whole = 0;  // a row-parallel Linear's bias
+  if (op.kind() == OpKind::kLinear && op.bias && !rule.bias_split && w.kept_params > 0) {
+    const Count bias = mul(to_count(op.out), to_count(op.copies));
+    whole = mul(w.kept_bytes, bias) / w.kept_params;
+  }
+  return add(ceil_div(sub(bytes, whole), to_count(tp)), whole);
+}
+
+bool first_stage_op(const Graph& g, const Op& op) {
+  for (const Block& b : g.blocks) {
+    if (!b.layers.empty()) return false;
+    for (const Op& o : b.ops) {
+      if (&o == &op) return true;
+    }
+  }
+  return false;
+}
+
 ServingMemory serving_memory(const Graph& g, const Gpu& gpu, const ServingOptions& o,
                              std::int64_t context, std::int64_t concurrency) {
   check(g, gpu, o, context, concurrency);
   ServingMemory m;
   const std::int64_t p = o.pp;
-  const std::vector<std::int64_t> per_stage = stage_layers(g.spec.n_layers, p);
+  const std::vector<std::int64_t> per_stage = serving_stage_layers(g.spec.n_layers, p);
   std::vector<std::int64_t> stage_of;  // each layer's stage
   for (std::int64_t i = 0; i < p; ++i) {
     stage_of.insert(stage_of.end(),
@@ -141,14 +148,13 @@ ServingMemory serving_memory(const Graph& g, const Gpu& gpu, const ServingOption
   }
   // Weights: each op's bytes on one rank of its stage.
   std::vector<Count> weights(static_cast<std::size_t>(p), 0);
-  const std::set<const Op*> first = first_stage_ops(g);
   for_each_weight(g, o.weights, [&](const OpWeights& w) {
     m.weights_total = add(m.weights_total, w.bytes());
-    const std::int64_t stage = w.layer >= 0           ? stage_of[static_cast<std::size_t>(w.layer)]
-                               : first.contains(w.op) ? 0
-                                                      : p - 1;
+    const std::int64_t stage = w.layer >= 0 ? stage_of[static_cast<std::size_t>(w.layer)]
+                               : first_stage_op(g, *w.op) ? 0
+                                                          : p - 1;
     Count& slot = weights[static_cast<std::size_t>(stage)];
-    slot = add(slot, rank_bytes(w, o.tp));
+    slot = add(slot, rank_weight_bytes(w, o.tp));
   });
   // KV: each layer's cache on one rank (KV heads split over T, or one each when T exceeds them;
   // MLA's latent on every rank).

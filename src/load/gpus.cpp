@@ -53,10 +53,12 @@ KernelModel kernel_model(const nlohmann::json& doc, const nlohmann::json& g,
       fraction_field(e, "attention_backward_efficiency", k.generation);
   k.bandwidth_efficiency = fraction_field(e, "bandwidth_efficiency", k.generation);
   k.host_op_s = e.at("host_op_us").get<double>() * 1e-6;
+  k.graph_kernel_s = e.at("graph_kernel_us").get<double>() * 1e-6;
   for (const auto& line : e.value("sources", nlohmann::json::array())) {
     k.source += (k.source.empty() ? "" : "; ") + line.get<std::string>();
   }
-  if (k.sms <= 0 || k.kernel_start_s < 0 || k.k_overhead < 0 || k.host_op_s < 0) {
+  if (k.sms <= 0 || k.kernel_start_s < 0 || k.k_overhead < 0 || k.host_op_s < 0 ||
+      k.graph_kernel_s < 0) {
     throw Error(fmt::format("gpu catalog: {}: a kernel-model figure out of range", gpu));
   }
   return k;

@@ -256,7 +256,22 @@ PlanAnswer answer_plan(const Graph& graph, const PlanRequest& q, bool explain, B
 
 InferAnswer answer_infer(const Graph& graph, const InferRequest& q) {
   const ModelSpec& spec = graph.spec;
-  const std::int64_t context = q.context > 0 ? q.context : spec.max_positions;
+  // The load: vLLM's benchmark default of 128 output tokens, the prompt the rest of the context.
+  constexpr std::int64_t kDefaultOutput = 128;
+  const std::int64_t context =
+      q.context > 0     ? q.context
+      : q.input_len > 0 ? q.input_len + (q.output_len > 0 ? q.output_len : kDefaultOutput)
+                        : spec.max_positions;
+  ServingLoad load;
+  load.output_len = q.output_len > 0
+                        ? q.output_len
+                        : std::min(kDefaultOutput, std::max<std::int64_t>(context / 2, 1));
+  load.input_len =
+      q.input_len > 0 ? q.input_len : std::max<std::int64_t>(context - load.output_len, 1);
+  if (q.input_len > 0 && q.output_len > 0 && q.input_len + q.output_len > context) {
+    throw Error(fmt::format("--input-len {} + --output-len {} exceed --context {}", q.input_len,
+                            q.output_len, context));
+  }
   if (context > spec.max_positions && spec.positions == PositionKind::kLearned) {
     throw Error(fmt::format("--context {}: {} has {} learned positions and cannot read more",
                             context, spec.name, spec.max_positions));
@@ -290,9 +305,24 @@ InferAnswer answer_infer(const Graph& graph, const InferRequest& q) {
       a.by_concurrency.emplace_back(n, serving_memory(graph, q.gpu, q.options, context, n));
     }
   }
+  load.batch = q.batch > 0 ? q.batch : concurrency;
+  load.max_batched_tokens = a.memory.max_batched_tokens;
+  a.load = load;
+  a.context = context;
+  std::string fabric;
+  if (q.cluster && q.gpu.kernels.known()) {
+    ClusterSpec cluster = *q.cluster;
+    cluster.gpu = q.gpu;
+    a.time = serving_time(serving_work(graph, q.gpu, q.options), cluster, load);
+    fabric = cluster.name;
+  }
   a.report = report_heading(spec);
-  a.report.sections.push_back(serving_section({a.memory, q.options, q.gpu, context, concurrency,
-                                               spec.max_positions, !q.concurrency, q.units}));
+  const ServingReportInputs in{a.memory,       q.options,   q.gpu,
+                               context,        concurrency, spec.max_positions,
+                               !q.concurrency, q.units,     a.time ? &*a.time : nullptr,
+                               &a.load,        fabric};
+  a.report.sections.push_back(serving_section(in));
+  if (a.time) a.report.sections.push_back(serving_time_section(in));
   return a;
 }
 

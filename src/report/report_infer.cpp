@@ -1,6 +1,10 @@
 // The serving report: what one GPU of a deployment holds, and the largest load that fits.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
 #include "tsize/report.hpp"
 #include "tsize/units.hpp"
 
@@ -15,7 +19,124 @@ Breakdown part(std::string name, Count bytes, std::string note = "") {
   return b;
 }
 
+// Seconds as a breakdown value: nanoseconds, rounded.
+Count ns(double seconds) {
+  return static_cast<std::uint64_t>(std::llround(std::max(seconds, 0.0) * 1e9));
+}
+
+void add_time_facts(const ServingTime& t, const ServingLoad& l, std::vector<Fact>& facts) {
+  const std::vector<Fact> time = {
+      Fact::of_real("ttft_s", "time to first token", t.ttft_s, Unit::kSeconds,
+                    fmt::format("{} × {} prompt tokens in {} chunk{}", l.batch, l.input_len,
+                                t.prefill_chunks, t.prefill_chunks == 1 ? "" : "s")),
+      Fact::of_real("tpot_s", "time per output token", t.tpot_s, Unit::kSeconds,
+                    fmt::format("a decode step of {} sequence{} at {:.0f} tokens of context",
+                                l.batch, l.batch == 1 ? "" : "s", t.mean_context)),
+      Fact::of_real("request_s", "request", t.request_s, Unit::kSeconds,
+                    fmt::format("TTFT + {} × TPOT", l.output_len - 1)),
+      Fact::of_real("tokens_per_s", "output tokens per second", t.tokens_per_s, Unit::kPerSecond,
+                    fmt::format("{} × {} tokens, the whole deployment", l.batch, l.output_len)),
+      Fact::of_real("tokens_per_s_per_gpu", "output tokens per second per GPU",
+                    t.tokens_per_s_per_gpu, Unit::kPerSecond),
+      Fact::of_real("bandwidth_share", "decode's share of memory bandwidth", t.bandwidth_share,
+                    Unit::kRatio, "bytes read per step ÷ TPOT ÷ the datasheet bandwidth"),
+      {"knee_batch", "compute-bound from batch", to_count(t.knee_batch), Unit::kCount,
+       t.knee_batch == 0 ? "never, up to 65,536"
+                         : "the decode GEMMs' FLOPs outlast their bytes (the roofline knee)"},
+      {"decode_compute_bound", "decode compute-bound", t.decode_compute_bound ? Count{1} : Count{0},
+       Unit::kBoolean, ""},
+  };
+  facts.insert(facts.end(), time.begin(), time.end());
+  if (t.experts_touched > 0) {
+    facts.push_back(Fact::of_real("experts_touched", "experts read per MoE layer and GPU",
+                                  t.experts_touched, Unit::kRatio,
+                                  "a decode step, tokens routed uniformly"));
+  }
+}
+
+std::string gemm_rate(Dtype dtype, const WeightFormat& f) {
+  if (dtype == Dtype::kFp8) {
+    return "GEMMs at fp8's tensor rate: FP8 or int8 weights, the activations quantized as they "
+           "enter (vLLM's W8A8 kernels)";
+  }
+  if (f.scheme == WeightScheme::kFloat) {
+    return fmt::format("GEMMs at {}'s tensor rate", to_string(dtype));
+  }
+  return fmt::format(
+      "GEMMs at {}'s tensor rate: {} weights dequantized inside the kernel, their "
+      "stored bytes read",
+      to_string(dtype), f.name);
+}
+
+// An estimate of bytes or FLOPs, rounded to a whole number.
+Count whole(double v) { return static_cast<std::uint64_t>(std::llround(std::max(v, 0.0))); }
+
+Breakdown leaf(std::string name, double prefill, double decode, std::string note = "") {
+  Breakdown b;
+  b.name = std::move(name);
+  b.values = {ns(prefill), ns(decode)};
+  b.note = std::move(note);
+  return b;
+}
+
 }  // namespace
+
+Section serving_time_section(const ServingReportInputs& in) {
+  const ServingTime& t = *in.time;
+  const ServingLoad& l = *in.load;
+  const ServingOptions& o = in.options;
+  Section s;
+  s.key = "time";
+  s.title = fmt::format("Serving time ({} × {}, TP {}, PP {}; batch {}, {} in, {} out)",
+                        o.tp * o.pp, in.gpu.name, o.tp, o.pp, l.batch, l.input_len, l.output_len);
+  s.unit = Unit::kSeconds;
+  s.columns = {"prefill", "decode_step"};
+  s.share_column = 1;
+  s.breakdown.name = "time";
+  s.breakdown.children = {
+      leaf("GEMMs", t.prefill.gemm, t.decode.gemm,
+           "FLOPs at the shape's efficiency, or the stored weights at achievable bandwidth"),
+      leaf("attention", t.prefill.attention, t.decode.attention,
+           "prefill: causal flash; decode: the KV cache read"),
+      leaf("memory-bound kernels", t.prefill.memory_bound, t.decode.memory_bound,
+           "norms, activation, rotary, KV writes, routing"),
+      leaf("communication", t.prefill.communication, t.decode.communication,
+           "TP all-reduces, logits gather, PP hand-offs"),
+  };
+  sum_up(s.breakdown);
+  s.facts = {
+      {"prefill_weight_bytes", "prefill: weights read per GPU", whole(t.prefill.weight_bytes),
+       Unit::kBytes, "once per chunk"},
+      {"decode_weight_bytes", "decode step: weights read per GPU", whole(t.decode.weight_bytes),
+       Unit::kBytes, "the experts its tokens chose; the embedding's rows are looked up"},
+      {"decode_kv_bytes", "decode step: KV read per GPU", whole(t.decode.kv_bytes), Unit::kBytes,
+       fmt::format("sequences: {}", l.batch)},
+      {"decode_flops", "decode step: FLOPs per GPU", whole(t.decode.flops), Unit::kFlops, ""},
+      {"decode_kernels", "decode step: kernels", to_count(t.decode.kernels), Unit::kCount,
+       "one CUDA graph"},
+  };
+  s.assumptions = {
+      fmt::format("a batch of {} arriving together: the prompts fill prefill chunks of {} "
+                  "tokens (--max-batched-tokens), then each step decodes one token of every "
+                  "sequence; TPOT at the generation's mean context",
+                  l.batch, l.max_batched_tokens),
+      "kernels: the GPU generation's model in gpus/gpus.json (GEMMs by shape, the weights' "
+      "stored bytes at achievable bandwidth, flash attention's efficiency); a decode step is one "
+      "CUDA graph, each kernel costing the graph's per-kernel gap (graph_kernel_us, an estimate)",
+      gemm_rate(t.gemm_dtype, o.weights),
+      fmt::format("tensor-parallel all-reduces on {}'s fabric (NCCL's model; vLLM's custom "
+                  "all-reduce for small messages is not modelled)",
+                  in.cluster),
+      "not modelled: the engine's host time per step (scheduling, sampling on the CPU), "
+      "speculative decoding, prefill and decode sharing a step",
+  };
+  if (o.pp > 1) {
+    s.assumptions.emplace_back(
+        "pipeline stages run one after another for the batch: vLLM overlapping several batches "
+        "over the stages is not modelled");
+  }
+  return s;
+}
 
 Section serving_section(const ServingReportInputs& in) {
   const ServingMemory& m = in.memory;
@@ -76,8 +197,13 @@ Section serving_section(const ServingReportInputs& in) {
       fmt::format("activations: an estimate of the profiling forward of {} tokens (the residual "
                   "stream, the widest layer's input and output, fp32 logits of {} sequences)",
                   m.max_batched_tokens, std::min(m.max_sequences, m.max_batched_tokens)),
-      "time (TTFT, TPOT, tokens/s) is not computed yet",
   };
+  if (in.time != nullptr) {
+    add_time_facts(*in.time, *in.load, s.facts);
+  } else {
+    s.assumptions.emplace_back(
+        "time (TTFT, TPOT, tokens/s) needs a GPU with a kernel model (--gpu, `tsize gpus`)");
+  }
   if (in.context > in.model_context) {
     s.assumptions.push_back(fmt::format(
         "--context {} is beyond the model's {} positions: it needs RoPE scaling the config does "
