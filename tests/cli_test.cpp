@@ -93,6 +93,16 @@ TEST(Cli, ReportHasTheParameterSection) {
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["params"]["active"], 12'879'925'248u);
   EXPECT_EQ(tsize_cli("report gpt2 --format markdown").status, 0);
+  // Serving at report defaults: Mixtral's 93.4 GB of bf16 weights on the fewest H100s (two), its
+  // KV 32 layers × 8 heads × 128 × 2 × 2 bytes a token. Each GPU holds half of the split
+  // weights and all of the replicated: 65 norms and 32 routers (8 × 4,096) in bf16.
+  EXPECT_EQ(j["infer"]["kv_bytes_per_token"], 131'072u);
+  EXPECT_EQ(2 * j["infer"]["weights_per_gpu"].get<std::uint64_t>() -
+                j["infer"]["weights_bytes"].get<std::uint64_t>(),
+            2U * (65 * 4096 + 32 * 8 * 4096));
+  EXPECT_GT(j["infer"]["tpot_s"].get<double>(), 0);
+  EXPECT_FALSE(nlohmann::json::parse(tsize_cli("report bert-base-uncased --format json").out)
+                   .contains("infer"));  // an encoder serves no tokens
 }
 
 TEST(CliErrors, UnknownPresetSuggestsAndPrintsNoNumber) {
@@ -836,6 +846,12 @@ TEST(Cli, CompareSideBySide) {
   // The same per-token figure `tsize flops` gives (model FLOPs / tokens, rounded).
   const auto flops = nlohmann::json::parse(tsize_cli("flops gpt2-xl --format json").out);
   EXPECT_EQ(j[1]["flops_per_token"], flops["per_token"]);
+  // Serving rows: GPT-2's KV, 12 layers × 768 × 2 × 2 bytes a token, on one H100; Mixtral's
+  // 93.4 GB of bf16 weights on two.
+  EXPECT_EQ(j[0]["kv_bytes_per_token"], 36'864u);
+  EXPECT_EQ(j[0]["serving_gpus"], 1);
+  EXPECT_EQ(j[2]["serving_gpus"], 2);
+  EXPECT_GT(j[2]["decode_tokens_per_s"].get<double>(), 0);
   const CliRun table = tsize_cli("compare gpt2 gpt2-medium");
   EXPECT_EQ(table.status, 0) << table.err;
   EXPECT_THAT(table.out, HasSubstr("max micro-batch on H100-SXM"));

@@ -122,6 +122,7 @@ struct InferRequest {
   std::int64_t batch = 0;                   // sequences timed together; 0: the concurrency
   ByteUnits units = ByteUnits::kBinary;
   bool by_concurrency = false;  // also the memory at 1, 2, 4, ... sequences (a chart's bars)
+  bool cheapest = false;        // also each format of kServingFormats on its fewest GPUs
 };
 struct InferAnswer {
   Report report;

@@ -46,6 +46,10 @@ const std::vector<ClusterSpec>& cluster_catalog();
 // The entry named `name`, case-insensitive. Throws Error naming the nearest names.
 const ClusterSpec& find_cluster(const std::string& name);
 
+// The first catalog cluster of `gpu`, else DGX H100's fabrics around it (its name says so): where
+// a command given only a GPU runs its collectives.
+ClusterSpec cluster_for_gpu(const Gpu& gpu);
+
 // Figures a user overrides: each replaces the catalog's (bandwidths in GB/s = 10^9 bytes/s, as
 // NCCL's bus bandwidth reaches them: efficiency 1; latencies in µs). Absent: the catalog's.
 struct ClusterOverrides {

@@ -30,6 +30,11 @@ struct Comparison {
   std::int64_t max_batch = 0;  // on the cluster's GPU
   Count tokens = 0;
   double train_seconds = 0;  // on the cluster at the assumed MFU
+  // Serving in bf16 on the cluster's GPU, one sequence of the common seq (decoders only; 0: an
+  // encoder, or no deployment of up to 64 GPUs fits):
+  Count kv_bytes_per_token = 0;
+  std::int64_t serving_gpus = 0;   // the fewest that hold it (serving_plan.hpp)
+  double decode_tokens_per_s = 0;  // one sequence's output tokens per second on them
 };
 
 // One Comparison per model; sets setup.workload.seq when it was 0. Throws Error if the common

@@ -25,6 +25,7 @@
 #include "tsize/params.hpp"
 #include "tsize/plan.hpp"
 #include "tsize/serving_memory.hpp"
+#include "tsize/serving_plan.hpp"
 #include "tsize/serving_time.hpp"
 #include "tsize/step_time.hpp"
 #include "tsize/sweep.hpp"
@@ -151,6 +152,10 @@ struct ServingReportInputs {
 Section serving_section(const ServingReportInputs& in);
 // tsize infer: the seconds of the prefill and of one decode step by kernel class.
 Section serving_time_section(const ServingReportInputs& in);
+// tsize infer --cheapest: each format's fewest GPUs for the load, the cheapest first (JSON:
+// records "deployments").
+Section cheapest_section(const std::vector<FormatChoice>& choices, const ServingLoad& load,
+                         const Gpu& gpu, ByteUnits units);
 
 // The layout search: what was searched and how much of it fit (JSON: the best layouts as
 // records "layouts"), and the best layouts as a table of seconds.
@@ -219,6 +224,7 @@ inline constexpr double kReportMfu = kDefaultMfu;
 // `tsize report`: every section tsize can compute for the model, for workload w (FLOPs of one
 // step with the default options; training time on kReportGpus × kReportGpu at kReportMfu); with
 // explain, every op's parameters, FLOPs and saved bytes with their formulas.
-Report full_report(const Graph& graph, const Workload& w = {}, bool explain = false);
+Report full_report(const Graph& graph, const Workload& w = {}, bool explain = false,
+                   ByteUnits units = ByteUnits::kBinary);
 
 }  // namespace tsize

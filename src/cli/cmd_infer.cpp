@@ -21,6 +21,7 @@ struct InferFlags {
   std::string reserve = "1GiB";
   double utilization = 0.92;
   std::string input_len, output_len, batch, cluster;
+  bool cheapest = false;
 };
 
 void add_infer_flags(CLI::App* cmd, InferFlags& f) {
@@ -61,6 +62,10 @@ void add_infer_flags(CLI::App* cmd, InferFlags& f) {
   cmd->add_option("--cluster", f.cluster,
                   "whose fabric TP all-reduces cross (default a catalog cluster of the GPU)")
       ->group(group);
+  cmd->add_flag("--cheapest", f.cheapest,
+                "also each of bf16, fp8, w8a8, gguf-q8_0, awq-int4-g128, gguf-q4_k_m on its fewest "
+                "GPUs for the load")
+      ->group(group);
   cmd->add_option("--reserve", f.reserve,
                   "per GPU for CUDA graphs, NCCL and cuBLAS workspaces (default 1GiB)")
       ->group(group);
@@ -68,17 +73,6 @@ void add_infer_flags(CLI::App* cmd, InferFlags& f) {
 
 std::int64_t size_or(const std::string& text, const char* flag, std::int64_t fallback) {
   return text.empty() ? fallback : parse_size(text, flag);
-}
-
-// The fabric of --cluster, else of the first catalog cluster of the GPU, else DGX H100's.
-ClusterSpec serving_cluster(const std::string& name, const Gpu& gpu) {
-  if (!name.empty()) return find_cluster(name);
-  for (const ClusterSpec& c : cluster_catalog()) {
-    if (c.gpu.name == gpu.name) return c;
-  }
-  ClusterSpec c = find_cluster("dgx-h100");
-  c.name += " (its fabric; no catalog cluster holds " + gpu.name + ")";
-  return c;
 }
 
 }  // namespace
@@ -128,7 +122,7 @@ void add_infer_command(CLI::App& app, std::string& out) {
     const bool gpu_given = gpu->gpu_flag != nullptr && gpu->gpu_flag->count() > 0;
     q.gpu = resolve_cluster(*gpu).gpu;
     if (!flags->cluster.empty() && !gpu_given) q.gpu = find_cluster(flags->cluster).gpu;
-    q.cluster = serving_cluster(flags->cluster, q.gpu);
+    q.cluster = flags->cluster.empty() ? cluster_for_gpu(q.gpu) : find_cluster(flags->cluster);
     q.input_len = size_or(flags->input_len, "--input-len", 0);
     q.output_len = size_or(flags->output_len, "--output-len", 0);
     q.batch = size_or(flags->batch, "--batch", 0);
@@ -138,6 +132,7 @@ void add_infer_command(CLI::App& app, std::string& out) {
     }
     q.units = ro.units;
     q.by_concurrency = !output->chart.empty();
+    q.cheapest = flags->cheapest;
     const InferAnswer a = answer_infer(graph, q);
     if (!output->chart.empty()) {
       write_file(output->chart,

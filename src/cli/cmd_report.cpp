@@ -21,7 +21,7 @@ void add_report_command(CLI::App& app, std::string& out) {
     const Graph graph = build_graph(resolve_model(*model));
     const std::vector<Workload> w = resolve_workloads(graph.spec, *workload);
     if (w.size() != 1) throw Error("tsize report takes one --seq value (tsize flops takes lists)");
-    out = render(full_report(graph, w.front(), output->explain), ro);
+    out = render(full_report(graph, w.front(), output->explain, ro.units), ro);
   });
 }
 

@@ -89,6 +89,16 @@ const ClusterSpec& find_cluster(const std::string& name) {
   throw Error(msg);
 }
 
+ClusterSpec cluster_for_gpu(const Gpu& gpu) {
+  for (const ClusterSpec& c : cluster_catalog()) {
+    if (c.gpu.name == gpu.name) return c;
+  }
+  ClusterSpec c = find_cluster("dgx-h100");
+  c.name += " (its fabric; no catalog cluster holds " + gpu.name + ")";
+  c.gpu = gpu;
+  return c;
+}
+
 ClusterSpec override_cluster(ClusterSpec c, const ClusterOverrides& o) {
   std::vector<std::string> problems;
   auto figure = [&](const std::optional<double>& v, const char* flag, double scale,

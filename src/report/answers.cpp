@@ -323,6 +323,16 @@ InferAnswer answer_infer(const Graph& graph, const InferRequest& q) {
                                &a.load,        fabric};
   a.report.sections.push_back(serving_section(in));
   if (a.time) a.report.sections.push_back(serving_time_section(in));
+  if (q.cheapest) {
+    ClusterSpec cluster = q.cluster ? *q.cluster : cluster_for_gpu(q.gpu);
+    cluster.gpu = q.gpu;
+    ServingLoad l = load;
+    l.batch = concurrency;
+    l.input_len = std::max<std::int64_t>(context - load.output_len, 1);
+    const std::vector<std::string> formats(kServingFormats.begin(), kServingFormats.end());
+    a.report.sections.push_back(cheapest_section(
+        cheapest_formats(graph, cluster, q.options, l, formats), l, q.gpu, q.units));
+  }
   return a;
 }
 

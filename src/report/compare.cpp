@@ -9,9 +9,29 @@
 #include "tsize/graph.hpp"
 #include "tsize/params.hpp"
 #include "tsize/report.hpp"
+#include "tsize/serving_plan.hpp"
 #include "tsize/units.hpp"
 
 namespace tsize {
+
+namespace {
+
+// bf16 on the fewest of the cluster's GPUs, one sequence of the common seq, its last 128 tokens
+// (or half) generated.
+void add_serving(const Graph& g, const CompareSetup& setup, Comparison& c) {
+  const std::int64_t seq = setup.workload.seq;
+  ServingLoad load;
+  load.output_len = std::min<std::int64_t>(128, std::max<std::int64_t>(seq / 2, 1));
+  load.input_len = std::max<std::int64_t>(seq - load.output_len, 1);
+  const std::optional<ServingDeployment> d =
+      smallest_deployment(g, cluster_for_gpu(setup.cluster.gpu), {}, load);
+  if (!d) return;
+  c.kv_bytes_per_token = d->memory.kv_bytes_per_token;
+  c.serving_gpus = d->gpus();
+  if (d->time) c.decode_tokens_per_s = d->time->tokens_per_s;
+}
+
+}  // namespace
 
 std::vector<Comparison> compare_models(const std::vector<ModelSpec>& models, CompareSetup& setup) {
   if (setup.workload.seq == 0) {
@@ -38,6 +58,7 @@ std::vector<Comparison> compare_models(const std::vector<ModelSpec>& models, Com
     c.tokens = setup.tokens > 0 ? setup.tokens : mul(20, p.total);
     c.train_seconds =
         plan_training(p, f, setup.cluster, c.tokens, setup.mfu, std::nullopt, std::nullopt).seconds;
+    if (spec.structure == Structure::kDecoder) add_serving(g, setup, c);
     out.push_back(c);
   }
   return out;
@@ -48,15 +69,20 @@ std::string render_comparison(const std::vector<Comparison>& rows, const Compare
   const std::string gpu = s.cluster.gpu.name;
   if (o.format == Format::kJson || o.format == Format::kCsv) {
     ListTable t;
-    t.keys = {"model",      "family",    "params", "active",       "flops_per_token",
-              "peak_bytes", "max_batch", "tokens", "train_seconds"};
+    t.keys = {"model",           "family",
+              "params",          "active",
+              "flops_per_token", "peak_bytes",
+              "max_batch",       "tokens",
+              "train_seconds",   "kv_bytes_per_token",
+              "serving_gpus",    "decode_tokens_per_s"};
     t.headers = t.keys;
-    t.numeric = {false, false, true, true, true, true, true, true, true};
+    t.numeric = {false, false, true, true, true, true, true, true, true, true, true, true};
     for (const Comparison& c : rows) {
-      t.data_rows.push_back({c.model, c.family, to_string(c.params), to_string(c.active),
-                             to_string(c.flops_per_token), to_string(c.peak_bytes),
-                             fmt::format("{}", c.max_batch), to_string(c.tokens),
-                             fmt::format("{}", c.train_seconds)});
+      t.data_rows.push_back(
+          {c.model, c.family, to_string(c.params), to_string(c.active),
+           to_string(c.flops_per_token), to_string(c.peak_bytes), fmt::format("{}", c.max_batch),
+           to_string(c.tokens), fmt::format("{}", c.train_seconds), to_string(c.kv_bytes_per_token),
+           fmt::format("{}", c.serving_gpus), fmt::format("{}", c.decode_tokens_per_s)});
     }
     return render_list(t, o.format);
   }
@@ -82,12 +108,27 @@ std::string render_comparison(const std::vector<Comparison>& rows, const Compare
   line("training tokens", [](const Comparison& c) { return human_count(c.tokens); });
   line(fmt::format("time on {} × {}", s.cluster.gpus, gpu),
        [](const Comparison& c) { return human_seconds(c.train_seconds); });
+  auto serving = [](const Comparison& c, auto cell) {
+    return c.serving_gpus == 0 ? std::string("—") : cell(c);
+  };
+  line("KV cache per token (bf16)", [&](const Comparison& c) {
+    return serving(c,
+                   [&](const Comparison& x) { return human_bytes(x.kv_bytes_per_token, o.units); });
+  });
+  line(fmt::format("{} GPUs serving bf16", gpu), [&](const Comparison& c) {
+    return serving(c, [](const Comparison& x) { return fmt::format("{}", x.serving_gpus); });
+  });
+  line("decode tokens/s, one sequence", [&](const Comparison& c) {
+    return serving(c, [](const Comparison& x) { return human_number(x.decode_tokens_per_s); });
+  });
   t.keys = t.headers;
   std::string out = render_list(t, o.format);
   if (o.format == Format::kTable) {
     out += fmt::format(
         "\nworkload: batch {}, seq {}; memory: --precision {}, --runtime {}, --optimizer {}, "
-        "ZeRO {}; time: MFU {:.2f} on {} × {} ({}), tokens {}\n",
+        "ZeRO {}; time: MFU {:.2f} on {} × {} ({}), tokens {}; serving: bf16 on the fewest GPUs "
+        "that "
+        "hold one sequence of seq tokens, its last 128 generated (`tsize infer`)\n",
         s.workload.batch, s.workload.seq, to_string(s.memory.precision),
         to_string(s.memory.runtime), to_string(s.memory.optimizer), s.memory.zero_stage, s.mfu,
         s.cluster.gpus, gpu, to_string(s.cluster.dtype),

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "tsize/explain.hpp"
+#include "tsize/serving_plan.hpp"
 
 namespace tsize {
 
@@ -57,7 +58,30 @@ Report report_heading(const ModelSpec& spec) {
   return r;
 }
 
-Report full_report(const Graph& graph, const Workload& w, bool explain) {
+namespace {
+
+// Serving at report defaults: bf16 on the fewest of kReportGpu that hold one sequence of `seq`
+// tokens, its last 128 (or half) generated.
+void add_serving(const Graph& graph, std::int64_t seq, ByteUnits units, Report& r) {
+  ServingLoad load;
+  load.output_len = std::min<std::int64_t>(128, std::max<std::int64_t>(seq / 2, 1));
+  load.input_len = std::max<std::int64_t>(seq - load.output_len, 1);
+  const ClusterSpec cluster = cluster_for_gpu(find_gpu(kReportGpu));
+  const std::optional<ServingDeployment> d = smallest_deployment(graph, cluster, {}, load);
+  if (!d) return;
+  load.max_batched_tokens = d->memory.max_batched_tokens;
+  Section s = serving_section({d->memory, d->options, cluster.gpu, seq, 1, graph.spec.max_positions,
+                               false, units, d->time ? &*d->time : nullptr, &load, cluster.name});
+  s.assumptions.push_back(
+      fmt::format("report defaults: bf16 weights and KV on the fewest {} that hold one sequence "
+                  "of {} tokens; `tsize infer` takes your own",
+                  kReportGpu, seq));
+  r.sections.push_back(std::move(s));
+}
+
+}  // namespace
+
+Report full_report(const Graph& graph, const Workload& w, bool explain, ByteUnits units) {
   Report r = report_heading(graph.spec);
   r.nested = true;
   const ParamCounts params = count_params(graph);
@@ -87,6 +111,7 @@ Report full_report(const Graph& graph, const Workload& w, bool explain) {
                   "`tsize train` takes your own",
                   kReportGpus, kReportGpu, kReportMfu));
   r.sections.push_back(time);
+  if (graph.spec.structure == Structure::kDecoder) add_serving(graph, resolved.seq, units, r);
   if (explain) {
     r.sections.push_back(explain_params(graph));
     r.sections.push_back(explain_flops(graph, resolved, {}));

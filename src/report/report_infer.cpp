@@ -138,6 +138,60 @@ Section serving_time_section(const ServingReportInputs& in) {
   return s;
 }
 
+Section cheapest_section(const std::vector<FormatChoice>& choices, const ServingLoad& load,
+                         const Gpu& gpu, ByteUnits units) {
+  Section s;
+  s.key = "cheapest";
+  s.title = fmt::format("Fewest {} GPUs by weight format ({} × {} tokens)", gpu.name, load.batch,
+                        load.input_len + load.output_len);
+  s.unit = Unit::kBytes;
+  s.columns = {"weights per GPU", "peak per GPU"};
+  s.show_share = false;
+  s.breakdown.name = "formats";
+  s.records_key = "deployments";
+  for (const FormatChoice& c : choices) {
+    if (!c.deployment) {
+      s.assumptions.push_back(fmt::format("{}: {}", c.format, c.why_not));
+      continue;
+    }
+    const ServingDeployment& d = *c.deployment;
+    std::string note = fmt::format("TP {} · PP {}", d.options.tp, d.options.pp);
+    std::vector<Fact> record = {
+        Fact::of_text("format", "format", c.format),
+        {"gpus", "GPUs", to_count(d.gpus()), Unit::kCount, ""},
+        {"tp", "TP", to_count(d.options.tp), Unit::kCount, ""},
+        {"pp", "PP", to_count(d.options.pp), Unit::kCount, ""},
+        {"weights_bytes", "weights", d.memory.weights_total, Unit::kBytes, ""},
+        {"peak", "peak per GPU", d.memory.peak, Unit::kBytes, ""},
+    };
+    if (d.time) {
+      note += fmt::format("; TTFT {}, TPOT {}, {} tokens/s", human_seconds(d.time->ttft_s),
+                          human_seconds(d.time->tpot_s), human_number(d.time->tokens_per_s));
+      record.push_back(Fact::of_real("ttft_s", "TTFT", d.time->ttft_s, Unit::kSeconds));
+      record.push_back(Fact::of_real("tpot_s", "TPOT", d.time->tpot_s, Unit::kSeconds));
+      record.push_back(
+          Fact::of_real("tokens_per_s", "tokens/s", d.time->tokens_per_s, Unit::kPerSecond));
+    }
+    s.breakdown.children.push_back(
+        Breakdown{fmt::format("{}: {} GPU{}", c.format, d.gpus(), d.gpus() == 1 ? "" : "s"),
+                  {d.memory.weights, d.memory.peak},
+                  1,
+                  std::move(note),
+                  {}});
+    s.records.push_back(std::move(record));
+  }
+  if (!s.records.empty()) {
+    s.facts.push_back(Fact::of_text("cheapest", "cheapest", s.breakdown.children.front().name));
+  }
+  s.assumptions.insert(
+      s.assumptions.begin(),
+      fmt::format("each format on the fewest GPUs of {} that hold the load (TP 1, 2, 4, 8 inside "
+                  "a node, then a node a pipeline stage, up to 64), the cheapest first: fewest "
+                  "GPUs, then the most precise; the same flags otherwise",
+                  human_bytes(gpu.usable_bytes, units)));
+  return s;
+}
+
 Section serving_section(const ServingReportInputs& in) {
   const ServingMemory& m = in.memory;
   const ServingOptions& o = in.options;
