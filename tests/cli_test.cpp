@@ -745,6 +745,14 @@ TEST(Cli, InferTimesALoad) {
   EXPECT_EQ(j["kv_bytes"], 4ULL * 1200 * 131'072);  // --context defaults to input + output
   EXPECT_DOUBLE_EQ(j["request_s"].get<double>(),
                    j["ttft_s"].get<double>() + 199 * j["tpot_s"].get<double>());
+  const CliRun explain = tsize_cli("infer llama-3-8b --input-len 1000 --batch 4 --explain");
+  ASSERT_EQ(explain.status, 0) << explain.err;
+  EXPECT_THAT(explain.out, HasSubstr("One decode step, kernel by kernel (batch 4)"));
+  EXPECT_THAT(explain.out, HasSubstr("mlp/gate_proj+up_proj"));
+  const CliRun cheapest = tsize_cli("infer llama-3.1-70b --context 4096 --cheapest --format json");
+  ASSERT_EQ(cheapest.status, 0) << cheapest.err;
+  EXPECT_EQ(nlohmann::json::parse(cheapest.out)["cheapest"]["deployments"].size(),
+            6U);  // bf16, fp8, w8a8, gguf-q8_0, awq-int4-g128, gguf-q4_k_m
   // A GPU without a kernel model: memory, and no time.
   const auto custom = nlohmann::json::parse(
       tsize_cli("infer llama-3-8b --peak-tflops 100 --memory-gb 80 --context 2048 --format json")

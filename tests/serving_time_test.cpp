@@ -174,6 +174,28 @@ TEST(ServingTime, SlidingWindowAndLatentCachesReadWhatTheyKeep) {
   EXPECT_EQ(dsv3.gemm_dtype, Dtype::kFp8);
 }
 
+TEST(ServingTime, TheKernelsOfADecodeStepSumToIt) {
+  const Graph g = build_graph(load_preset("mixtral-8x7b"));
+  ServingOptions tp2;
+  tp2.tp = 2;
+  const ClusterSpec& dgx = find_cluster("dgx-h100");
+  const ServingWork w = serving_work(g, dgx.gpu, tp2);
+  const ServingLoad l = load(16, 1000, 100);
+  double seconds = 0;
+  std::vector<std::string> names;
+  for (const BlockKernels& b : decode_kernels(w, dgx, l)) {
+    for (const KernelTime& k : b.kernels) {
+      seconds += k.seconds;
+      if (b.name == "layers") names.push_back(k.name);
+    }
+  }
+  EXPECT_NEAR(seconds, serving_time(w, dgx, l).tpot_s, 1e-12);
+  // vLLM's fused GEMMs: q, k, v in one; the experts' gate and up in one (w13).
+  EXPECT_THAT(names, ::testing::Contains("attention/q_proj+k_proj+v_proj"));
+  EXPECT_THAT(names, ::testing::Contains("experts/gate_proj+up_proj"));
+  EXPECT_THAT(names, ::testing::Contains("TP all-reduce"));
+}
+
 TEST(ServingTime, BadLoadsAndGpusWithoutAKernelModel) {
   const Graph g = build_graph(load_preset("llama-3-8b"));
   const ClusterSpec& cluster = find_cluster("dgx-h100");

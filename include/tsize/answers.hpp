@@ -123,6 +123,7 @@ struct InferRequest {
   ByteUnits units = ByteUnits::kBinary;
   bool by_concurrency = false;  // also the memory at 1, 2, 4, ... sequences (a chart's bars)
   bool cheapest = false;        // also each format of kServingFormats on its fewest GPUs
+  bool explain = false;         // also one decode step kernel by kernel
 };
 struct InferAnswer {
   Report report;

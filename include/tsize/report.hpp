@@ -152,6 +152,9 @@ struct ServingReportInputs {
 Section serving_section(const ServingReportInputs& in);
 // tsize infer: the seconds of the prefill and of one decode step by kernel class.
 Section serving_time_section(const ServingReportInputs& in);
+// tsize infer --explain: one decode step's kernels by block, each memory- or compute-bound.
+Section decode_kernels_section(const std::vector<BlockKernels>& blocks, const ServingLoad& load,
+                               ByteUnits units);
 // tsize infer --cheapest: each format's fewest GPUs for the load, the cheapest first (JSON:
 // records "deployments").
 Section cheapest_section(const std::vector<FormatChoice>& choices, const ServingLoad& load,

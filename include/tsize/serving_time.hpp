@@ -23,6 +23,7 @@ namespace tsize {
 // One GEMM kernel on one rank; GEMMs that read the same input with the same split run fused, as
 // vLLM fuses them (QKVParallelLinear, MergedColumnParallelLinear, the experts' w13).
 struct ServingGemm {
+  std::string name;              // "attention/q_proj+k_proj+v_proj"
   std::int64_t n = 0, k = 0;     // output and input features on one rank
   double weight_bytes = 0;       // one rank's stored bytes (every routed expert it holds)
   std::int64_t experts = 0;      // routed experts on one rank; 0: a dense GEMM
@@ -40,6 +41,7 @@ struct ServingAttention {
 
 // One layer (or the embedding, or the head) on one rank.
 struct ServingLayer {
+  std::string name;  // its graph block's
   std::int64_t stage = 0;
   std::vector<ServingGemm> gemms;
   std::vector<ServingAttention> attention;
@@ -105,6 +107,27 @@ struct ServingTime {
 // load out of range.
 ServingTime serving_time(const ServingWork& work, const ClusterSpec& cluster,
                          const ServingLoad& load);
+
+// One kernel (or a layer's memory-bound kernels together, or a collective) of a pass on one GPU.
+enum class KernelClass : std::uint8_t { kGemm, kAttention, kMemoryBound, kCommunication };
+struct KernelTime {
+  KernelClass kind = KernelClass::kGemm;
+  std::string name;  // "attention/q_proj+k_proj+v_proj", "attention", "TP all-reduce"
+  double seconds = 0;
+  double weight_bytes = 0, kv_bytes = 0, flops = 0;
+  std::int64_t kernels = 0;
+  bool compute_bound = false;  // its FLOPs outlast its bytes
+};
+// The kernels of the layers of one block of the graph, summed over its layers.
+struct BlockKernels {
+  std::string name;  // the graph block's: "layers", "dense layers", "embedding", "head"
+  std::int64_t layers = 0;
+  std::vector<KernelTime> kernels;
+};
+// One decode step's kernels by block (--explain); their seconds sum to the step's but for the
+// pipeline's hand-offs.
+std::vector<BlockKernels> decode_kernels(const ServingWork& work, const ClusterSpec& cluster,
+                                         const ServingLoad& load);
 
 // Distinct routed experts a step of `tokens` tokens reads of `experts`, each token choosing `k`
 // uniformly: E·(1 − (1 − k/E)^tokens) (the expected count under uniform routing).

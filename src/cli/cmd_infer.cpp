@@ -89,6 +89,7 @@ void add_infer_command(CLI::App& app, std::string& out) {
   add_gpu_options(cmd, *gpu, false);
   add_output_options(cmd, *output);
   add_chart_flag(cmd, *output);
+  add_explain_flag(cmd, *output);
   cmd->footer(
       "--gpus is --tp × --pp. Memory follows vLLM's allocation (--gpu-memory-utilization of each "
       "GPU, the KV cache in blocks of --block-size tokens).\nExamples:\n"
@@ -133,6 +134,7 @@ void add_infer_command(CLI::App& app, std::string& out) {
     q.units = ro.units;
     q.by_concurrency = !output->chart.empty();
     q.cheapest = flags->cheapest;
+    q.explain = output->explain;
     const InferAnswer a = answer_infer(graph, q);
     if (!output->chart.empty()) {
       write_file(output->chart,

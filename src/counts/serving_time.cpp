@@ -65,6 +65,7 @@ class LayerBuilder {
   ServingLayer build(const Block& block, std::int64_t layer, std::int64_t stage,
                      const BytesOf& bytes_of) const {
     ServingLayer out;
+    out.name = block.name;
     out.stage = stage;
     std::map<FuseKey, std::size_t> fused;
     bool attention_exit = false, mlp_exit = false;
@@ -138,6 +139,7 @@ class LayerBuilder {
     const ShardRule rule = shard_rule(op);
     const std::int64_t t = o_.tp;
     ServingGemm gemm;
+    gemm.name = fmt::format("{}/{}", op.group(), op.name());
     gemm.n = op.out;
     gemm.k = op.in;
     gemm.weight_bytes = bytes;
@@ -170,6 +172,7 @@ class LayerBuilder {
       return;
     }
     ServingGemm& into = out.gemms[it->second];
+    into.name += fmt::format("+{}", op.name());
     into.n += gemm.n;
     into.weight_bytes += gemm.weight_bytes;
   }
@@ -249,92 +252,127 @@ class Pricer {
                      g.weight_bytes * hit / d(g.experts), fixed);
   }
 
-  PhaseTime pass(const PassShape& s, double* touched) const {
-    PhaseTime t;
+  // Every kernel of one layer in a pass, in order: each GEMM, the attention, the memory-bound
+  // kernels together, the sampler, the collectives.
+  template <typename Visit>
+  void for_each_kernel(const ServingLayer& layer, const PassShape& s, double* touched,
+                       const Visit& visit) const {
     const KernelModel& k = gpu_.kernels;
     const double gemm_fixed = s.decode ? k.graph_kernel_s : k.kernel_start_s;
     const double h = d(w_.d_model) * act_bytes();
-    for (const ServingLayer& layer : w_.layers) {
-      for (const ServingGemm& g : layer.gemms) {
-        GemmCost full{}, last{};
-        std::int64_t runs = s.chunks;
-        if (g.last_token_only) {
-          full = gemm(g, s.sequences, gemm_fixed, nullptr);
-          runs = 1;
-        } else {
-          full = gemm(g, s.tokens, gemm_fixed, touched);
-          last = gemm(g, s.last, gemm_fixed, nullptr);
-        }
-        t.gemm += d(runs - 1) * full.seconds() + (runs > 1 ? last.seconds() : full.seconds());
-        const std::int64_t rows = g.last_token_only ? s.sequences : s.tokens;
-        const double weight_share =
-            g.experts == 0
-                ? g.weight_bytes
-                : g.weight_bytes * experts_touched(w_.routed_experts, w_.experts_per_token, rows) /
-                      d(w_.routed_experts);
-        t.weight_bytes += d(runs) * weight_share;
-        t.flops +=
-            2 * d(g.n) * d(g.k) *
-            (g.last_token_only ? d(s.sequences) : d(s.tokens) * d(s.chunks - 1) + d(s.last)) *
-            (g.experts == 0 ? 1.0 : d(w_.experts_per_token) * d(g.experts) / d(w_.routed_experts));
-        t.kernels += runs;
-      }
-      const double tokens = d(s.tokens) * d(s.chunks - 1) + d(s.last);
-      t.memory_bound += stream_seconds(layer.stream_bytes_per_token * tokens, gpu_) +
-                        d(layer.stream_kernels * s.chunks) * k.graph_kernel_s;
-      t.kernels += layer.stream_kernels * s.chunks;
-      for (const ServingAttention& a : layer.attention) {
-        attention(a, s, t);
-      }
-      const double reduce =
-          d(layer.all_reduces) * d(s.chunks - 1) *
-              collective_seconds(Collective::kAllReduce, d(s.tokens) * h, tp_span_, c_) +
-          d(layer.all_reduces) *
-              collective_seconds(Collective::kAllReduce, d(s.last) * h, tp_span_, c_);
-      t.communication += reduce;
-      if (layer.sampler) {  // fp32 logits written, then read by the softmax and the sampler
-        t.memory_bound +=
-            stream_seconds(3 * d(s.sequences) * d(w_.vocab) * 4, gpu_) + 3 * k.graph_kernel_s;
-        t.kernels += 3;
-      }
-      if (layer.vocab_gather) {
-        t.communication += collective_seconds(
-            Collective::kAllGather, d(s.sequences) * d(w_.vocab) * act_bytes(), tp_span_, c_);
-      }
+    const double tokens = d(s.tokens) * d(s.chunks - 1) + d(s.last);
+    for (const ServingGemm& g : layer.gemms) {
+      KernelTime kt{KernelClass::kGemm, g.name};
+      const std::int64_t runs = g.last_token_only ? 1 : s.chunks;
+      const std::int64_t rows = g.last_token_only ? s.sequences : s.tokens;
+      const GemmCost full = gemm(g, rows, gemm_fixed, g.last_token_only ? nullptr : touched);
+      const GemmCost last = runs > 1 ? gemm(g, s.last, gemm_fixed, nullptr) : full;
+      kt.seconds = d(runs - 1) * full.seconds() + last.seconds();
+      kt.compute_bound = last.compute >= last.memory;
+      kt.weight_bytes =
+          d(runs) *
+          (g.experts == 0
+               ? g.weight_bytes
+               : g.weight_bytes * experts_touched(w_.routed_experts, w_.experts_per_token, rows) /
+                     d(w_.routed_experts));
+      kt.flops =
+          2 * d(g.n) * d(g.k) * (g.last_token_only ? d(s.sequences) : tokens) *
+          (g.experts == 0 ? 1.0 : d(w_.experts_per_token) * d(g.experts) / d(w_.routed_experts));
+      kt.kernels = runs;
+      visit(kt);
     }
+    for (const ServingAttention& a : layer.attention) visit(attention(a, s));
+    if (layer.stream_kernels > 0) {
+      KernelTime kt{KernelClass::kMemoryBound, "memory-bound kernels"};
+      kt.kernels = layer.stream_kernels * s.chunks;
+      kt.seconds = stream_seconds(layer.stream_bytes_per_token * tokens, gpu_) +
+                   d(kt.kernels) * k.graph_kernel_s;
+      visit(kt);
+    }
+    if (layer.sampler) {  // fp32 logits written, then read by the softmax and the sampler
+      KernelTime kt{KernelClass::kMemoryBound, "sampler"};
+      kt.kernels = 3;
+      kt.seconds =
+          stream_seconds(3 * d(s.sequences) * d(w_.vocab) * 4, gpu_) + 3 * k.graph_kernel_s;
+      visit(kt);
+    }
+    if (layer.all_reduces > 0 && w_.tp > 1) {
+      KernelTime kt{KernelClass::kCommunication, "TP all-reduce"};
+      kt.kernels = layer.all_reduces * s.chunks;
+      kt.seconds = d(layer.all_reduces) *
+                   (d(s.chunks - 1) *
+                        collective_seconds(Collective::kAllReduce, d(s.tokens) * h, tp_span_, c_) +
+                    collective_seconds(Collective::kAllReduce, d(s.last) * h, tp_span_, c_));
+      visit(kt);
+    }
+    if (layer.vocab_gather) {
+      KernelTime kt{KernelClass::kCommunication, "logits all-gather"};
+      kt.kernels = 1;
+      kt.seconds = collective_seconds(Collective::kAllGather,
+                                      d(s.sequences) * d(w_.vocab) * act_bytes(), tp_span_, c_);
+      visit(kt);
+    }
+  }
+
+  PhaseTime pass(const PassShape& s, double* touched) const {
+    PhaseTime t;
+    auto add = [&t](const KernelTime& k) {
+      switch (k.kind) {
+        case KernelClass::kGemm:
+          t.gemm += k.seconds;
+          break;
+        case KernelClass::kAttention:
+          t.attention += k.seconds;
+          break;
+        case KernelClass::kMemoryBound:
+          t.memory_bound += k.seconds;
+          break;
+        case KernelClass::kCommunication:
+          t.communication += k.seconds;
+          break;
+      }
+      t.weight_bytes += k.weight_bytes;
+      t.kv_bytes += k.kv_bytes;
+      t.flops += k.flops;
+      if (k.kind != KernelClass::kCommunication) t.kernels += k.kernels;
+    };
+    for (const ServingLayer& layer : w_.layers) for_each_kernel(layer, s, touched, add);
     if (w_.pp > 1) {  // the residual stream handed from stage to stage
-      t.communication += d(w_.pp - 1) * d(s.chunks) *
-                         collective_seconds(Collective::kSendRecv, d(s.tokens) * h, pp_span_, c_);
+      t.communication +=
+          d(w_.pp - 1) * d(s.chunks) *
+          collective_seconds(Collective::kSendRecv, d(s.tokens) * d(w_.d_model) * act_bytes(),
+                             pp_span_, c_);
     }
     return t;
   }
 
  private:
-  void attention(const ServingAttention& a, const PassShape& s, PhaseTime& t) const {
+  KernelTime attention(const ServingAttention& a, const PassShape& s) const {
     const KernelModel& k = gpu_.kernels;
     const Dtype dtype = w_.compute == Dtype::kFp32 ? Dtype::kFp32 : Dtype::kBf16;
+    KernelTime kt{KernelClass::kAttention, "attention"};
     if (!s.decode) {  // a flash kernel over each prompt's causal pairs, chunk by chunk
-      const double flops =
+      kt.flops =
           2 * d(a.heads) * a.prefill_dim * d(l_.batch) * causal_pairs(l_.input_len, a.window);
-      t.attention +=
-          flash_attention_seconds(flops, false, dtype, gpu_) + d(s.chunks) * k.graph_kernel_s;
-      t.flops += flops;
-      t.kv_bytes += a.kv_bytes_per_token * d(l_.batch) * d(l_.input_len);
-      t.kernels += s.chunks;
-      return;
+      kt.kernels = s.chunks;
+      kt.seconds =
+          flash_attention_seconds(kt.flops, false, dtype, gpu_) + d(s.chunks) * k.graph_kernel_s;
+      kt.kv_bytes = a.kv_bytes_per_token * d(l_.batch) * d(l_.input_len);  // written
+      kt.compute_bound = true;
+      return kt;
     }
     // Decode: each sequence's query reads its cached keys and values (paged attention).
     const double kept =
         mean_kept(l_.input_len, std::max<std::int64_t>(l_.output_len - 1, 1), a.window);
-    const double bytes = d(l_.batch) * kept * a.kv_bytes_per_token;
-    const double flops = 2 * d(l_.batch) * kept * d(a.heads) * a.decode_dim;
+    kt.kv_bytes = d(l_.batch) * kept * a.kv_bytes_per_token;
+    kt.flops = 2 * d(l_.batch) * kept * d(a.heads) * a.decode_dim;
     const double peak = to_double(gpu_.peak(dtype).value_or(0));
-    t.attention +=
-        std::max(stream_seconds(bytes, gpu_), flops / (peak * k.attention_forward_efficiency)) +
-        k.graph_kernel_s;
-    t.flops += flops;
-    t.kv_bytes += bytes;
-    ++t.kernels;
+    const double memory = stream_seconds(kt.kv_bytes, gpu_);
+    const double compute = kt.flops / (peak * k.attention_forward_efficiency);
+    kt.compute_bound = compute >= memory;
+    kt.seconds = std::max(memory, compute) + k.graph_kernel_s;
+    kt.kernels = 1;
+    return kt;
   }
 
   const ServingWork& w_;
@@ -376,6 +414,41 @@ std::int64_t knee(const ServingWork& w, const ClusterSpec& c, const ServingLoad&
 }
 
 }  // namespace
+
+std::vector<BlockKernels> decode_kernels(const ServingWork& w, const ClusterSpec& c,
+                                         const ServingLoad& l) {
+  const Pricer p(w, c, l);
+  PassShape decode;
+  decode.tokens = decode.last = decode.sequences = l.batch;
+  decode.decode = true;
+  std::vector<BlockKernels> out;
+  for (const ServingLayer& layer : w.layers) {
+    BlockKernels* block = nullptr;
+    for (BlockKernels& b : out) {
+      if (b.name == layer.name) block = &b;
+    }
+    if (block == nullptr) {
+      out.push_back({layer.name, 0, {}});
+      block = &out.back();
+    }
+    ++block->layers;
+    std::size_t i = 0;
+    p.for_each_kernel(layer, decode, nullptr, [&](const KernelTime& k) {
+      if (i == block->kernels.size()) {
+        block->kernels.push_back(k);
+      } else {
+        KernelTime& into = block->kernels[i];
+        into.seconds += k.seconds;
+        into.weight_bytes += k.weight_bytes;
+        into.kv_bytes += k.kv_bytes;
+        into.flops += k.flops;
+        into.kernels += k.kernels;
+      }
+      ++i;
+    });
+  }
+  return out;
+}
 
 double experts_touched(std::int64_t experts, std::int64_t k, std::int64_t tokens) {
   if (experts <= 0) return 0;

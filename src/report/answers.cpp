@@ -323,6 +323,12 @@ InferAnswer answer_infer(const Graph& graph, const InferRequest& q) {
                                &a.load,        fabric};
   a.report.sections.push_back(serving_section(in));
   if (a.time) a.report.sections.push_back(serving_time_section(in));
+  if (a.time && q.explain) {
+    ClusterSpec cluster = *q.cluster;
+    cluster.gpu = q.gpu;
+    a.report.sections.push_back(decode_kernels_section(
+        decode_kernels(serving_work(graph, q.gpu, q.options), cluster, load), load, q.units));
+  }
   if (q.cheapest) {
     ClusterSpec cluster = q.cluster ? *q.cluster : cluster_for_gpu(q.gpu);
     cluster.gpu = q.gpu;

@@ -138,6 +138,42 @@ Section serving_time_section(const ServingReportInputs& in) {
   return s;
 }
 
+Section decode_kernels_section(const std::vector<BlockKernels>& blocks, const ServingLoad& load,
+                               ByteUnits units) {
+  Section s;
+  s.key = "decode_kernels";
+  s.title = fmt::format("One decode step, kernel by kernel (batch {})", load.batch);
+  s.unit = Unit::kSeconds;
+  s.columns = {"seconds"};
+  s.breakdown.name = "decode step";
+  for (const BlockKernels& b : blocks) {
+    Breakdown block;
+    block.name = b.name;
+    block.repeat = b.layers;
+    const double layers = static_cast<double>(std::max<std::int64_t>(b.layers, 1));
+    for (const KernelTime& k : b.kernels) {  // notes per layer, as a table shows the seconds
+      std::string note;
+      if (k.kind == KernelClass::kGemm || k.kind == KernelClass::kAttention) {
+        const double bytes = (k.weight_bytes + k.kv_bytes) / layers;
+        note = fmt::format("{}: {} read, {}", k.compute_bound ? "compute-bound" : "memory-bound",
+                           human_bytes(whole(bytes), units), human_flops(whole(k.flops / layers)));
+      } else {
+        const std::int64_t n = k.kernels / std::max<std::int64_t>(b.layers, 1);
+        note = fmt::format("{} kernel{}", n, n == 1 ? "" : "s");
+      }
+      block.children.push_back(Breakdown{k.name, {ns(k.seconds)}, 1, std::move(note), {}});
+    }
+    s.breakdown.children.push_back(std::move(block));
+  }
+  sum_up(s.breakdown);
+  s.assumptions = {
+      "a block of layers shows one layer's kernels (JSON: summed over the layers); a GEMM or "
+      "attention kernel takes its FLOPs or its bytes at achievable bandwidth, whichever is "
+      "slower, plus the graph's per-kernel gap",
+  };
+  return s;
+}
+
 Section cheapest_section(const std::vector<FormatChoice>& choices, const ServingLoad& load,
                          const Gpu& gpu, ByteUnits units) {
   Section s;
