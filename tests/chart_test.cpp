@@ -110,7 +110,8 @@ TEST(ServingChart, BarsAreEachLoadsPartsUnderTheBudget) {
   ASSERT_EQ(a.by_concurrency.size(), 8U);
   EXPECT_EQ(a.by_concurrency[6].first, 56);
   EXPECT_EQ(a.by_concurrency.back().first, 64);
-  const StackedBarChart c = serving_chart("llama-3-8b", a.by_concurrency, 8192, ByteUnits::kBinary);
+  const StackedBarChart c =
+      serving_chart("llama-3-8b", a.by_concurrency, false, 8192, ByteUnits::kBinary);
   ASSERT_EQ(c.categories.size(), 8U);
   for (std::size_t i = 0; i < c.categories.size(); ++i) {
     double total = 0;
@@ -119,6 +120,24 @@ TEST(ServingChart, BarsAreEachLoadsPartsUnderTheBudget) {
   }
   EXPECT_DOUBLE_EQ(*c.reference, to_double(a.by_concurrency[0].second.budget) / (1 << 30));
   EXPECT_GT(to_double(a.by_concurrency.back().second.peak) / (1 << 30), *c.reference);
+}
+
+TEST(ServingChart, ByContextDoublesTheTokensToTheModelsContext) {
+  // Llama-3.1-8B-shaped llama-3-8b has 8,192 positions: bars at 1,024, 2,048, 4,096, 8,192, each
+  // holding the KV of 4 sequences of that many tokens (131,072 bytes a token).
+  const Graph g = build_graph(load_preset("llama-3-8b"));
+  InferRequest q;
+  q.gpu = find_gpu("H100-SXM");
+  q.context = 4096;
+  q.concurrency = 4;
+  q.by_context = true;
+  const InferAnswer a = answer_infer(g, q);
+  ASSERT_EQ(a.by_context.size(), 4U);
+  EXPECT_EQ(a.by_context.back().first, 8192);
+  EXPECT_EQ(a.by_context.back().second.kv, 4ULL * 8192 * 131'072);
+  const StackedBarChart c = serving_chart("llama-3-8b", a.by_context, true, 4, ByteUnits::kBinary);
+  EXPECT_EQ(c.categories.back(), "8,192");
+  EXPECT_EQ(c.x_label, "tokens per sequence");
 }
 
 }  // namespace

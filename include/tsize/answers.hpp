@@ -122,6 +122,7 @@ struct InferRequest {
   std::int64_t batch = 0;                   // sequences timed together; 0: the concurrency
   ByteUnits units = ByteUnits::kBinary;
   bool by_concurrency = false;  // also the memory at 1, 2, 4, ... sequences (a chart's bars)
+  bool by_context = false;      // also the memory at 1,024, 2,048, ... tokens (a chart's bars)
   bool cheapest = false;        // also each format of kServingFormats on its fewest GPUs
   bool explain = false;         // also one decode step kernel by kernel
 };
@@ -134,6 +135,9 @@ struct InferAnswer {
   // With by_concurrency: powers of two up to twice the most that fit (at most 12), the load
   // asked for among them.
   std::vector<std::pair<std::int64_t, ServingMemory>> by_concurrency;
+  // With by_context: powers of two from 1,024 to the model's context (at most 12), the context
+  // asked for among them, at the concurrency.
+  std::vector<std::pair<std::int64_t, ServingMemory>> by_context;
 };
 // Throws Error for options the model or GPU cannot take, a context a model with learned
 // positions cannot reach, and "max" when not one sequence fits.

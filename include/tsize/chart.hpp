@@ -52,11 +52,12 @@ StackedBarChart memory_sweep_chart(const std::string& model, const std::vector<M
 // lm_head and loss, the rest) per sequence length.
 StackedBarChart flops_share_chart(const Graph& graph, const std::vector<FlopCounts>& runs);
 
-// Serving memory per GPU (weights, KV cache, activations, reserve) at each concurrency, with the
+// Serving memory per GPU (weights, KV cache, activations, reserve) at each concurrency of
+// `context`-token sequences, or (by_context) at each context of `concurrency` sequences, with the
 // engine's budget as the line.
 StackedBarChart serving_chart(const std::string& model,
                               const std::vector<std::pair<std::int64_t, ServingMemory>>& runs,
-                              std::int64_t context, ByteUnits units);
+                              bool by_context, std::int64_t held, ByteUnits units);
 
 // A layout search's Pareto front: iteration time against memory per GPU, the layouts no other
 // beats on both as a staircase, the best layouts marked by rank, the GPU's capacity as a line.

@@ -22,6 +22,7 @@ struct InferFlags {
   double utilization = 0.92;
   std::string input_len, output_len, batch, cluster;
   bool cheapest = false;
+  std::string chart_by = "concurrency";
 };
 
 void add_infer_flags(CLI::App* cmd, InferFlags& f) {
@@ -61,6 +62,10 @@ void add_infer_flags(CLI::App* cmd, InferFlags& f) {
       ->group(group);
   cmd->add_option("--cluster", f.cluster,
                   "whose fabric TP all-reduces cross (default a catalog cluster of the GPU)")
+      ->group(group);
+  cmd->add_option("--chart-by", f.chart_by,
+                  "the chart's bars: concurrency (1, 2, 4, ... sequences) or context (1,024, "
+                  "2,048, ... tokens) (default concurrency)")
       ->group(group);
   cmd->add_flag("--cheapest", f.cheapest,
                 "also each of bf16, fp8, w8a8, gguf-q8_0, awq-int4-g128, gguf-q4_k_m on its fewest "
@@ -132,13 +137,24 @@ void add_infer_command(CLI::App& app, std::string& out) {
       q.concurrency = size_or(flags->concurrency, "--concurrency", q.batch > 0 ? q.batch : 1);
     }
     q.units = ro.units;
-    q.by_concurrency = !output->chart.empty();
+    if (flags->chart_by != "concurrency" && flags->chart_by != "context") {
+      throw CLI::ValidationError("--chart-by",
+                                 "expected concurrency or context, got " + flags->chart_by);
+    }
+    const bool by_context = flags->chart_by == "context";
+    q.by_concurrency = !output->chart.empty() && !by_context;
+    q.by_context = !output->chart.empty() && by_context;
     q.cheapest = flags->cheapest;
     q.explain = output->explain;
     const InferAnswer a = answer_infer(graph, q);
     if (!output->chart.empty()) {
-      write_file(output->chart,
-                 render_svg(serving_chart(graph.spec.name, a.by_concurrency, a.context, ro.units)));
+      write_file(
+          output->chart,
+          render_svg(
+              by_context
+                  ? serving_chart(graph.spec.name, a.by_context, true,
+                                  q.concurrency.value_or(a.memory.max_concurrency), ro.units)
+                  : serving_chart(graph.spec.name, a.by_concurrency, false, a.context, ro.units)));
     }
     out = render(a.report, ro);
   });

@@ -305,6 +305,20 @@ InferAnswer answer_infer(const Graph& graph, const InferRequest& q) {
       a.by_concurrency.emplace_back(n, serving_memory(graph, q.gpu, q.options, context, n));
     }
   }
+  if (q.by_context) {
+    std::vector<std::int64_t> contexts;
+    for (std::int64_t c = 1024;
+         c <= std::max<std::int64_t>(spec.max_positions, 1024) && contexts.size() < 12; c *= 2) {
+      contexts.push_back(c);
+    }
+    if (std::find(contexts.begin(), contexts.end(), context) == contexts.end()) {
+      contexts.push_back(context);
+      std::sort(contexts.begin(), contexts.end());
+    }
+    for (const std::int64_t c : contexts) {
+      a.by_context.emplace_back(c, serving_memory(graph, q.gpu, q.options, c, concurrency));
+    }
+  }
   load.batch = q.batch > 0 ? q.batch : concurrency;
   load.max_batched_tokens = a.memory.max_batched_tokens;
   a.load = load;

@@ -286,19 +286,23 @@ StackedBarChart flops_share_chart(const Graph& g, const std::vector<FlopCounts>&
 
 StackedBarChart serving_chart(const std::string& model,
                               const std::vector<std::pair<std::int64_t, ServingMemory>>& runs,
-                              std::int64_t context, ByteUnits units) {
+                              bool by_context, std::int64_t held, ByteUnits units) {
   const bool binary = units == ByteUnits::kBinary;
   const double unit = binary ? 1024.0 * 1024 * 1024 : 1e9;
   StackedBarChart c;
-  c.title = fmt::format("{}: serving memory per GPU by concurrency", model);
-  c.subtitle = fmt::format(
-      "sequences of {} tokens; dashed: the engine's budget (--gpu-memory-utilization)", context);
-  c.x_label = "sequences served at once";
+  c.title = fmt::format("{}: serving memory per GPU by {}", model,
+                        by_context ? "context" : "concurrency");
+  const std::string held_text = by_context
+                                    ? fmt::format("{} sequence{}", held, held == 1 ? "" : "s")
+                                    : fmt::format("sequences of {} tokens", held);
+  c.subtitle = fmt::format("{}; dashed: the engine's budget (--gpu-memory-utilization)", held_text);
+  c.x_label = by_context ? "tokens per sequence" : "sequences served at once";
   c.y_label = binary ? "GiB per GPU" : "GB per GPU";
   std::vector<ChartSeries> series{
       {"weights", {}, 0}, {"KV cache", {}, 6}, {"activations", {}, 2}, {"reserve", {}, 9}};
-  for (const auto& [concurrency, m] : runs) {
-    c.categories.push_back(std::to_string(concurrency));
+  for (const auto& [x, m] : runs) {
+    c.categories.push_back(by_context ? with_commas(static_cast<std::uint64_t>(x))
+                                      : std::to_string(x));
     series[0].values.push_back(to_double(m.weights) / unit);
     series[1].values.push_back(to_double(m.kv) / unit);
     series[2].values.push_back(to_double(m.activations) / unit);
