@@ -196,6 +196,30 @@ TEST(ServingTime, TheKernelsOfADecodeStepSumToIt) {
   EXPECT_THAT(names, ::testing::Contains("TP all-reduce"));
 }
 
+TEST(ServingTime, IdenticalLayersInARowArePricedOnce) {
+  // Llama-3-8B: the embedding, one run of 32 identical layers, the final norm, the head; two
+  // pipeline stages split the run in two; GGUF's Q4_K_M gives some layers' attn_v and ffn_down
+  // more bits (use_more_bits), so its runs are shorter, and every layer is still counted once.
+  const Graph g = build_graph(load_preset("llama-3-8b"));
+  const Gpu& h100 = find_gpu("H100-SXM");
+  auto layers = [](const ServingWork& w) {
+    std::int64_t n = 0;
+    for (const ServingLayer& l : w.layers) n += l.name == "layers" ? l.repeat : 0;
+    return n;
+  };
+  const ServingWork one = serving_work(g, h100, {});
+  EXPECT_EQ(one.layers.size(), 4U);
+  EXPECT_EQ(layers(one), 32);
+  ServingOptions pp2;
+  pp2.pp = 2;
+  EXPECT_EQ(serving_work(g, h100, pp2).layers.size(), 5U);
+  ServingOptions q4;
+  q4.weights = parse_weight_format("gguf-q4_k_m");
+  const ServingWork gguf = serving_work(g, h100, q4);
+  EXPECT_GT(gguf.layers.size(), 5U);
+  EXPECT_EQ(layers(gguf), 32);
+}
+
 TEST(ServingTime, BadLoadsAndGpusWithoutAKernelModel) {
   const Graph g = build_graph(load_preset("llama-3-8b"));
   const ClusterSpec& cluster = find_cluster("dgx-h100");
@@ -204,6 +228,12 @@ TEST(ServingTime, BadLoadsAndGpusWithoutAKernelModel) {
               ThrowsMessage<Error>(HasSubstr("a batch, input and output lengths")));
   EXPECT_THAT([&] { serving_work(g, custom_gpu(100, 80), {}); },
               ThrowsMessage<Error>(HasSubstr("has no kernel model")));
+  // A config of 200,000 layers: past what tsize walks layer by layer.
+  ModelSpec deep = load_preset("gpt2");
+  deep.n_layers = 200'000;
+  EXPECT_THAT(
+      [&] { serving_work(build_graph(deep), cluster.gpu, {}); },
+      ThrowsMessage<Error>(HasSubstr("200000 layers: tsize serves models of up to 100000")));
   ServingOptions bad;
   bad.tp = 3;
   EXPECT_THAT([&] { serving_work(g, cluster.gpu, bad); },

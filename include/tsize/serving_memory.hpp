@@ -65,7 +65,12 @@ ServingMemory serving_memory(const Graph& graph, const Gpu& gpu, const ServingOp
 // Layers per pipeline stage as vLLM's get_pp_indices assigns them.
 std::vector<std::int64_t> serving_stage_layers(std::int64_t layers, std::int64_t stages);
 
-// Every reason the model cannot be split this way over TP, PP and EP (empty: it can).
+// The most layers tsize serves: GGUF's per-layer types and pipeline stages walk the layers one
+// by one (the real models' most are in the hundreds).
+inline constexpr std::int64_t kMaxServingLayers = 100'000;
+
+// Every reason the model cannot be split this way over TP, PP and EP, or served at all (more
+// than kMaxServingLayers layers); empty: it can.
 std::vector<std::string> serving_split_problems(const Graph& graph, const ServingOptions& o);
 // Throws Error listing `problems`, if any.
 void throw_serving_problems(const ModelSpec& spec, const std::vector<std::string>& problems);

@@ -28,6 +28,7 @@ struct ServingGemm {
   double weight_bytes = 0;       // one rank's stored bytes (every routed expert it holds)
   std::int64_t experts = 0;      // routed experts on one rank; 0: a dense GEMM
   bool last_token_only = false;  // the head: prefill needs each sequence's last token only
+  bool operator==(const ServingGemm&) const = default;
 };
 
 // One layer's attention kernel on one rank.
@@ -37,6 +38,7 @@ struct ServingAttention {
   double decode_dim = 0;          // qk + v per head in decode (MLA: over the absorbed latent)
   std::int64_t window = 0;        // keys one query reads at most; 0: every earlier token
   double kv_bytes_per_token = 0;  // this layer's cache on one rank, one token
+  bool operator==(const ServingAttention&) const = default;
 };
 
 // One layer (or the embedding, or the head) on one rank.
@@ -50,10 +52,20 @@ struct ServingLayer {
   std::int64_t all_reduces = 0;       // tensor-parallel exits: an all-reduce of tokens × h each
   bool vocab_gather = false;          // the head's logits gathered over T
   bool sampler = false;               // the head: logits sampled, one row per sequence
+  std::int64_t repeat = 1;            // identical layers in a row this one stands for
+
+  // The same kernels on the same stage (repeat aside).
+  bool same_work(const ServingLayer& o) const {
+    return name == o.name && stage == o.stage && gemms == o.gemms && attention == o.attention &&
+           stream_bytes_per_token == o.stream_bytes_per_token &&
+           stream_kernels == o.stream_kernels && all_reduces == o.all_reduces &&
+           vocab_gather == o.vocab_gather && sampler == o.sampler;
+  }
 };
 
 struct ServingWork {
-  std::vector<ServingLayer> layers;  // forward order: the embedding, the decoder layers, the head
+  // Forward order: the embedding, the decoder layers (a run of identical ones as one), the head.
+  std::vector<ServingLayer> layers;
   std::int64_t tp = 1, pp = 1;
   std::int64_t d_model = 0, vocab = 0;
   std::int64_t routed_experts = 0, experts_per_token = 0;  // the model's (0: dense)

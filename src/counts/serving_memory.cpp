@@ -78,6 +78,13 @@ std::vector<std::int64_t> serving_stage_layers(std::int64_t layers, std::int64_t
 std::vector<std::string> serving_split_problems(const Graph& g, const ServingOptions& o) {
   const ModelSpec& s = g.spec;
   std::vector<std::string> problems;
+  if (s.n_layers > kMaxServingLayers) {
+    problems.push_back(
+        fmt::format("{} layers: tsize serves models of up to {} (it walks them one "
+                    "by one)",
+                    s.n_layers, kMaxServingLayers));
+    return problems;
+  }
   if (o.tp < 1 || o.pp < 1 || o.block_size < 1) {
     problems.emplace_back("--tp, --pp and --block-size: expected positive integers");
     return problems;

@@ -316,27 +316,33 @@ class Pricer {
 
   PhaseTime pass(const PassShape& s, double* touched) const {
     PhaseTime t;
-    auto add = [&t](const KernelTime& k) {
+    double repeat = 1;  // the layer's run
+    auto add = [&t, &repeat](const KernelTime& k) {
       switch (k.kind) {
         case KernelClass::kGemm:
-          t.gemm += k.seconds;
+          t.gemm += repeat * k.seconds;
           break;
         case KernelClass::kAttention:
-          t.attention += k.seconds;
+          t.attention += repeat * k.seconds;
           break;
         case KernelClass::kMemoryBound:
-          t.memory_bound += k.seconds;
+          t.memory_bound += repeat * k.seconds;
           break;
         case KernelClass::kCommunication:
-          t.communication += k.seconds;
+          t.communication += repeat * k.seconds;
           break;
       }
-      t.weight_bytes += k.weight_bytes;
-      t.kv_bytes += k.kv_bytes;
-      t.flops += k.flops;
-      if (k.kind != KernelClass::kCommunication) t.kernels += k.kernels;
+      t.weight_bytes += repeat * k.weight_bytes;
+      t.kv_bytes += repeat * k.kv_bytes;
+      t.flops += repeat * k.flops;
+      if (k.kind != KernelClass::kCommunication) {
+        t.kernels += static_cast<std::int64_t>(repeat) * k.kernels;
+      }
     };
-    for (const ServingLayer& layer : w_.layers) for_each_kernel(layer, s, touched, add);
+    for (const ServingLayer& layer : w_.layers) {
+      repeat = d(layer.repeat);
+      for_each_kernel(layer, s, touched, add);
+    }
     if (w_.pp > 1) {  // the residual stream handed from stage to stage
       t.communication +=
           d(w_.pp - 1) * d(s.chunks) *
@@ -391,8 +397,8 @@ bool gemms_compute_bound(const ServingWork& w, const ClusterSpec& c, const Servi
   for (const ServingLayer& layer : w.layers) {
     for (const ServingGemm& g : layer.gemms) {
       const GemmCost cost = p.gemm(g, batch, 0, nullptr);
-      compute += cost.compute;
-      memory += cost.memory;
+      compute += d(layer.repeat) * cost.compute;
+      memory += d(layer.repeat) * cost.memory;
     }
   }
   return compute >= memory;
@@ -431,19 +437,18 @@ std::vector<BlockKernels> decode_kernels(const ServingWork& w, const ClusterSpec
       out.push_back({layer.name, 0, {}});
       block = &out.back();
     }
-    ++block->layers;
+    block->layers += layer.repeat;
+    const double n = d(layer.repeat);
     std::size_t i = 0;
     p.for_each_kernel(layer, decode, nullptr, [&](const KernelTime& k) {
-      if (i == block->kernels.size()) {
-        block->kernels.push_back(k);
-      } else {
-        KernelTime& into = block->kernels[i];
-        into.seconds += k.seconds;
-        into.weight_bytes += k.weight_bytes;
-        into.kv_bytes += k.kv_bytes;
-        into.flops += k.flops;
-        into.kernels += k.kernels;
-      }
+      if (i == block->kernels.size()) block->kernels.push_back({k.kind, k.name});
+      KernelTime& into = block->kernels[i];
+      into.seconds += n * k.seconds;
+      into.weight_bytes += n * k.weight_bytes;
+      into.kv_bytes += n * k.kv_bytes;
+      into.flops += n * k.flops;
+      into.kernels += layer.repeat * k.kernels;
+      into.compute_bound = k.compute_bound;
       ++i;
     });
   }
@@ -481,12 +486,22 @@ ServingWork serving_work(const Graph& g, const Gpu& gpu, const ServingOptions& o
   w.compute = compute_dtype(o.weights, gpu);
   const double act_bytes = w.compute == Dtype::kFp32 ? 4 : 2;
 
-  // Each op's bytes on one rank, per layer (GGUF mixes differ from layer to layer).
-  std::map<std::pair<std::int64_t, const Op*>, double> bytes;
+  // Each op's bytes on one rank, per layer (GGUF mixes differ from layer to layer): a layer's
+  // ops by their place in its block; the ops outside the stack by address.
+  std::size_t widest = 0;
+  for (const Block& b : g.blocks) widest = std::max(widest, b.ops.size());
+  std::vector<double> layer_bytes(g.layer_blocks.size() * widest, 0);
+  std::map<const Op*, double> outside_bytes;
   double embedding_bytes = 0;  // a tied head reads the embedding's rows
   for_each_weight(g, o.weights, [&](const OpWeights& ow) {
     const double b = to_double(rank_weight_bytes(ow, o.tp));
-    bytes[{ow.layer, ow.op}] += b;
+    if (ow.layer < 0) {
+      outside_bytes[ow.op] += b;
+    } else {
+      const Block& block = g.blocks[g.layer_blocks[static_cast<std::size_t>(ow.layer)]];
+      const auto place = static_cast<std::size_t>(ow.op - block.ops.data());
+      layer_bytes[static_cast<std::size_t>(ow.layer) * widest + place] += b;
+    }
     if (ow.op->role == Role::kTokenEmbedding) embedding_bytes = b;
   });
   const KvCache cache = kv_cache(g, o.kv_dtype);
@@ -499,18 +514,22 @@ ServingWork serving_work(const Graph& g, const Gpu& gpu, const ServingOptions& o
   }
   bool before = true;
   std::vector<double> stage_bytes(static_cast<std::size_t>(o.pp), 0);
-  auto add_layer = [&](ServingLayer layer) {
+  auto add_layer = [&](ServingLayer layer) {  // a run of identical layers counts once
     for (const ServingGemm& gm : layer.gemms) {
       stage_bytes[static_cast<std::size_t>(layer.stage)] += gm.weight_bytes;
     }
-    w.layers.push_back(std::move(layer));
+    if (!w.layers.empty() && w.layers.back().same_work(layer)) {
+      ++w.layers.back().repeat;
+    } else {
+      w.layers.push_back(std::move(layer));
+    }
   };
   auto outside = [&](const Block& b) {
     const std::int64_t stage = before ? 0 : o.pp - 1;
     add_layer(builder.build(b, -1, stage, [&](const Op& op) {
       if (op.tied && op.role == Role::kLmHead) return embedding_bytes;
-      const auto it = bytes.find({-1, &op});
-      return it == bytes.end() ? 0.0 : it->second;
+      const auto it = outside_bytes.find(&op);
+      return it == outside_bytes.end() ? 0.0 : it->second;
     }));
   };
   for (const Block& b : g.blocks) {
@@ -522,8 +541,7 @@ ServingWork serving_work(const Graph& g, const Gpu& gpu, const ServingOptions& o
     const Block& b = g.blocks[g.layer_blocks[i]];
     const auto layer = static_cast<std::int64_t>(i);
     add_layer(builder.build(b, layer, stage_of[i], [&](const Op& op) {
-      const auto it = bytes.find({layer, &op});
-      return it == bytes.end() ? 0.0 : it->second;
+      return layer_bytes[i * widest + static_cast<std::size_t>(&op - b.ops.data())];
     }));
   }
   bool past = false;

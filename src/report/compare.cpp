@@ -58,7 +58,9 @@ std::vector<Comparison> compare_models(const std::vector<ModelSpec>& models, Com
     c.tokens = setup.tokens > 0 ? setup.tokens : mul(20, p.total);
     c.train_seconds =
         plan_training(p, f, setup.cluster, c.tokens, setup.mfu, std::nullopt, std::nullopt).seconds;
-    if (spec.structure == Structure::kDecoder) add_serving(g, setup, c);
+    if (spec.structure == Structure::kDecoder && spec.n_layers <= kMaxServingLayers) {
+      add_serving(g, setup, c);
+    }
     out.push_back(c);
   }
   return out;

@@ -111,7 +111,9 @@ Report full_report(const Graph& graph, const Workload& w, bool explain, ByteUnit
                   "`tsize train` takes your own",
                   kReportGpus, kReportGpu, kReportMfu));
   r.sections.push_back(time);
-  if (graph.spec.structure == Structure::kDecoder) add_serving(graph, resolved.seq, units, r);
+  if (graph.spec.structure == Structure::kDecoder && graph.spec.n_layers <= kMaxServingLayers) {
+    add_serving(graph, resolved.seq, units, r);
+  }
   if (explain) {
     r.sections.push_back(explain_params(graph));
     r.sections.push_back(explain_flops(graph, resolved, {}));

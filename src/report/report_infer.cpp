@@ -120,15 +120,17 @@ Section serving_time_section(const ServingReportInputs& in) {
                   "tokens (--max-batched-tokens), then each step decodes one token of every "
                   "sequence; TPOT at the generation's mean context",
                   l.batch, l.max_batched_tokens),
-      "kernels: the GPU generation's model in gpus/gpus.json (GEMMs by shape, the weights' "
-      "stored bytes at achievable bandwidth, flash attention's efficiency); a decode step is one "
-      "CUDA graph, each kernel costing the graph's per-kernel gap (graph_kernel_us, an estimate)",
+      std::string(
+          "kernels: the GPU generation's model in gpus/gpus.json (GEMMs by shape, the weights' "
+          "stored bytes at achievable bandwidth, flash attention's efficiency); a decode step is "
+          "one CUDA graph, each kernel costing the graph's per-kernel gap (graph_kernel_us, an "
+          "estimate)"),
       gemm_rate(t.gemm_dtype, o.weights),
       fmt::format("tensor-parallel all-reduces on {}'s fabric (NCCL's model; vLLM's custom "
                   "all-reduce for small messages is not modelled)",
                   in.cluster),
-      "not modelled: the engine's host time per step (scheduling, sampling on the CPU), "
-      "speculative decoding, prefill and decode sharing a step",
+      std::string("not modelled: the engine's host time per step (scheduling, sampling on the "
+                  "CPU), speculative decoding, prefill and decode sharing a step"),
   };
   if (o.pp > 1) {
     s.assumptions.emplace_back(
