@@ -753,6 +753,24 @@ TEST(Cli, InferTimesALoad) {
   ASSERT_EQ(cheapest.status, 0) << cheapest.err;
   EXPECT_EQ(nlohmann::json::parse(cheapest.out)["cheapest"]["deployments"].size(),
             6U);  // bf16, fp8, w8a8, gguf-q8_0, awq-int4-g128, gguf-q4_k_m
+  // --max-tpot: the most sequences within 20 ms a token; one more would be slower.
+  const auto target = nlohmann::json::parse(
+      tsize_cli("infer llama-3-8b --input-len 1000 --output-len 500 --max-tpot 0.02 --format json")
+          .out);
+  const auto most = target["batch_within_tpot"].get<std::int64_t>();
+  ASSERT_GT(most, 1);
+  EXPECT_LE(nlohmann::json::parse(tsize_cli("infer llama-3-8b --input-len 1000 --output-len 500 "
+                                            "--format json --batch " +
+                                            std::to_string(most))
+                                      .out)["tpot_s"]
+                .get<double>(),
+            0.02);
+  EXPECT_GT(nlohmann::json::parse(tsize_cli("infer llama-3-8b --input-len 1000 --output-len 500 "
+                                            "--format json --concurrency 1 --batch " +
+                                            std::to_string(most + 1))
+                                      .out)["tpot_s"]
+                .get<double>(),
+            0.02);
   // A GPU without a kernel model: memory, and no time.
   const auto custom = nlohmann::json::parse(
       tsize_cli("infer llama-3-8b --peak-tflops 100 --memory-gb 80 --context 2048 --format json")
@@ -797,6 +815,8 @@ TEST(Cli, InferBadInput) {
   expect_bad_input("infer llama-3-8b --input-len 4000 --output-len 200 --context 4096",
                    "--input-len 4000 + --output-len 200 exceed --context 4096");
   expect_bad_input("infer llama-3-8b --cluster dgx-z", "dgx-z");
+  expect_bad_input("infer llama-3-8b --max-tpot 0", "--max-tpot 0: expected seconds above 0");
+  expect_bad_input("infer llama-3-8b --max-tpot 50ms", "--max-tpot 50ms: expected seconds");
   const CliRun usage = tsize_cli("infer llama-3-8b --kv-dtype int2");
   EXPECT_EQ(usage.status, 2);
   EXPECT_THAT(usage.out, IsEmpty());

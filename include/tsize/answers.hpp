@@ -125,6 +125,7 @@ struct InferRequest {
   bool by_context = false;      // also the memory at 1,024, 2,048, ... tokens (a chart's bars)
   bool cheapest = false;        // also each format of kServingFormats on its fewest GPUs
   bool explain = false;         // also one decode step kernel by kernel
+  double max_tpot_s = 0;        // > 0: also the most sequences whose TPOT stays within it
 };
 struct InferAnswer {
   Report report;
@@ -132,6 +133,10 @@ struct InferAnswer {
   std::optional<ServingTime> time;
   ServingLoad load;
   std::int64_t context = 0;  // tokens per sequence the memory holds
+  // With max_tpot_s: the most sequences (within memory) whose TPOT stays within it, and the
+  // time of that load; 0 sequences: not even one.
+  std::int64_t batch_within_tpot = 0;
+  std::optional<ServingTime> time_within_tpot;
   // With by_concurrency: powers of two up to twice the most that fit (at most 12), the load
   // asked for among them.
   std::vector<std::pair<std::int64_t, ServingMemory>> by_concurrency;

@@ -150,6 +150,9 @@ struct ServingReportInputs {
 // tsize infer: one GPU's serving memory as a tree, the whole deployment's facts (the time's
 // among them when given).
 Section serving_section(const ServingReportInputs& in);
+// tsize infer --max-tpot: the most sequences within the target, as facts of the serving section.
+void add_tpot_target(double max_tpot_s, std::int64_t batch, const std::optional<ServingTime>& time,
+                     const ServingLoad& load, Section& serving);
 // tsize infer: the seconds of the prefill and of one decode step by kernel class.
 Section serving_time_section(const ServingReportInputs& in);
 // tsize infer --explain: one decode step's kernels by block, each memory- or compute-bound.

@@ -32,6 +32,11 @@ std::optional<ServingDeployment> smallest_deployment(const Graph& graph, const C
                                                      const ServingLoad& load,
                                                      std::int64_t max_gpus = 64);
 
+// The most sequences, at most `limit`, whose decode step takes at most `max_tpot_s` (its time
+// grows with the batch: bisection); 0: not even one. The load's batch is what varies.
+std::int64_t largest_batch_within(const ServingWork& work, const ClusterSpec& cluster,
+                                  const ServingLoad& load, double max_tpot_s, std::int64_t limit);
+
 // The formats --cheapest compares, most bits first.
 inline constexpr std::array<std::string_view, 6> kServingFormats{
     "bf16", "fp8", "w8a8", "gguf-q8_0", "awq-int4-g128", "gguf-q4_k_m"};

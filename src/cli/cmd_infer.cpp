@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 
 #include "commands.hpp"
 #include "tsize/answers.hpp"
@@ -22,6 +24,7 @@ struct InferFlags {
   double utilization = 0.92;
   std::string input_len, output_len, batch, cluster;
   bool cheapest = false;
+  std::string max_tpot;
   std::string chart_by = "concurrency";
 };
 
@@ -67,6 +70,10 @@ void add_infer_flags(CLI::App* cmd, InferFlags& f) {
                   "the chart's bars: concurrency (1, 2, 4, ... sequences) or context (1,024, "
                   "2,048, ... tokens) (default concurrency)")
       ->group(group);
+  cmd->add_option("--max-tpot", f.max_tpot,
+                  "a latency target in seconds: also the most sequences whose time per output "
+                  "token stays within it")
+      ->group(group);
   cmd->add_flag("--cheapest", f.cheapest,
                 "also each of bf16, fp8, w8a8, gguf-q8_0, awq-int4-g128, gguf-q4_k_m on its fewest "
                 "GPUs for the load")
@@ -74,6 +81,16 @@ void add_infer_flags(CLI::App* cmd, InferFlags& f) {
   cmd->add_option("--reserve", f.reserve,
                   "per GPU for CUDA graphs, NCCL and cuBLAS workspaces (default 1GiB)")
       ->group(group);
+}
+
+// Seconds above 0, e.g. "0.05".
+double seconds_flag(const std::string& text, const char* flag) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0' || !std::isfinite(v) || v <= 0) {
+    throw Error(fmt::format("{} {}: expected seconds above 0 (0.05 for 50 ms)", flag, text));
+  }
+  return v;
 }
 
 std::int64_t size_or(const std::string& text, const char* flag, std::int64_t fallback) {
@@ -145,6 +162,7 @@ void add_infer_command(CLI::App& app, std::string& out) {
     q.by_concurrency = !output->chart.empty() && !by_context;
     q.by_context = !output->chart.empty() && by_context;
     q.cheapest = flags->cheapest;
+    if (!flags->max_tpot.empty()) q.max_tpot_s = seconds_flag(flags->max_tpot, "--max-tpot");
     q.explain = output->explain;
     const InferAnswer a = answer_infer(graph, q);
     if (!output->chart.empty()) {

@@ -45,6 +45,26 @@ std::optional<ServingDeployment> smallest_deployment(const Graph& graph, const C
   return std::nullopt;
 }
 
+std::int64_t largest_batch_within(const ServingWork& work, const ClusterSpec& cluster,
+                                  const ServingLoad& load, double max_tpot_s, std::int64_t limit) {
+  auto within = [&](std::int64_t batch) {
+    ServingLoad l = load;
+    l.batch = batch;
+    return serving_time(work, cluster, l).tpot_s <= max_tpot_s;
+  };
+  if (limit < 1 || !within(1)) return 0;
+  std::int64_t lo = 1, hi = limit;  // within(lo) holds
+  while (lo < hi) {
+    const std::int64_t mid = lo + (hi - lo + 1) / 2;
+    if (within(mid)) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return lo;
+}
+
 std::vector<FormatChoice> cheapest_formats(const Graph& graph, const ClusterSpec& cluster,
                                            const ServingOptions& base, const ServingLoad& load,
                                            const std::vector<std::string>& formats,

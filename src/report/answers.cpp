@@ -327,8 +327,18 @@ InferAnswer answer_infer(const Graph& graph, const InferRequest& q) {
   if (q.cluster && q.gpu.kernels.known()) {
     ClusterSpec cluster = *q.cluster;
     cluster.gpu = q.gpu;
-    a.time = serving_time(serving_work(graph, q.gpu, q.options), cluster, load);
+    const ServingWork work = serving_work(graph, q.gpu, q.options);
+    a.time = serving_time(work, cluster, load);
     fabric = cluster.name;
+    if (q.max_tpot_s > 0) {
+      a.batch_within_tpot = largest_batch_within(
+          work, cluster, load, q.max_tpot_s, std::max<std::int64_t>(a.memory.max_concurrency, 0));
+      if (a.batch_within_tpot > 0) {
+        ServingLoad l = load;
+        l.batch = a.batch_within_tpot;
+        a.time_within_tpot = serving_time(work, cluster, l);
+      }
+    }
   }
   a.report = report_heading(spec);
   const ServingReportInputs in{a.memory,       q.options,   q.gpu,
@@ -336,6 +346,10 @@ InferAnswer answer_infer(const Graph& graph, const InferRequest& q) {
                                !q.concurrency, q.units,     a.time ? &*a.time : nullptr,
                                &a.load,        fabric};
   a.report.sections.push_back(serving_section(in));
+  if (q.max_tpot_s > 0 && a.time) {
+    add_tpot_target(q.max_tpot_s, a.batch_within_tpot, a.time_within_tpot, a.load,
+                    a.report.sections.back());
+  }
   if (a.time) a.report.sections.push_back(serving_time_section(in));
   if (a.time && q.explain) {
     ClusterSpec cluster = *q.cluster;

@@ -140,6 +140,19 @@ Section serving_time_section(const ServingReportInputs& in) {
   return s;
 }
 
+void add_tpot_target(double max_tpot_s, std::int64_t batch, const std::optional<ServingTime>& time,
+                     const ServingLoad& load, Section& serving) {
+  serving.facts.push_back(
+      {"batch_within_tpot", "most sequences within the TPOT target", to_count(batch), Unit::kCount,
+       fmt::format("TPOT ≤ {}, memory allowing; {} in, {} out", human_seconds(max_tpot_s),
+                   load.input_len, load.output_len)});
+  if (time) {
+    serving.facts.push_back(Fact::of_real(
+        "tokens_per_s_within_tpot", "output tokens per second at that batch", time->tokens_per_s,
+        Unit::kPerSecond, fmt::format("TPOT {}", human_seconds(time->tpot_s))));
+  }
+}
+
 Section decode_kernels_section(const std::vector<BlockKernels>& blocks, const ServingLoad& load,
                                ByteUnits units) {
   Section s;
