@@ -816,6 +816,8 @@ TEST(Cli, InferBadInput) {
                    "--input-len 4000 + --output-len 200 exceed --context 4096");
   expect_bad_input("infer llama-3-8b --cluster dgx-z", "dgx-z");
   expect_bad_input("infer llama-3-8b --max-tpot 0", "--max-tpot 0: expected seconds above 0");
+  expect_bad_input("infer mixtral-8x7b --tp 16 --ep 16",
+                   "--ep 16: the 8 routed experts do not divide over it");
   expect_bad_input("infer llama-3-8b --max-tpot 50ms", "--max-tpot 50ms: expected seconds");
   const CliRun usage = tsize_cli("infer llama-3-8b --kv-dtype int2");
   EXPECT_EQ(usage.status, 2);

@@ -109,6 +109,10 @@ std::vector<std::string> serving_split_problems(const Graph& g, const ServingOpt
   }
   if (o.ep > 1 && !s.moe)
     problems.push_back(fmt::format("--ep {}: {} has no experts", o.ep, s.name));
+  if (o.ep > 1 && s.moe && s.moe->n_routed_experts % o.ep != 0) {
+    problems.push_back(fmt::format("--ep {}: the {} routed experts do not divide over it", o.ep,
+                                   s.moe->n_routed_experts));
+  }
   return problems;
 }
 

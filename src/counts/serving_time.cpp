@@ -126,12 +126,12 @@ class LayerBuilder {
     return params > 0 && bytes > 0 ? bytes / params : 2;
   }
 
-  // Rows per token of an op's output: k for the routed experts' rows, ÷ EP over their ranks.
+  // Rows per token of an op's output: k for the routed experts' rows. A rank holds 1/T of them
+  // either way (rank_share): TP splits each expert's width, EP the experts and so the rows.
   double routed_rows(const Block& b, const Op& op) const {
     if (op.outputs.size() == 0) return 1;
     if (b.tensors[static_cast<std::size_t>(op.outputs[0])].rows != Rows::kRoutedTokens) return 1;
-    const double k = d(g_.spec.moe ? g_.spec.moe->experts_per_token : 1);
-    return k * d(o_.tp) / d(o_.ep) / d(o_.tp);  // TP splits the width (rank_share), EP the rows
+    return d(g_.spec.moe ? g_.spec.moe->experts_per_token : 1);
   }
 
   void add_gemm(const Op& op, double bytes, std::map<FuseKey, std::size_t>& fused,

@@ -254,6 +254,21 @@ PlanAnswer answer_plan(const Graph& graph, const PlanRequest& q, bool explain, B
   return a;
 }
 
+namespace {
+
+// A chart's bars: from, 2·from, 4·from, … up to `to` (at most 12), and `asked` among them.
+std::vector<std::int64_t> doublings(std::int64_t from, std::int64_t to, std::int64_t asked) {
+  std::vector<std::int64_t> out;
+  for (std::int64_t n = from; n <= to && out.size() < 12; n *= 2) out.push_back(n);
+  if (std::find(out.begin(), out.end(), asked) == out.end()) {
+    out.push_back(asked);
+    std::sort(out.begin(), out.end());
+  }
+  return out;
+}
+
+}  // namespace
+
 InferAnswer answer_infer(const Graph& graph, const InferRequest& q) {
   const ModelSpec& spec = graph.spec;
   // The load: vLLM's benchmark default of 128 output tokens, the prompt the rest of the context.
@@ -291,31 +306,14 @@ InferAnswer answer_infer(const Graph& graph, const InferRequest& q) {
     a.memory = serving_memory(graph, q.gpu, q.options, context, concurrency);
   }
   if (q.by_concurrency) {
-    std::vector<std::int64_t> loads;
-    for (std::int64_t n = 1;
-         n <= 2 * std::max<std::int64_t>(a.memory.max_concurrency, 1) && loads.size() < 12;
-         n *= 2) {
-      loads.push_back(n);
-    }
-    if (std::find(loads.begin(), loads.end(), concurrency) == loads.end()) {
-      loads.push_back(concurrency);
-      std::sort(loads.begin(), loads.end());
-    }
-    for (const std::int64_t n : loads) {
+    for (const std::int64_t n :
+         doublings(1, 2 * std::max<std::int64_t>(a.memory.max_concurrency, 1), concurrency)) {
       a.by_concurrency.emplace_back(n, serving_memory(graph, q.gpu, q.options, context, n));
     }
   }
   if (q.by_context) {
-    std::vector<std::int64_t> contexts;
-    for (std::int64_t c = 1024;
-         c <= std::max<std::int64_t>(spec.max_positions, 1024) && contexts.size() < 12; c *= 2) {
-      contexts.push_back(c);
-    }
-    if (std::find(contexts.begin(), contexts.end(), context) == contexts.end()) {
-      contexts.push_back(context);
-      std::sort(contexts.begin(), contexts.end());
-    }
-    for (const std::int64_t c : contexts) {
+    for (const std::int64_t c :
+         doublings(1024, std::max<std::int64_t>(spec.max_positions, 1024), context)) {
       a.by_context.emplace_back(c, serving_memory(graph, q.gpu, q.options, c, concurrency));
     }
   }
