@@ -97,11 +97,57 @@ std::int64_t size_or(const std::string& text, const char* flag, std::int64_t fal
   return text.empty() ? fallback : parse_size(text, flag);
 }
 
+// The request the flags describe. Throws Error (bad values) and CLI::ValidationError (usage).
+InferRequest infer_request(const InferFlags& f, const GpuOptions& g, const OutputOptions& out,
+                           const RenderOptions& ro) {
+  InferRequest q;
+  q.options.weights = parse_weight_format(f.weights);
+  q.options.kv_dtype = parse_choice<KvDtype>(f.kv_dtype);
+  q.options.pp = parse_size(f.pp, "--pp");
+  const bool gpus_given = g.gpus_flag != nullptr && g.gpus_flag->count() > 0;
+  const std::int64_t gpus = gpus_given ? parse_size(g.gpus, "--gpus") : 0;
+  q.options.tp =
+      size_or(f.tp, "--tp", gpus_given ? std::max<std::int64_t>(gpus / q.options.pp, 1) : 1);
+  if (gpus_given && gpus != q.options.tp * q.options.pp) {
+    throw Error(fmt::format("--gpus {} ≠ --tp {} × --pp {}", gpus, q.options.tp, q.options.pp));
+  }
+  q.options.ep = parse_size(f.ep, "--ep");
+  q.options.block_size = parse_size(f.block_size, "--block-size");
+  q.options.gpu_memory_utilization = f.utilization;
+  q.options.max_batched_tokens = size_or(f.max_batched_tokens, "--max-batched-tokens", 0);
+  q.options.max_sequences = size_or(f.max_sequences, "--max-sequences", 0);
+  q.options.reserve_bytes = byte_flag(f.reserve, "--reserve");
+  const bool gpu_given = g.gpu_flag != nullptr && g.gpu_flag->count() > 0;
+  q.gpu = resolve_cluster(g).gpu;
+  if (!f.cluster.empty() && !gpu_given) q.gpu = find_cluster(f.cluster).gpu;
+  q.cluster = f.cluster.empty() ? cluster_for_gpu(q.gpu) : find_cluster(f.cluster);
+  q.input_len = size_or(f.input_len, "--input-len", 0);
+  q.output_len = size_or(f.output_len, "--output-len", 0);
+  q.batch = size_or(f.batch, "--batch", 0);
+  q.context = size_or(f.context, "--context", 0);
+  if (f.concurrency != "max") {  // default: the batch timed, else one sequence
+    q.concurrency = size_or(f.concurrency, "--concurrency", q.batch > 0 ? q.batch : 1);
+  }
+  q.units = ro.units;
+  if (f.chart_by != "concurrency" && f.chart_by != "context") {
+    throw CLI::ValidationError("--chart-by", "expected concurrency or context, got " + f.chart_by);
+  }
+  const bool by_context = f.chart_by == "context";
+  q.by_concurrency = !out.chart.empty() && !by_context;
+  q.by_context = !out.chart.empty() && by_context;
+  q.cheapest = f.cheapest;
+  if (!f.max_tpot.empty()) q.max_tpot_s = seconds_flag(f.max_tpot, "--max-tpot");
+  q.explain = out.explain;
+  return q;
+}
+
 }  // namespace
 
 void add_infer_command(CLI::App& app, std::string& out) {
   auto* cmd = app.add_subcommand(
-      "infer", "serving: weights by format, KV cache, memory per GPU, the largest load that fits");
+      "infer",
+      "serving: weights by format, KV cache, memory per GPU, the largest load that fits, prefill "
+      "and decode time");
   auto model = std::make_shared<ModelOptions>();  // owned by the callback
   auto flags = std::make_shared<InferFlags>();
   auto gpu = std::make_shared<GpuOptions>();
@@ -125,51 +171,13 @@ void add_infer_command(CLI::App& app, std::string& out) {
   cmd->callback([&out, model, flags, gpu, output] {
     const RenderOptions ro = render_options(*output);
     const Graph graph = build_graph(resolve_model(*model));
-    InferRequest q;
-    q.options.weights = parse_weight_format(flags->weights);
-    q.options.kv_dtype = parse_choice<KvDtype>(flags->kv_dtype);
-    q.options.pp = parse_size(flags->pp, "--pp");
-    const bool gpus_given = gpu->gpus_flag != nullptr && gpu->gpus_flag->count() > 0;
-    const std::int64_t gpus = gpus_given ? parse_size(gpu->gpus, "--gpus") : 0;
-    q.options.tp =
-        size_or(flags->tp, "--tp", gpus_given ? std::max<std::int64_t>(gpus / q.options.pp, 1) : 1);
-    if (gpus_given && gpus != q.options.tp * q.options.pp) {
-      throw Error(fmt::format("--gpus {} ≠ --tp {} × --pp {}", gpus, q.options.tp, q.options.pp));
-    }
-    q.options.ep = parse_size(flags->ep, "--ep");
-    q.options.block_size = parse_size(flags->block_size, "--block-size");
-    q.options.gpu_memory_utilization = flags->utilization;
-    q.options.max_batched_tokens = size_or(flags->max_batched_tokens, "--max-batched-tokens", 0);
-    q.options.max_sequences = size_or(flags->max_sequences, "--max-sequences", 0);
-    q.options.reserve_bytes = byte_flag(flags->reserve, "--reserve");
-    const bool gpu_given = gpu->gpu_flag != nullptr && gpu->gpu_flag->count() > 0;
-    q.gpu = resolve_cluster(*gpu).gpu;
-    if (!flags->cluster.empty() && !gpu_given) q.gpu = find_cluster(flags->cluster).gpu;
-    q.cluster = flags->cluster.empty() ? cluster_for_gpu(q.gpu) : find_cluster(flags->cluster);
-    q.input_len = size_or(flags->input_len, "--input-len", 0);
-    q.output_len = size_or(flags->output_len, "--output-len", 0);
-    q.batch = size_or(flags->batch, "--batch", 0);
-    q.context = size_or(flags->context, "--context", 0);
-    if (flags->concurrency != "max") {  // default: the batch timed, else one sequence
-      q.concurrency = size_or(flags->concurrency, "--concurrency", q.batch > 0 ? q.batch : 1);
-    }
-    q.units = ro.units;
-    if (flags->chart_by != "concurrency" && flags->chart_by != "context") {
-      throw CLI::ValidationError("--chart-by",
-                                 "expected concurrency or context, got " + flags->chart_by);
-    }
-    const bool by_context = flags->chart_by == "context";
-    q.by_concurrency = !output->chart.empty() && !by_context;
-    q.by_context = !output->chart.empty() && by_context;
-    q.cheapest = flags->cheapest;
-    if (!flags->max_tpot.empty()) q.max_tpot_s = seconds_flag(flags->max_tpot, "--max-tpot");
-    q.explain = output->explain;
+    const InferRequest q = infer_request(*flags, *gpu, *output, ro);
     const InferAnswer a = answer_infer(graph, q);
     if (!output->chart.empty()) {
       write_file(
           output->chart,
           render_svg(
-              by_context
+              q.by_context
                   ? serving_chart(graph.spec.name, a.by_context, true,
                                   q.concurrency.value_or(a.memory.max_concurrency), ro.units)
                   : serving_chart(graph.spec.name, a.by_concurrency, false, a.context, ro.units)));
