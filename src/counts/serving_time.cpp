@@ -103,10 +103,8 @@ class LayerBuilder {
                                         d(op.attention.rotary_dim) * act_bytes_ / d(o_.tp);
           ++out.stream_kernels;
           break;
-        case OpKind::kRoute:  // tokens' rows gathered to their experts and weighted back
-          out.stream_bytes_per_token += 2 * d(g_.spec.d_model) * act_bytes_ *
-                                        d(g_.spec.moe ? g_.spec.moe->experts_per_token : 1) /
-                                        d(o_.ep);
+        case OpKind::kRoute:
+          out.stream_bytes_per_token += route_bytes(op);
           ++out.stream_kernels;
           break;
         case OpKind::kAttention:
@@ -124,6 +122,15 @@ class LayerBuilder {
   static double bytes_per_element(const Op& op, double bytes) {
     const double params = d(op.in) * d(op.out);
     return params > 0 && bytes > 0 ? bytes / params : 2;
+  }
+
+  // Bytes per token of MoE routing as vLLM's fused MoE moves them: the dispatch sorts token ids
+  // by expert (moe_align_block_size: k int32 ids) and the expert GEMM gathers its rows itself;
+  // the combine reads each token's k weighted rows and writes one (moe_sum), ÷ EP.
+  double route_bytes(const Op& op) const {
+    const double k = d(g_.spec.moe ? g_.spec.moe->experts_per_token : 1);
+    if (op.role == Role::kExpertDispatch) return 4 * k;
+    return (k + 1) * d(g_.spec.d_model) * act_bytes_ / d(o_.ep);
   }
 
   // Rows per token of an op's output: k for the routed experts' rows. A rank holds 1/T of them

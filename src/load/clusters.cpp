@@ -94,7 +94,7 @@ ClusterSpec cluster_for_gpu(const Gpu& gpu) {
     if (c.gpu.name == gpu.name) return c;
   }
   ClusterSpec c = find_cluster("dgx-h100");
-  c.name += " (its fabric; no catalog cluster holds " + gpu.name + ")";
+  c.name += " (no catalog cluster holds " + gpu.name + ")";
   c.gpu = gpu;
   return c;
 }

@@ -49,7 +49,7 @@ void add_time_facts(const ServingTime& t, const ServingLoad& l, std::vector<Fact
   facts.insert(facts.end(), time.begin(), time.end());
   if (t.experts_touched > 0) {
     facts.push_back(Fact::of_real("experts_touched", "experts read per MoE layer and GPU",
-                                  t.experts_touched, Unit::kRatio,
+                                  t.experts_touched, Unit::kCount,
                                   "a decode step, tokens routed uniformly"));
   }
 }
@@ -126,7 +126,7 @@ Section serving_time_section(const ServingReportInputs& in) {
           "one CUDA graph, each kernel costing the graph's per-kernel gap (graph_kernel_us, an "
           "estimate)"),
       gemm_rate(t.gemm_dtype, o.weights),
-      fmt::format("tensor-parallel all-reduces on {}'s fabric (NCCL's model; vLLM's custom "
+      fmt::format("tensor-parallel all-reduces on the fabric of {} (NCCL's model; vLLM's custom "
                   "all-reduce for small messages is not modelled)",
                   in.cluster),
       std::string("not modelled: the engine's host time per step (scheduling, sampling on the "
