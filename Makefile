@@ -8,7 +8,7 @@ DEMO_MODEL ?= gpt2-xl
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test test-asan demo bench fuzz tidy clean
+.PHONY: all deps build test test-asan demo bench fuzz tidy clean python
 
 all: build
 
@@ -18,6 +18,13 @@ deps:
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+
+# The Python module (pybind11, Debian's python3): python/tsize, importable with
+# PYTHONPATH=python. `make test` builds it and runs its tests (ctest's python.module).
+python: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target _tsize
+	@echo "tsize: built python/tsize; use it with PYTHONPATH=$(CURDIR)/python python3"
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

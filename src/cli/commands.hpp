@@ -204,6 +204,21 @@ struct Terminal {
 int run(std::vector<std::string> args, std::string& out, std::string& err,
         const Terminal& terminal = {});
 
+// What `tsize COMMAND --help` lists, as data: for the Python module's docstrings and stubs.
+struct OptionHelp {
+  std::string name;  // the long name without dashes: "batch"
+  std::string description;
+  std::string default_value;  // as CLI11 shows it; "" when none
+  bool takes_value = true;    // false: a flag
+  std::string group;
+};
+struct CommandHelp {
+  std::string name, description;
+  std::string positional, positional_description;  // "model" (empty: none)
+  std::vector<OptionHelp> options;
+};
+std::vector<CommandHelp> command_help();
+
 // The terminal's settings, as the command line's options apply them (set by run()).
 const Terminal& terminal();
 

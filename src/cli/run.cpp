@@ -14,7 +14,7 @@ namespace tsize::cli {
 
 namespace {
 
-Terminal g_terminal;  // this run's terminal, after --no-color
+thread_local Terminal g_terminal;  // this run's terminal, after --no-color (one per thread)
 
 // A control character in a message would act on the terminal: write it as \xNN.
 std::string printable(const std::string& text) {
@@ -54,20 +54,14 @@ std::string early_usage_error(const std::vector<std::string>& args, CLI::App& ap
          "; `tsize --help` lists the commands";
 }
 
-}  // namespace
-
-const Terminal& terminal() { return g_terminal; }
-
-int run(std::vector<std::string> args, std::string& out, std::string& err, const Terminal& term) {
-  g_terminal = term;
-  CLI::App app{"tsize: parameters, FLOPs, memory, time and cost of transformer models"};
+// The application: every command, its output into `result`.
+void build_app(CLI::App& app, std::string& result) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "tsize 0.1.0");
   app.footer("Run `tsize COMMAND --help` for a command's options and examples.");
   app.add_flag_callback(
       "--no-color", [] { g_terminal.is_tty = false; },
       "plain output even on a terminal (also: NO_COLOR)");
-  std::string result;
   add_models_command(app, result);
   add_params_command(app, result);
   add_flops_command(app, result);
@@ -83,6 +77,45 @@ int run(std::vector<std::string> args, std::string& out, std::string& err, const
   add_compare_command(app, result);
   add_report_command(app, result);
   add_completion_command(app, result);
+}
+
+constexpr const char* kAppDescription =
+    "tsize: parameters, FLOPs, memory, time and cost of transformer models";
+
+}  // namespace
+
+const Terminal& terminal() { return g_terminal; }
+
+std::vector<CommandHelp> command_help() {
+  CLI::App app{kAppDescription};
+  std::string unused;
+  build_app(app, unused);
+  std::vector<CommandHelp> out;
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    CommandHelp c;
+    c.name = sub->get_name();
+    c.description = sub->get_description();
+    for (const CLI::Option* o : sub->get_options()) {
+      if (o->get_lnames().empty() && !o->get_positional()) continue;  // -h
+      if (o->get_positional()) {
+        c.positional = o->get_name();
+        c.positional_description = o->get_description();
+        continue;
+      }
+      if (o->get_lnames().front() == "help") continue;
+      c.options.push_back({o->get_lnames().front(), o->get_description(), o->get_default_str(),
+                           o->get_expected_min() > 0, o->get_group()});
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+int run(std::vector<std::string> args, std::string& out, std::string& err, const Terminal& term) {
+  g_terminal = term;
+  CLI::App app{kAppDescription};
+  std::string result;
+  build_app(app, result);
   std::ostringstream help_out, help_err;
   if (const std::string early = early_usage_error(args, app); !early.empty()) {
     err = printable("tsize: usage error: " + early + "\n");

@@ -1,0 +1,241 @@
+"""tsize: parameters, FLOPs, memory, time and cost of transformer models.
+
+One function per command of the `tsize` command line, run in-process by the same C++ library:
+``tsize.memory("llama-3-8b", batch=8, seq=4096, precision="amp-bf16")`` is
+``tsize memory llama-3-8b --batch 8 --seq 4096 --precision amp-bf16``. Keyword arguments are the
+command's flags with underscores for dashes (``True`` for a flag without a value, a list for a
+comma-separated list); the model is a preset name, a config.json path, a checkpoint folder, or a
+``dict`` holding a config. Each call returns a :class:`Result` holding exactly what
+``--format json`` prints (exact counts are Python ints). Bad input raises :class:`Error` with the
+command line's message; a wrong keyword or value raises ``ValueError``. Nothing prints.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from typing import Any, Iterator
+
+from . import _tsize
+
+__all__ = ["Error", "Result", "Node", "run"]
+
+
+class Error(Exception):
+    """Bad input (an unknown model, a value out of range): the message `tsize` prints."""
+
+
+class Node:
+    """One node of a result's breakdown tree: its name, its values by column, its children."""
+
+    def __init__(self, data: Mapping[str, Any]):
+        self.name: str = data["name"]
+        self.note: str = data.get("note", "")
+        self.repeat: int = data.get("repeat", 1)
+        self.values: dict[str, Any] = {
+            k: v for k, v in data.items() if k not in ("name", "note", "repeat", "children")
+        }
+        self.children: list[Node] = [Node(c) for c in data.get("children", [])]
+
+    def __iter__(self) -> Iterator["Node"]:
+        return iter(self.children)
+
+    def __repr__(self) -> str:
+        return f"Node({self.name!r}, {self.values!r}, {len(self.children)} children)"
+
+    def walk(self, depth: int = 0) -> Iterator[tuple[int, "Node"]]:
+        """Every node under this one, depth first, with its depth."""
+        yield depth, self
+        for c in self.children:
+            yield from c.walk(depth + 1)
+
+
+def _run(args: list[str]) -> str:
+    status, out, err = _tsize.run(args)
+    message = err.decode("utf-8", "replace").strip()
+    for prefix in ("tsize: usage error: ", "tsize: error: "):
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+    message = message.replace("\n(run `tsize --help`)", "")
+    if status == 2:
+        raise ValueError(message)
+    if status != 0:
+        raise Error(message)
+    return out.decode("utf-8")
+
+
+def run(*args: str) -> str:
+    """Runs a whole command line (``tsize.run("params", "gpt2")``) and returns what it prints."""
+    return _run([str(a) for a in args])
+
+
+class Result(Mapping):
+    """What a command's ``--format json`` holds, as a read-only mapping (a list for commands
+    that print one, such as ``compare`` and ``models``), with the tree, tables and charts."""
+
+    def __init__(self, args: list[str], data: Any):
+        self._args = args
+        self._data = data
+
+    def __getitem__(self, key):
+        return self._data[key]
+
+    def __iter__(self):
+        return iter(self._data) if isinstance(self._data, dict) else iter(range(len(self._data)))
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"<tsize.Result of `tsize {' '.join(self._args)}`>"
+
+    def to_dict(self) -> Any:
+        """A deep copy of the JSON data (a dict, or a list for list commands)."""
+        return json.loads(json.dumps(self._data))
+
+    @property
+    def breakdown(self) -> Node | None:
+        """The first section's tree (the JSON's ``breakdown``), or None."""
+        if isinstance(self._data, dict) and "breakdown" in self._data:
+            return Node(self._data["breakdown"])
+        return None
+
+    @property
+    def sections(self) -> dict[str, dict]:
+        """The sections JSON nests under their keys (a sweep's runs, `report`'s sections, the
+        sections after the first), in order."""
+        if not isinstance(self._data, dict):
+            return {}
+        return {k: v for k, v in self._data.items() if isinstance(v, dict) and k != "breakdown"}
+
+    def to_dataframe(self):
+        """A pandas DataFrame: one row per record (a list command, a search's layouts, a
+        pipeline's stages, a sweep's runs), else the breakdown's nodes, else the scalar fields.
+        Needs pandas."""
+        import pandas as pd  # optional: only this method needs it
+
+        data = self._data
+        if isinstance(data, list):
+            return pd.DataFrame(data)
+        for key in ("layouts", "stages"):
+            if isinstance(data.get(key), list):
+                return pd.DataFrame(data[key])
+        sections = self.sections
+        if len(sections) > 1 and "breakdown" not in data:  # a sweep: one row per run
+            return pd.DataFrame(
+                [{"run": k, **{f: v for f, v in sec.items() if not isinstance(v, (list, dict))}}
+                 for k, sec in sections.items()])
+        if "breakdown" in data:
+            rows = [
+                {"depth": d, "name": n.name, **n.values, "note": n.note}
+                for d, n in Node(data["breakdown"]).walk()
+            ]
+            return pd.DataFrame(rows)
+        return pd.DataFrame([{k: v for k, v in data.items() if not isinstance(v, (list, dict))}])
+
+    def text(self, format: str = "table") -> str:
+        """The command's output in another format: table, markdown, csv or json."""
+        return _run(self._args + ["--format", format])
+
+    def _repr_markdown_(self) -> str:
+        return self.text("markdown")
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return "<pre>" + html.escape(self.text("table")) + "</pre>"
+
+    def plot(self, path: str | None = None, **kwargs: Any):
+        """The command's chart (`--chart`), as tsize draws it: written to `path` when given, and
+        returned as SVG text (an IPython SVG object in a notebook). Keyword arguments add flags
+        (``chart_by="context"``)."""
+        with tempfile.TemporaryDirectory() as tmp:
+            target = path or os.path.join(tmp, "chart.svg")
+            _run(self._args + _flags(kwargs) + ["--chart", target])
+            with open(target, encoding="utf-8") as f:
+                svg = f.read()
+        try:
+            from IPython.display import SVG
+
+            return SVG(svg)
+        except ImportError:
+            return svg
+
+
+def _flags(kwargs: Mapping[str, Any]) -> list[str]:
+    out: list[str] = []
+    for key, value in kwargs.items():
+        flag = "--" + key.replace("_", "-")
+        if value is None or value is False:
+            continue
+        if value is True:
+            out.append(flag)
+        elif isinstance(value, (list, tuple)):
+            out += [flag, ",".join(str(v) for v in value)]
+        else:
+            out += [flag, str(value)]
+    return out
+
+
+def _command(spec: Mapping[str, Any]):
+    name = spec["name"]
+    options = {o["name"].replace("-", "_"): o for o in spec["options"]}
+    takes_model = bool(spec["positional"])
+
+    def call(*models: Any, **kwargs: Any) -> Result:
+        unknown = sorted(set(kwargs) - set(options) - {"format"})
+        if unknown:
+            raise ValueError(f"tsize.{name}: unknown keyword {', '.join(unknown)}")
+        if "format" in kwargs:
+            raise ValueError(f"tsize.{name}: a Result holds the JSON; use .text(format)")
+        with tempfile.TemporaryDirectory() as tmp:
+            args = [name] + [_model_arg(m, tmp, i) for i, m in enumerate(models)]
+            args += _flags(kwargs)
+            out = _run(args + ["--format", "json"])
+        return Result(args, json.loads(out))
+
+    params = []
+    if takes_model:
+        params.append(inspect.Parameter("models", inspect.Parameter.VAR_POSITIONAL))
+    for key, o in options.items():
+        if key == "format":
+            continue
+        params.append(inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=None))
+    call.__signature__ = inspect.Signature(params, return_annotation=Result)
+    call.__name__ = call.__qualname__ = name.replace("-", "_")
+    lines = [spec["description"][:1].upper() + spec["description"][1:] + ".", ""]
+    if takes_model:
+        lines.append(f"{spec['positional']}: {spec['positional_description']} (a preset name, a "
+                     "config.json path, a checkpoint folder, or a dict holding a config)")
+    lines.append("")
+    lines.append("Keyword arguments (the command's flags; None: its default):")
+    for key, o in options.items():
+        if key in ("format", "chart"):
+            continue
+        default = f" [default {o['default']}]" if o["default"] else ""
+        kind = "" if o["takes_value"] else " (True/False)"
+        lines.append(f"  {key}{kind}: {o['description']}{default}")
+    call.__doc__ = "\n".join(lines)
+    return call
+
+
+def _model_arg(model: Any, tmp: str, index: int) -> str:
+    if isinstance(model, Mapping):  # a config as a dict: written where the loader reads files
+        path = os.path.join(tmp, f"config{index}.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(model, f)
+        return path
+    return os.fspath(model)
+
+
+_COMMANDS = _tsize.commands()
+for _spec in _COMMANDS:
+    if _spec["name"] == "completion":
+        continue
+    _fn = _command(_spec)
+    globals()[_fn.__name__] = _fn
+    __all__.append(_fn.__name__)
+del _spec, _fn
