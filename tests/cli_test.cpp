@@ -13,6 +13,7 @@
 #include <regex>
 #include <sstream>
 
+#include "../src/cli/commands.hpp"
 #include "test_util.hpp"
 
 namespace tsize {
@@ -737,6 +738,17 @@ TEST(Cli, InferJsonContract) {
   EXPECT_DOUBLE_EQ(j["tokens_per_s"].get<double>(), 8 * 128 / j["request_s"].get<double>());
   EXPECT_NEAR(j["time"]["breakdown"]["decode_step"].get<double>(), j["tpot_s"].get<double>(),
               1e-8);  // the tree in nanoseconds
+}
+
+TEST(Cli, EveryCommandRunsAloneAsItIsRegistered) {
+  // run() registers only the command a line names: each name must be the one its command
+  // registers, or the line would not parse.
+  for (const cli::CommandHelp& c : cli::command_help()) {
+    std::string out, err;
+    EXPECT_EQ(cli::run({c.name, "--help"}, out, err), 0) << c.name << ": " << err;
+    EXPECT_THAT(out, HasSubstr(c.description)) << c.name;
+  }
+  EXPECT_EQ(cli::command_help().size(), 15U);
 }
 
 TEST(Cli, InferTimesALoad) {

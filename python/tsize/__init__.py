@@ -191,11 +191,13 @@ def _command(spec: Mapping[str, Any]):
             raise ValueError(f"tsize.{name}: unknown keyword {', '.join(unknown)}")
         if "format" in kwargs:
             raise ValueError(f"tsize.{name}: a Result holds the JSON; use .text(format)")
-        with tempfile.TemporaryDirectory() as tmp:
-            args = [name] + [_model_arg(m, tmp, i) for i, m in enumerate(models)]
-            args += _flags(kwargs)
-            out = _run(args + ["--format", "json"])
-        return Result(args, json.loads(out))
+        if any(isinstance(m, Mapping) for m in models):  # configs as files, for this call
+            with tempfile.TemporaryDirectory() as tmp:
+                args = [name] + [_model_arg(m, tmp, i) for i, m in enumerate(models)]
+                args += _flags(kwargs)
+                return Result(args, json.loads(_run(args + ["--format", "json"])))
+        args = [name] + [os.fspath(m) for m in models] + _flags(kwargs)
+        return Result(args, json.loads(_run(args + ["--format", "json"])))
 
     params = []
     if takes_model:

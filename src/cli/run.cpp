@@ -2,7 +2,10 @@
 // place that catches errors. Exit status: 0 success, 1 bad input, 2 bad usage, 70 internal.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <array>
 #include <sstream>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -54,29 +57,47 @@ std::string early_usage_error(const std::vector<std::string>& args, CLI::App& ap
          "; `tsize --help` lists the commands";
 }
 
-// The application: every command, its output into `result`.
-void build_app(CLI::App& app, std::string& result) {
+// Every command by the name it registers.
+struct NamedCommand {
+  std::string_view name;
+  void (*add)(CLI::App&, std::string&);
+};
+constexpr std::array<NamedCommand, 15> kCommands{{
+    {"models", add_models_command},
+    {"params", add_params_command},
+    {"flops", add_flops_command},
+    {"memory", add_memory_command},
+    {"checkpoint", add_checkpoint_command},
+    {"mfu", add_mfu_command},
+    {"train", add_train_command},
+    {"gpus", add_gpus_command},
+    {"clusters", add_clusters_command},
+    {"step", add_step_command},
+    {"plan", add_plan_command},
+    {"infer", add_infer_command},
+    {"compare", add_compare_command},
+    {"report", add_report_command},
+    {"completion", add_completion_command},
+}};
+
+bool is_command(std::string_view name) {
+  return std::any_of(kCommands.begin(), kCommands.end(),
+                     [&](const NamedCommand& c) { return c.name == name; });
+}
+
+// The application, its output into `result`: every command, or only the one named `only` (a
+// command line runs one; registering all fifteen takes a millisecond, most of a call from
+// Python).
+void build_app(CLI::App& app, std::string& result, std::string_view only = {}) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "tsize 0.1.0");
   app.footer("Run `tsize COMMAND --help` for a command's options and examples.");
   app.add_flag_callback(
       "--no-color", [] { g_terminal.is_tty = false; },
       "plain output even on a terminal (also: NO_COLOR)");
-  add_models_command(app, result);
-  add_params_command(app, result);
-  add_flops_command(app, result);
-  add_memory_command(app, result);
-  add_checkpoint_command(app, result);
-  add_mfu_command(app, result);
-  add_train_command(app, result);
-  add_gpus_command(app, result);
-  add_clusters_command(app, result);
-  add_step_command(app, result);
-  add_plan_command(app, result);
-  add_infer_command(app, result);
-  add_compare_command(app, result);
-  add_report_command(app, result);
-  add_completion_command(app, result);
+  for (const NamedCommand& c : kCommands) {
+    if (only.empty() || c.name == only) c.add(app, result);
+  }
 }
 
 constexpr const char* kAppDescription =
@@ -115,7 +136,9 @@ int run(std::vector<std::string> args, std::string& out, std::string& err, const
   g_terminal = term;
   CLI::App app{kAppDescription};
   std::string result;
-  build_app(app, result);
+  // `completion` lists every command, so it needs them all.
+  const bool one = !args.empty() && is_command(args.front()) && args.front() != "completion";
+  build_app(app, result, one ? args.front() : "");
   std::ostringstream help_out, help_err;
   if (const std::string early = early_usage_error(args, app); !early.empty()) {
     err = printable("tsize: usage error: " + early + "\n");
