@@ -107,3 +107,13 @@ def test_the_readmes_python_example_runs():
     exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 (the project's own text)
     assert namespace["r"]["peak"] > 0
     assert "124439808" in block and tsize.params("gpt2")["total"] == 124439808
+
+
+def test_the_stubs_are_the_commands_options():
+    from tsize import _stubs
+
+    with open("python/tsize/__init__.pyi", encoding="utf-8") as f:
+        committed = f.read()
+    assert committed == _stubs.stubs(), (
+        "regenerate: PYTHONPATH=python python3 -m tsize._stubs > python/tsize/__init__.pyi")
+    compile(committed, "__init__.pyi", "exec")  # valid Python
