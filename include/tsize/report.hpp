@@ -69,6 +69,9 @@ struct Fact {
   }
 };
 
+// Seconds as a breakdown value (a Unit::kSeconds tree holds nanoseconds), rounded; below 0: 0.
+Count ns(double seconds);
+
 struct Section {
   std::string key;           // JSON key of the section in `tsize report`, e.g. "params"
   std::string title;         // "Parameters"

@@ -69,9 +69,8 @@ struct ServingWork {
   std::int64_t tp = 1, pp = 1;
   std::int64_t d_model = 0, vocab = 0;
   std::int64_t routed_experts = 0, experts_per_token = 0;  // the model's (0: dense)
-  Dtype compute = Dtype::kBf16;     // the GEMMs' rate: fp8 for FP8 and W8A8 formats where the GPU
-                                    // has it, else the activations' bf16
-  double weight_bytes_per_gpu = 0;  // every stage's, the bounding stage's GPU
+  Dtype compute = Dtype::kBf16;  // the GEMMs' rate: fp8 for FP8 and W8A8 formats where the GPU
+                                 // has it, else the activations' bf16
 };
 
 // Throws Error as serving_memory for a split the model cannot take, and when the GPU has no

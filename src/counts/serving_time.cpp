@@ -520,11 +520,7 @@ ServingWork serving_work(const Graph& g, const Gpu& gpu, const ServingOptions& o
                     static_cast<std::size_t>(per_stage[static_cast<std::size_t>(i)]), i);
   }
   bool before = true;
-  std::vector<double> stage_bytes(static_cast<std::size_t>(o.pp), 0);
   auto add_layer = [&](ServingLayer layer) {  // a run of identical layers counts once
-    for (const ServingGemm& gm : layer.gemms) {
-      stage_bytes[static_cast<std::size_t>(layer.stage)] += gm.weight_bytes;
-    }
     if (!w.layers.empty() && w.layers.back().same_work(layer)) {
       ++w.layers.back().repeat;
     } else {
@@ -559,7 +555,6 @@ ServingWork serving_work(const Graph& g, const Gpu& gpu, const ServingOptions& o
     }
     if (past) outside(b);
   }
-  w.weight_bytes_per_gpu = *std::max_element(stage_bytes.begin(), stage_bytes.end());
   return w;
 }
 

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "tsize/explain.hpp"
 #include "tsize/serving_plan.hpp"
 
@@ -80,6 +83,10 @@ void add_serving(const Graph& graph, std::int64_t seq, ByteUnits units, Report& 
 }
 
 }  // namespace
+
+Count ns(double seconds) {
+  return static_cast<std::uint64_t>(std::llround(std::max(seconds, 0.0) * 1e9));
+}
 
 Report full_report(const Graph& graph, const Workload& w, bool explain, ByteUnits units) {
   Report r = report_heading(graph.spec);

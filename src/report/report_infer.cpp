@@ -19,11 +19,6 @@ Breakdown part(std::string name, Count bytes, std::string note = "") {
   return b;
 }
 
-// Seconds as a breakdown value: nanoseconds, rounded.
-Count ns(double seconds) {
-  return static_cast<std::uint64_t>(std::llround(std::max(seconds, 0.0) * 1e9));
-}
-
 void add_time_facts(const ServingTime& t, const ServingLoad& l, std::vector<Fact>& facts) {
   const std::vector<Fact> time = {
       Fact::of_real("ttft_s", "time to first token", t.ttft_s, Unit::kSeconds,

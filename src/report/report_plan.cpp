@@ -9,11 +9,6 @@
 namespace tsize {
 namespace {
 
-// Seconds as a breakdown value: nanoseconds, rounded.
-Count ns(double seconds) {
-  return static_cast<std::uint64_t>(std::llround(std::max(seconds, 0.0) * 1e9));
-}
-
 std::string overlap_text(const StepOptions& o) {
   std::string out;
   for (const auto& [on, name] : {std::pair{o.overlap_grad_reduce, "grad-reduce"},

@@ -10,11 +10,6 @@
 namespace tsize {
 namespace {
 
-// Seconds as a breakdown value: nanoseconds, rounded.
-Count ns(double seconds) {
-  return static_cast<std::uint64_t>(std::llround(std::max(seconds, 0.0) * 1e9));
-}
-
 Breakdown leaf(std::string name, double seconds, std::string note = "") {
   Breakdown b;
   b.name = std::move(name);
