@@ -60,7 +60,7 @@ TEST(ServingPlan, FormatsRankByGpusThenPrecision) {
   // A group size that does not divide 8,192 input features: the format's own error, last.
   EXPECT_EQ(c[3].format, "gptq-int4-g100");
   EXPECT_FALSE(c[3].deployment.has_value());
-  EXPECT_THAT(c[3].why_not, HasSubstr("100"));
+  EXPECT_THAT(c[3].why_not, HasSubstr("group size 100 does not divide q_proj's 8192 input"));
 }
 
 }  // namespace
