@@ -7,6 +7,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "../src/cli/commands.hpp"
 #include "tsize/flops.hpp"
 #include "tsize/graph.hpp"
 #include "tsize/layout_memory.hpp"
@@ -190,6 +196,33 @@ void BM_ProcessParamsGpt2Xl(benchmark::State& state) {
   posix_spawn_file_actions_destroy(&actions);
 }
 BENCHMARK(BM_ProcessParamsGpt2Xl)->Unit(benchmark::kMillisecond);
+
+// The command lines of bench/calls.txt, one per line, split at spaces.
+std::vector<std::vector<std::string>> bench_calls() {
+  std::ifstream in(TSIZE_BENCH_CALLS);
+  std::vector<std::vector<std::string>> out;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream words(line);
+    out.emplace_back();
+    for (std::string w; words >> w;) out.back().push_back(w);
+  }
+  return out;
+}
+
+// One in-process call of the command line (`tsize::cli::run`, what the Python module calls):
+// parse, the library call, the JSON. N = the line of bench/calls.txt; compared with the same call
+// from Python by bench/python_bench.py.
+void BM_CliRun(benchmark::State& state) {
+  const std::vector<std::string> args = bench_calls().at(state.range(0));
+  std::string out, err;
+  tsize::cli::run(args, out, err);  // this thread's application, built once
+  for (auto _ : state) {
+    if (tsize::cli::run(args, out, err) != 0) state.SkipWithError(err.c_str());
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetLabel(args.at(0) + " " + args.at(1) + (args.size() > 5 ? " ..." : ""));
+}
+BENCHMARK(BM_CliRun)->DenseRange(0, 4);
 
 }  // namespace
 

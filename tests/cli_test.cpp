@@ -12,6 +12,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "../src/cli/commands.hpp"
 #include "test_util.hpp"
@@ -749,6 +750,79 @@ TEST(Cli, EveryCommandRunsAloneAsItIsRegistered) {
     EXPECT_THAT(out, HasSubstr(c.description)) << c.name;
   }
   EXPECT_EQ(cli::command_help().size(), 15U);
+}
+
+// Splits a command line at spaces (no quoting needed in these tests).
+std::vector<std::string> words(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> out;
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+// Output without the search's own wall-clock fields (`tsize plan`'s seconds and layouts/s).
+std::string without_timing(const std::string& out) {
+  static const std::regex timing(R"re("(seconds|layouts_per_s)": [0-9.e+-]+,)re");
+  return std::regex_replace(out, timing, "");
+}
+
+// run()'s output for `line` on a thread of its own: a thread's first call builds its
+// application anew.
+std::string fresh_output(const std::string& line) {
+  std::string out, err;
+  std::thread([&] { EXPECT_EQ(cli::run(words(line), out, err), 0) << line << ": " << err; }).join();
+  return without_timing(out);
+}
+
+TEST(Cli, ACommandParsedAgainForgetsThePreviousCallsFlags) {
+  // run() keeps each command's application on its thread and parses it again (issue 17: most
+  // of a call from Python was building it): a line after one with many flags must print what
+  // it prints alone, and so must the flagged line after it, and after a failed call.
+  const std::vector<std::pair<std::string, std::string>> lines = {
+      {"params gpt2 --layers 4 --d-model 256 --heads 4 --explain --format json",
+       "params gpt2 --format json"},
+      {"flops llama-3-8b --seq 1024 --batch 4 --explain --format json",
+       "flops llama-3-8b --format json"},
+      {"memory llama-3-8b --batch 8 --seq 2048 --gpu H100-SXM --precision mixed-bf16 "
+       "--runtime megatron --tp 2 --sp true --zero 1 --gpus 8 --format json",
+       "memory llama-3-8b --format json"},
+      {"checkpoint gpt2 --with-optimizer --dtype bf16 --format json",
+       "checkpoint gpt2 --format json"},
+      {"mfu gpt2 --batch 12 --grad-accum 40 --step-time 5.2 --gpu A100-40GB --format json",
+       "mfu gpt2 --step-time 1 --format json"},
+      {"train gpt2-xl --tokens 300B --gpu H100-SXM --gpus 8 --mfu 0.3 --format json",
+       "train gpt2-xl --tokens 1B --format json"},
+      {"step llama-3-8b --seq 8192 --tp 2 --gpus 64 --global-batch 512 --overlap-grad-reduce "
+       "--format json",
+       "step llama-3-8b --gpus 8 --global-batch 8 --format json"},
+      {"plan gpt2 --gpus 16 --global-batch 64 --seq 1024 --max-tp 2 --top 2 --format json",
+       "plan gpt2 --gpus 8 --global-batch 8 --format json"},
+      {"infer llama-3-8b --weights fp8 --tp 2 --input-len 2000 --output-len 50 --batch 8 "
+       "--format json",
+       "infer llama-3-8b --format json"},
+      {"compare gpt2 gpt2-medium --seq 512 --tokens 1B --mfu 0.3 --format json",
+       "compare gpt2 gpt2-medium --format json"},
+      {"report gpt2 --seq 512 --batch 2 --format json", "report gpt2 --format json"},
+      {"gpus --format csv", "gpus"},
+      {"clusters --format csv", "clusters"},
+      {"models --format csv", "models"},
+  };
+  for (const auto& [flagged, plain] : lines) {
+    const std::string flagged_alone = fresh_output(flagged), plain_alone = fresh_output(plain);
+    ASSERT_FALSE(plain_alone.empty()) << plain;
+    std::thread([&] {
+      std::string out, err;
+      ASSERT_EQ(cli::run(words(flagged), out, err), 0) << flagged << ": " << err;
+      ASSERT_EQ(cli::run(words(plain), out, err), 0) << plain << ": " << err;
+      EXPECT_EQ(without_timing(out), plain_alone) << plain << " after " << flagged;
+      ASSERT_EQ(cli::run(words(flagged), out, err), 0) << flagged << ": " << err;
+      EXPECT_EQ(without_timing(out), flagged_alone) << flagged << " after " << plain;
+      // A failed call (a usage error mid-parse) leaves nothing behind either.
+      EXPECT_NE(cli::run(words(plain + " --batch 0 --no-such-flag"), out, err), 0);
+      ASSERT_EQ(cli::run(words(plain), out, err), 0) << plain << ": " << err;
+      EXPECT_EQ(without_timing(out), plain_alone) << plain << " after a failed call";
+    }).join();
+  }
 }
 
 TEST(Cli, InferTimesALoad) {

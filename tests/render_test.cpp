@@ -61,8 +61,12 @@ TEST(ParamsSection, SaysTheMtpModuleIsNotCounted) {
 TEST(RenderJson, EscapesStrings) {
   Report r;
   r.model = "a\"b\\c\n";
-  const auto j = nlohmann::json::parse(render(r, {Format::kJson}));
+  r.family = std::string("plain \t\x01 tail\x1f\"") + "\xc3\xa9";  // escapes amid runs of text
+  const std::string text = render(r, {Format::kJson});
+  const auto j = nlohmann::json::parse(text);
   EXPECT_EQ(j["model"], "a\"b\\c\n");
+  EXPECT_EQ(j["family"], r.family);
+  EXPECT_THAT(text, HasSubstr(R"("family": "plain \t\u0001 tail\u001f\"é")"));
 }
 
 TEST(RenderCsv, OneRowPerNodeAndFact) {

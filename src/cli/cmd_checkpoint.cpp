@@ -29,6 +29,7 @@ void add_checkpoint_command(CLI::App& app, std::string& out) {
   cmd->footer(
       "Examples:\n  tsize checkpoint gpt2-xl --with-optimizer\n"
       "  tsize checkpoint gpt2 --with-optimizer --compare out/ckpt.pt");
+  reset_before_each_parse(cmd, model, output, f);
   cmd->callback([&out, model, output, f] {
     const RenderOptions ro = render_options(*output);
     const Graph graph = build_graph(resolve_model(*model));

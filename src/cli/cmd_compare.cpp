@@ -41,6 +41,7 @@ void add_compare_command(CLI::App& app, std::string& out) {
       "tsize compare llama-3-8b "
       "mistral-7b "
       "qwen2.5-7b\n  tsize compare gpt2 gpt2-medium gpt2-large --seq 1024 --tokens 300B");
+  reset_before_each_parse(cmd, f, workload, memory, gpu, output);
   cmd->callback([&out, f, workload, memory, gpu, output] {
     if (f->models.size() < 2) throw Error("tsize compare needs at least two models");
     CompareSetup setup;

@@ -19,6 +19,7 @@ void add_flops_command(CLI::App& app, std::string& out) {
       "Examples:\n  tsize flops gpt2-xl\n  tsize flops gpt2-xl --seq 1k,4k,16k --context 16k\n"
       "  tsize flops llama-3-8b --seq 8192 --batch 4 --attention-flops causal\n"
       "  tsize flops gpt2 --recompute selective --format json");
+  reset_before_each_parse(cmd, model, workload, output);
   cmd->callback([&out, model, workload, output] {
     const RenderOptions ro = render_options(*output);
     const Graph graph = build_graph(resolve_model(*model));

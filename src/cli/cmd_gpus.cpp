@@ -9,6 +9,7 @@ void add_gpus_command(CLI::App& app, std::string& out) {
   auto output = std::make_shared<OutputOptions>();  // owned by the callback
   add_output_options(cmd, *output);
   cmd->footer("Every figure's datasheet source is in gpus/gpus.json.\nExample:\n  tsize gpus");
+  reset_before_each_parse(cmd, output);
   cmd->callback([&out, output] { out = render_gpu_list(gpu_catalog(), render_options(*output)); });
 }
 

@@ -168,6 +168,7 @@ void add_infer_command(CLI::App& app, std::string& out) {
       "--concurrency 16\n"
       "  tsize infer deepseek-v3 --weights fp8-block --gpu H200 --tp 8 --context 32k "
       "--concurrency max --format json");
+  reset_before_each_parse(cmd, model, flags, gpu, output);
   cmd->callback([&out, model, flags, gpu, output] {
     const RenderOptions ro = render_options(*output);
     const Graph graph = build_graph(resolve_model(*model));

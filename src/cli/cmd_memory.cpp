@@ -34,6 +34,7 @@ void add_memory_command(CLI::App& app, std::string& out) {
       "  tsize memory llama-3-70b --seq 8192 --precision mixed-bf16 --runtime megatron --tp 8 "
       "--sp true --pp 4 --gpus 64 --global-batch 512 --zero 1\n"
       "Without --gpu, the fit table covers every GPU of `tsize gpus`.");
+  reset_before_each_parse(cmd, model, workload, memory, gpu, output, layout);
   cmd->callback([&out, model, workload, memory, gpu, output, layout] {
     const RenderOptions ro = render_options(*output);
     const Graph graph = build_graph(resolve_model(*model));

@@ -28,6 +28,7 @@ void add_mfu_command(CLI::App& app, std::string& out) {
       "  tsize mfu llama-3-8b --seq 8192 --batch 1 --step-time 1.9 --gpus 8 --format json\n"
       "  tsize mfu llama-3.1-70b --seq 4096 --tp 8 --pp 4 --gpus 256 --global-batch 512 "
       "--step-time 11.2");
+  reset_before_each_parse(cmd, model, workload, gpu, output, step_time, layout);
   cmd->callback([&out, model, workload, gpu, output, step_time, layout] {
     const RenderOptions ro = render_options(*output);
     auto [graph, f] = single_step(*model, *workload, "mfu");

@@ -9,6 +9,7 @@ void add_models_command(CLI::App& app, std::string& out) {
   auto opts = std::make_shared<OutputOptions>();  // owned by the callback
   add_output_options(cmd, *opts);
   cmd->footer("Example:\n  tsize models\n  tsize models --format json");
+  reset_before_each_parse(cmd, opts);
   cmd->callback(
       [&out, opts] { out = render_model_list(preset_summaries(), render_options(*opts)); });
 }

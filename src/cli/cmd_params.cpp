@@ -18,6 +18,7 @@ void add_params_command(CLI::App& app, std::string& out) {
       "Examples:\n  tsize params llama-3-8b\n  tsize params path/to/config.json --format json\n"
       "  tsize params --layers 12 --d-model 768 --heads 12\n"
       "  tsize params gpt2 --bias false --context 2048");
+  reset_before_each_parse(cmd, model, output);
   cmd->callback([&out, model, output] {
     const RenderOptions ro = render_options(*output);
     const Graph graph = build_graph(resolve_model(*model));

@@ -158,6 +158,7 @@ void add_plan_command(CLI::App& app, std::string& out) {
       "  tsize plan llama-3.1-70b --gpus 256 --global-batch 512 --seq 8192 --max-tp 8 --top 3 "
       "--explain\n"
       "  tsize plan mixtral-8x7b --gpus 64 --global-batch 256 --seq 4096 --format json");
+  reset_before_each_parse(cmd, model, flags, memory, gpu, output, cluster, global_batch);
   cmd->callback([&out, model, flags, memory, gpu, output, cluster, global_batch] {
     const RenderOptions ro = render_options(*output);
     const Graph graph = build_graph(resolve_model(*model));

@@ -16,6 +16,7 @@ void add_report_command(CLI::App& app, std::string& out) {
   add_output_options(cmd, *output);
   add_explain_flag(cmd, *output);
   cmd->footer("Example:\n  tsize report gpt2-xl\n  tsize report mixtral-8x7b --format markdown");
+  reset_before_each_parse(cmd, model, workload, output);
   cmd->callback([&out, model, workload, output] {
     const RenderOptions ro = render_options(*output);
     const Graph graph = build_graph(resolve_model(*model));

@@ -31,6 +31,7 @@ void add_step_command(CLI::App& app, std::string& out) {
       "--gpus 1024 --global-batch 1536 --recompute selective --zero 1\n"
       "  tsize step llama-3.1-70b --seq 8192 --tp 8 --pp 4 --gpus 256 --global-batch 256 "
       "--overlap-grad-reduce --format json");
+  reset_before_each_parse(cmd, model, workload, memory, gpu, output, layout, cluster);
   cmd->callback([&out, model, workload, memory, gpu, output, layout, cluster] {
     const RenderOptions ro = render_options(*output);
     const Graph graph = build_graph(resolve_model(*model));

@@ -58,6 +58,7 @@ void add_train_command(CLI::App& app, std::string& out) {
       "--global-batch 1024\n"
       "With --cluster or a layout flag (--tp, --pp, ...), the step model of `tsize step` sets the "
       "MFU; --mfu and --step-time override it.");
+  reset_before_each_parse(cmd, model, workload, gpu, output, t, memory, layout, cluster);
   cmd->callback([&out, model, workload, gpu, output, t, memory, layout, cluster] {
     const RenderOptions ro = render_options(*output);
     const auto [graph, f] = single_step(*model, *workload, "train");

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <tuple>
 
 #include "tsize/choices.hpp"
 #include "tsize/clusters.hpp"
@@ -221,6 +222,16 @@ std::vector<CommandHelp> command_help();
 
 // The terminal's settings, as the command line's options apply them (set by run()).
 const Terminal& terminal();
+
+// A command's App is built once per thread and parsed again for each call (building takes most
+// of an in-process call from Python): before each parse, every state the command's options write
+// gets back the value it had when the command was registered. Call it after the last option.
+template <class... State>
+void reset_before_each_parse(CLI::App* cmd, const std::shared_ptr<State>&... state) {
+  cmd->preparse_callback([state..., initial = std::make_tuple(*state...)](std::size_t) {
+    std::tie(*state...) = initial;
+  });
+}
 
 // Each registers its subcommand; the callback writes the command's output to `out`.
 void add_models_command(CLI::App& app, std::string& out);

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
+#include <memory>
 #include <sstream>
 #include <string_view>
 
@@ -103,6 +105,42 @@ void build_app(CLI::App& app, std::string& result, std::string_view only = {}) {
 constexpr const char* kAppDescription =
     "tsize: parameters, FLOPs, memory, time and cost of transformer models";
 
+// An application and the string its command writes to (the callbacks hold its address).
+struct BuiltApp {
+  CLI::App app{kAppDescription};
+  std::string result;
+};
+
+// This thread's applications by command, each built once and parsed again for each call (its
+// options reset as each parse starts): building one takes most of an in-process call.
+std::map<std::string, std::unique_ptr<BuiltApp>, std::less<>>& built_apps() {
+  thread_local std::map<std::string, std::unique_ptr<BuiltApp>, std::less<>> built;
+  return built;
+}
+
+// The command a line runs alone, or "" when it needs every command (`completion` lists them;
+// a line naming none gets the root's help or an error listing them).
+std::string_view sole_command(const std::vector<std::string>& args) {
+  if (args.empty() || !is_command(args.front()) || args.front() == "completion") return {};
+  return args.front();
+}
+
+// The application for a command line: this thread's one for its command, else a new one in
+// `fresh` with every command.
+BuiltApp& app_for(std::string_view command, std::unique_ptr<BuiltApp>& fresh) {
+  if (command.empty()) {
+    fresh = std::make_unique<BuiltApp>();
+    build_app(fresh->app, fresh->result);
+    return *fresh;
+  }
+  std::unique_ptr<BuiltApp>& slot = built_apps()[std::string(command)];
+  if (!slot) {
+    slot = std::make_unique<BuiltApp>();
+    build_app(slot->app, slot->result, command);
+  }
+  return *slot;
+}
+
 }  // namespace
 
 const Terminal& terminal() { return g_terminal; }
@@ -134,11 +172,18 @@ std::vector<CommandHelp> command_help() {
 
 int run(std::vector<std::string> args, std::string& out, std::string& err, const Terminal& term) {
   g_terminal = term;
-  CLI::App app{kAppDescription};
-  std::string result;
-  // `completion` lists every command, so it needs them all.
-  const bool one = !args.empty() && is_command(args.front()) && args.front() != "completion";
-  build_app(app, result, one ? args.front() : "");
+  const std::string command(sole_command(args));
+  std::unique_ptr<BuiltApp> fresh;
+  BuiltApp& built = app_for(command, fresh);
+  CLI::App& app = built.app;
+  // Kept for the next call only when this one ends in its command's output.
+  struct ForgetUnlessKept {
+    const std::string& command;
+    bool keep = false;
+    ~ForgetUnlessKept() {
+      if (!keep && !command.empty()) built_apps().erase(command);
+    }
+  } forget{command};
   std::ostringstream help_out, help_err;
   if (const std::string early = early_usage_error(args, app); !early.empty()) {
     err = printable("tsize: usage error: " + early + "\n");
@@ -169,7 +214,8 @@ int run(std::vector<std::string> args, std::string& out, std::string& err, const
     err = printable(std::string("tsize: internal error: ") + e.what() + "\n");
     return 70;
   }
-  out = std::move(result);
+  out = std::move(built.result);
+  forget.keep = true;
   return 0;
 }
 

@@ -1,6 +1,7 @@
 #include "tsize/fit.hpp"
 
 #include <algorithm>
+#include <map>
 
 namespace tsize {
 
@@ -48,10 +49,16 @@ Count fit_capacity(const Gpu& gpu, const MemoryOptions& o) {
 std::vector<GpuFit> fit_gpus(const Graph& g, const Workload& w, const MemoryOptions& o,
                              const std::vector<Gpu>& gpus) {
   const Count peak = count_memory(g, w, o).peak();
+  // Every GPU's search starts at batch 1 and 2: each batch is counted once for them all.
+  std::map<std::int64_t, Count> counted{{w.batch, peak}};
   auto peak_at = [&](std::int64_t b) {
-    Workload wb = w;
-    wb.batch = b;
-    return count_memory(g, wb, o).peak();
+    const auto [it, added] = counted.try_emplace(b, 0);
+    if (added) {
+      Workload wb = w;
+      wb.batch = b;
+      it->second = count_memory(g, wb, o).peak();
+    }
+    return it->second;
   };
   std::vector<GpuFit> out;
   out.reserve(gpus.size());

@@ -4,6 +4,10 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
+#include <mutex>
+#include <string_view>
+#include <utility>
 
 #include "tsize/error.hpp"
 #include "tsize/hf_config.hpp"
@@ -23,12 +27,31 @@ const std::vector<Preset>& presets() {
   return kSorted;
 }
 
+namespace {
+
+// A preset's spec, parsed once per process and options: presets are text compiled in, so the
+// same name always gives the same spec (a sweep from Python loads one thousands of times).
+ModelSpec parsed_preset(const Preset& p, const LoadOptions& options) {
+  static_assert(sizeof(LoadOptions) == sizeof(bool), "a new LoadOptions field joins the key");
+  static std::mutex mutex;
+  static std::map<std::pair<std::string_view, bool>, ModelSpec> parsed;
+  const std::pair<std::string_view, bool> key{p.name, options.strict};
+  {
+    const std::lock_guard<std::mutex> lock(mutex);
+    if (const auto it = parsed.find(key); it != parsed.end()) return it->second;
+  }
+  ModelSpec spec = parse_hf_config(p.text, "preset " + std::string(p.name), options);
+  spec.name = p.name;
+  const std::lock_guard<std::mutex> lock(mutex);
+  return parsed.try_emplace(key, std::move(spec)).first->second;
+}
+
+}  // namespace
+
 ModelSpec load_preset(const std::string& name, const LoadOptions& options) {
   for (const Preset& p : presets()) {
     if (to_lower(std::string(p.name)) != to_lower(name)) continue;  // names are case-insensitive
-    ModelSpec spec = parse_hf_config(p.text, "preset " + std::string(p.name), options);
-    spec.name = p.name;
-    return spec;
+    return parsed_preset(p, options);
   }
   std::vector<std::string> names;
   for (const Preset& p : presets()) names.emplace_back(p.name);

@@ -107,8 +107,15 @@ std::string number(Count v, Unit unit) {
 }
 
 std::string json_quoted(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '"';
+  std::size_t plain = 0;  // the first character not yet copied
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s, plain, i - plain);  // copied in runs: most text needs no escape
+    plain = i + 1;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -122,18 +129,16 @@ std::string json_quoted(const std::string& s) {
       case '\t':
         out += "\\t";
         break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out += kHex[(c >> 4) & 0xf];
-          out += kHex[c & 0xf];
-        } else {
-          out += c;
-        }
+      default: {
+        static constexpr char kHex[] = "0123456789abcdef";
+        out += "\\u00";
+        out += kHex[(c >> 4) & 0xf];
+        out += kHex[c & 0xf];
+      }
     }
   }
-  return out + "\"";
+  out.append(s, plain);
+  return out + '"';
 }
 
 std::string json_number(const Fact& f) {
