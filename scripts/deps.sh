@@ -3,7 +3,8 @@
 # otherwise it prints the exact command and fails.
 set -euo pipefail
 pkgs=(cmake g++ make nlohmann-json3-dev libcli11-dev libfmt-dev googletest libgtest-dev libgmock-dev
-      libbenchmark-dev python3-dev pybind11-dev python3-pytest)
+      libbenchmark-dev python3-dev pybind11-dev python3-pytest
+      python3-pandas python3-matplotlib jupyter-nbconvert python3-ipykernel)
 # `deps.sh fuzz`: also clang and its sanitizer/libFuzzer runtime.
 [ "${1:-}" = fuzz ] && pkgs+=(clang-14 libclang-rt-14-dev)
 missing=()

@@ -1,7 +1,10 @@
 #include "tsize/chart.hpp"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 
 #include "test_util.hpp"
 #include "tsize/answers.hpp"
@@ -37,6 +40,20 @@ TEST(MemoryChart, StacksAddUpToThePeaks) {
   EXPECT_THAT(svg, HasSubstr(">activations</text>"));
   EXPECT_THAT(svg, Not(HasSubstr(">master weights</text>")));  // autocast has no master copy
   EXPECT_THAT(svg, HasSubstr("</svg>"));
+  // The same chart as data (`--chart FILE.json`, what the Python module plots): every value, each
+  // part's color as the SVG draws it.
+  const auto j = nlohmann::json::parse(render_chart_json(c));
+  EXPECT_EQ(j["kind"], "stacked_bars");
+  EXPECT_EQ(j["categories"], nlohmann::json({"b=1", "b=8"}));
+  ASSERT_EQ(j["series"].size(), c.series.size());
+  for (std::size_t k = 0; k < c.series.size(); ++k) {
+    EXPECT_EQ(j["series"][k]["name"], c.series[k].name);
+    EXPECT_EQ(j["series"][k]["values"].get<std::vector<double>>(), c.series[k].values);
+    EXPECT_THAT(svg,
+                HasSubstr(fmt::format("fill=\"{}\"", j["series"][k]["color"].get<std::string>())));
+  }
+  EXPECT_DOUBLE_EQ(j["reference"].get<double>(), *c.reference);
+  EXPECT_EQ(j["reference_label"], "RTX-4090 (23 GiB)");
 }
 
 TEST(FlopsChart, SharesSumToOneHundredAndAttentionGrowsWithContext) {
@@ -95,6 +112,13 @@ TEST(FrontChart, FrontPointsAndBestLayoutsOnTheGpusLine) {
   EXPECT_EQ(circles, 3U + 1U + 1U);  // the front, the best layout's mark, the legend's
   EXPECT_THAT(svg, HasSubstr("capacity 80.00 GiB"));
   EXPECT_THAT(svg, HasSubstr("Pareto front"));
+  const auto j = nlohmann::json::parse(render_chart_json(c));
+  EXPECT_EQ(j["kind"], "front");
+  ASSERT_EQ(j["front"].size(), 3U);
+  EXPECT_DOUBLE_EQ(j["front"][1][0].get<double>(), 40.0);
+  EXPECT_DOUBLE_EQ(j["front"][1][1].get<double>(), 3.0);
+  EXPECT_EQ(j["marked"].size(), 1U);
+  EXPECT_DOUBLE_EQ(j["capacity"].get<double>(), 80.0);
   EXPECT_THAT(svg, HasSubstr("</svg>"));
 }
 

@@ -1045,6 +1045,22 @@ TEST(Cli, ChartsAreWrittenAndBadPathsAreErrors) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(test::read_file(path.string()), HasSubstr("gpt2: training memory per GPU"));
   std::filesystem::remove(path);
+  // A name ending in .json gets the chart's data: the sweep's peaks, bar by bar, in GiB.
+  const auto data = std::filesystem::temp_directory_path() / "tsize_chart.json";
+  const CliRun j = tsize_cli("memory gpt2 --batch 1,2 --gpu H100-SXM --chart " + data.string() +
+                             " --format json");
+  ASSERT_EQ(j.status, 0) << j.err;
+  const auto chart = nlohmann::json::parse(test::read_file(data.string()));
+  const auto result = nlohmann::json::parse(j.out);
+  std::filesystem::remove(data);
+  EXPECT_EQ(chart["kind"], "stacked_bars");
+  EXPECT_EQ(chart["categories"], nlohmann::json({"1", "2"}));
+  for (std::size_t bar = 0; bar < 2; ++bar) {
+    double stacked = 0;
+    for (const auto& s : chart["series"]) stacked += s["values"][bar].get<double>();
+    const std::string run = bar == 0 ? "memory_b1_s1024" : "memory_b2_s1024";
+    EXPECT_NEAR(stacked, result[run]["peak"].get<double>() / (1 << 30), 1e-9) << run;
+  }
   const CliRun bad = tsize_cli("flops gpt2 --seq 128,256 --chart /nonexistent/dir/c.svg");
   EXPECT_EQ(bad.status, 1);
   EXPECT_THAT(bad.err, HasSubstr("/nonexistent/dir/c.svg: cannot write the file"));

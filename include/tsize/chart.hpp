@@ -1,5 +1,6 @@
-// Charts as SVG text: stacked bars with a title, axes, units, a legend and an optional reference
-// line (a GPU's capacity). Pure: returns the document; the CLI writes the file.
+// Charts as SVG text (or their data as JSON): stacked bars with a title, axes, units, a legend and
+// an optional reference line (a GPU's capacity). Pure: returns the document; the CLI writes the
+// file.
 #pragma once
 
 #include <optional>
@@ -22,6 +23,10 @@ struct ChartSeries {
   std::vector<double> values;  // one per category
   int color = -1;              // index into the palette; -1: the series' position
 };
+
+// A series' color ("#4e79a7"): its own when it has one (a memory part is the same color in every
+// chart), else its position's in the palette.
+const char* series_color(const ChartSeries& s, std::size_t position);
 
 struct StackedBarChart {
   std::string title;
@@ -74,5 +79,10 @@ struct FrontChart {
 std::string render_svg(const FrontChart& chart);
 
 FrontChart plan_chart(const std::string& model, const PlanResult& r, ByteUnits units);
+
+// A chart's data as JSON (kind "stacked_bars" or "front", then the struct's fields; a series'
+// color as the SVG draws it), for another plotting tool: the Python module draws it.
+std::string render_chart_json(const StackedBarChart& chart);
+std::string render_chart_json(const FrontChart& chart);
 
 }  // namespace tsize

@@ -64,9 +64,23 @@ def test_tables_and_charts_are_the_command_lines():
                                             "--output-len", "200", "--batch", "4",
                                             "--format", "markdown")
     assert r._repr_html_().startswith("<pre>")
-    svg = tsize.memory("gpt2", batch=[1, 2, 4]).plot()
+    result = tsize.memory("gpt2", batch=[1, 2, 4], gpu="H100-SXM")
+    svg = result.plot(svg=True)
     text = svg if isinstance(svg, str) else svg.data
     assert "<svg" in text
+    pytest.importorskip("matplotlib")
+    figure = result.plot()
+    ax = figure.axes[0]
+    parts = [p for p in ax.patches]  # one bar per part and micro-batch
+    assert len(parts) % 3 == 0 and parts
+    # Each micro-batch's bars stack up to its peak, in GiB (the JSON's exact bytes / 2^30).
+    tops = {}
+    for p in parts:
+        x = round(p.get_x() + p.get_width() / 2)
+        tops[x] = max(tops.get(x, 0.0), p.get_y() + p.get_height())
+    for x, b in enumerate((1, 2, 4)):
+        assert tops[x] == pytest.approx(result[f"memory_b{b}_s1024"]["peak"] / 2**30, rel=1e-12)
+    assert any("H100-SXM" in t.get_text() for t in ax.get_legend().get_texts())  # the GPU's line
 
 
 def test_help_lists_every_flag_with_its_meaning():
@@ -117,3 +131,16 @@ def test_the_stubs_are_the_commands_options():
     assert committed == _stubs.stubs(), (
         "regenerate: PYTHONPATH=python python3 -m tsize._stubs > python/tsize/__init__.pyi")
     compile(committed, "__init__.pyi", "exec")  # valid Python
+
+
+def test_the_example_notebook_is_stored_without_outputs():
+    # examples/seed_questions.ipynb runs headlessly in `make test` (ctest's python.notebook);
+    # what it prints is made there, never stored.
+    import os
+
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "seed_questions.ipynb")
+    with open(path, encoding="utf-8") as f:
+        notebook = json.load(f)
+    code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    assert code
+    assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)

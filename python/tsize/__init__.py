@@ -73,8 +73,9 @@ def run(*args: str) -> str:
 
 
 class Result(Mapping):
-    """What a command's ``--format json`` holds, as a read-only mapping (a list for commands
-    that print one, such as ``compare`` and ``models``), with the tree, tables and charts."""
+    """What a command's ``--format json`` holds, as a read-only mapping; for commands that print
+    a list (``compare``, ``models``, ``gpus``, ``clusters``) indexed by position and iterated by
+    record. With the tree, tables and charts."""
 
     def __init__(self, args: list[str], data: Any):
         self._args = args
@@ -84,7 +85,8 @@ class Result(Mapping):
         return self._data[key]
 
     def __iter__(self):
-        return iter(self._data) if isinstance(self._data, dict) else iter(range(len(self._data)))
+        """A dict result's keys; a list result's records (``for gpu in tsize.gpus()``)."""
+        return iter(self._data)
 
     def __len__(self) -> int:
         return len(self._data)
@@ -148,21 +150,92 @@ class Result(Mapping):
 
         return "<pre>" + html.escape(self.text("table")) + "</pre>"
 
-    def plot(self, path: str | None = None, **kwargs: Any):
-        """The command's chart (`--chart`), as tsize draws it: written to `path` when given, and
-        returned as SVG text (an IPython SVG object in a notebook). Keyword arguments add flags
-        (``chart_by="context"``)."""
+    def plot(self, path: str | None = None, *, svg: bool = False, **kwargs: Any):
+        """The command's chart (``--chart``): drawn with matplotlib when it is installed, from the
+        chart's data as tsize computes it, and returned as a ``matplotlib.figure.Figure`` (saved to
+        `path` when given, in the format its name says); else, or with ``svg=True``, the SVG tsize
+        draws (written to `path` when given; an IPython SVG in a notebook, else its text).
+        Keyword arguments add flags (``chart_by="context"``)."""
+        flags = self._args + _flags(kwargs)
+        if not svg:
+            try:
+                import matplotlib  # optional: only this method needs it
+            except ImportError:
+                svg = True
         with tempfile.TemporaryDirectory() as tmp:
-            target = path or os.path.join(tmp, "chart.svg")
-            _run(self._args + _flags(kwargs) + ["--chart", target])
+            target = os.path.join(tmp, "chart.svg" if svg else "chart.json")
+            _run(flags + ["--chart", target])
             with open(target, encoding="utf-8") as f:
-                svg = f.read()
+                text = f.read()
+        if not svg:
+            figure = _draw(json.loads(text))
+            if path:
+                figure.savefig(path, bbox_inches="tight")
+            _show_figures_in_ipython()
+            return figure
+        if path:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
         try:
             from IPython.display import SVG
 
-            return SVG(svg)
+            return SVG(text)
         except ImportError:
-            return svg
+            return text
+
+
+def _show_figures_in_ipython() -> None:
+    """In IPython or Jupyter, a Figure that no pyplot manages displays as a PNG (the inline
+    backend registers this only once pyplot is imported)."""
+    try:
+        from IPython import get_ipython
+        from IPython.core.pylabtools import print_figure
+        from matplotlib.figure import Figure
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        png = shell.display_formatter.formatters["image/png"]
+        png.for_type(Figure, lambda figure: print_figure(figure, "png", bbox_inches="tight"))
+
+
+def _draw(chart: Mapping[str, Any]):
+    """A matplotlib Figure of a chart's data (``--chart FILE.json``): stacked bars with the GPU's
+    line, or a layout search's front. No pyplot: nothing global, safe from threads."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(8, 4.5), layout="constrained")
+    ax = figure.add_subplot()
+    red = "#d62728"
+    if chart["kind"] == "stacked_bars":
+        x = list(range(len(chart["categories"])))
+        bottom = [0.0] * len(x)
+        for s in chart["series"]:
+            values = [v or 0.0 for v in s["values"]]
+            ax.bar(x, values, bottom=bottom, color=s["color"], label=s["name"])
+            bottom = [b + v for b, v in zip(bottom, values)]
+        if chart["reference"] is not None:
+            ax.axhline(chart["reference"], color=red, linestyle="--",
+                       label=chart["reference_label"])
+        ax.set_xticks(x, chart["categories"])
+        if chart["percent"]:
+            ax.set_ylim(0, 100)
+    else:  # "front": iteration time against memory per GPU
+        memory = [p[0] for p in chart["front"]]
+        seconds = [p[1] for p in chart["front"]]
+        ax.step(memory, seconds, where="post", color="#4e79a7", label="Pareto front")
+        ax.scatter(memory, seconds, color="#4e79a7", s=12)
+        for rank, (m, t) in enumerate(chart["marked"], start=1):
+            ax.scatter([m], [t], color="#f28e2b", s=40, zorder=3)
+            ax.annotate(str(rank), (m, t), textcoords="offset points", xytext=(5, 5))
+        if chart["capacity"]:
+            ax.axvline(chart["capacity"], color=red, linestyle="--", label=chart["capacity_label"])
+    ax.set_xlabel(chart["x_label"])
+    ax.set_ylabel(chart["y_label"])
+    ax.set_title(chart["title"] + ("\n" + chart["subtitle"] if chart["subtitle"] else ""),
+                 fontsize=10)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    return figure
 
 
 def _flags(kwargs: Mapping[str, Any]) -> list[str]:

@@ -77,7 +77,7 @@ void add_compare_command(CLI::App& app, std::string& out) {
           "GPU's usable memory",
           setup.workload.batch, setup.workload.seq, to_string(setup.memory.precision),
           setup.memory.zero_stage, setup.cluster.gpus);
-      write_file(output->chart, render_svg(chart));
+      write_chart(output->chart, chart);
     }
     out = render_comparison(rows, setup, render_options(*output));
   });

@@ -30,7 +30,7 @@ void add_flops_command(CLI::App& app, std::string& out) {
     q.columns = ro.format == Format::kTable;
     const FlopsAnswer a = answer_flops(graph, q);
     if (!output->chart.empty()) {
-      write_file(output->chart, render_svg(flops_share_chart(graph, a.runs)));
+      write_chart(output->chart, flops_share_chart(graph, a.runs));
     }
     out = render(a.report, ro);
   });

@@ -175,13 +175,12 @@ void add_infer_command(CLI::App& app, std::string& out) {
     const InferRequest q = infer_request(*flags, *gpu, *output, ro);
     const InferAnswer a = answer_infer(graph, q);
     if (!output->chart.empty()) {
-      write_file(
+      write_chart(
           output->chart,
-          render_svg(
-              q.by_context
-                  ? serving_chart(graph.spec.name, a.by_context, true,
-                                  q.concurrency.value_or(a.memory.max_concurrency), ro.units)
-                  : serving_chart(graph.spec.name, a.by_concurrency, false, a.context, ro.units)));
+          q.by_context
+              ? serving_chart(graph.spec.name, a.by_context, true,
+                              q.concurrency.value_or(a.memory.max_concurrency), ro.units)
+              : serving_chart(graph.spec.name, a.by_concurrency, false, a.context, ro.units));
     }
     out = render(a.report, ro);
   });

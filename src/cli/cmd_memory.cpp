@@ -52,7 +52,7 @@ void add_memory_command(CLI::App& app, std::string& out) {
     const MemoryAnswer a = answer_memory(graph, q);
     if (!output->chart.empty()) {
       const StackedBarChart chart = memory_sweep_chart(graph.spec.name, a.runs, chosen, ro.units);
-      write_file(output->chart, render_svg(chart));
+      write_chart(output->chart, chart);
     }
     out = render(a.report, ro);
   });

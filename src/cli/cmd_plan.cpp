@@ -184,7 +184,7 @@ void add_plan_command(CLI::App& app, std::string& out) {
     q.progress = progress_bar();
     const PlanAnswer a = answer_plan(graph, q, output->explain, ro.units);
     if (!output->chart.empty()) {
-      write_file(output->chart, render_svg(plan_chart(graph.spec.name, a.result, ro.units)));
+      write_chart(output->chart, plan_chart(graph.spec.name, a.result, ro.units));
     }
     out = render(a.report, ro);
   });

@@ -8,6 +8,7 @@
 #include <string>
 #include <tuple>
 
+#include "tsize/chart.hpp"
 #include "tsize/choices.hpp"
 #include "tsize/clusters.hpp"
 #include "tsize/flops.hpp"
@@ -132,10 +133,16 @@ Count byte_flag(const std::string& text, const char* flag);
 void add_output_options(CLI::App* cmd, OutputOptions& o);
 // --explain: each line's formula, the values put into it and its source.
 void add_explain_flag(CLI::App* cmd, OutputOptions& o);
-// --chart FILE.svg
+// --chart FILE.svg (or FILE.json: the chart's data)
 void add_chart_flag(CLI::App* cmd, OutputOptions& o);
 // Writes text to path, or throws Error naming the path.
 void write_file(const std::string& path, const std::string& text);
+// Writes the chart to path: its data as JSON when the name ends in .json, else SVG.
+template <class Chart>
+void write_chart(const std::string& path, const Chart& chart) {
+  const bool json = path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0;
+  write_file(path, json ? render_chart_json(chart) : render_svg(chart));
+}
 // --batch, --seq (lists allowed), --grad-accum, --recompute; --attention-flops only where FLOPs
 // are counted.
 void add_workload_options(CLI::App* cmd, WorkloadOptions& o, bool attention_flops = true);

@@ -103,7 +103,10 @@ void add_explain_flag(CLI::App* cmd, OutputOptions& o) {
 }
 
 void add_chart_flag(CLI::App* cmd, OutputOptions& o) {
-  cmd->add_option("--chart", o.chart, "also write an SVG chart to this file")->group("Output");
+  cmd->add_option(
+         "--chart", o.chart,
+         "also write a chart to this file: SVG, or its data as JSON for a name ending in .json")
+      ->group("Output");
 }
 
 void write_file(const std::string& path, const std::string& text) {

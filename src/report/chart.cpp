@@ -36,12 +36,6 @@ std::string escape(const std::string& s) {
   return out;
 }
 
-// A series keeps its own color when it has one (a memory part is the same color in every chart).
-const char* color_of(const ChartSeries& s, std::size_t position) {
-  const std::size_t i = s.color >= 0 ? static_cast<std::size_t>(s.color) : position;
-  return kColors[i % std::size(kColors)];
-}
-
 // A "nice" axis step (1, 2 or 5 × 10^k) giving about 5 ticks up to `top`.
 double nice_step(double top) {
   if (top <= 0) return 1;
@@ -113,6 +107,11 @@ int share_category(const Op& op) {
 
 }  // namespace
 
+const char* series_color(const ChartSeries& s, std::size_t position) {
+  const std::size_t i = s.color >= 0 ? static_cast<std::size_t>(s.color) : position;
+  return kColors[i % std::size(kColors)];
+}
+
 std::string render_svg(const StackedBarChart& c) {
   const std::size_t n = c.categories.size();
   std::vector<double> totals(n, 0);
@@ -143,7 +142,7 @@ std::string render_svg(const StackedBarChart& c) {
       svg += fmt::format(
           "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\">"
           "<title>{}: {}</title></rect>\n",
-          x, y(base + v), bar, y(base) - y(base + v), color_of(c.series[k], k),
+          x, y(base + v), bar, y(base) - y(base + v), series_color(c.series[k], k),
           escape(c.series[k].name), human_number(v));
       base += v;
     }
@@ -177,7 +176,7 @@ std::string render_svg(const StackedBarChart& c) {
     svg += fmt::format(
         "<rect x=\"{0}\" y=\"{1:.1f}\" width=\"14\" height=\"14\" fill=\"{2}\"/>\n"
         "<text x=\"{3}\" y=\"{4:.1f}\">{5}</text>\n",
-        kWidth - kRight + 20, ly, color_of(c.series[k], k), kWidth - kRight + 40, ly + 12,
+        kWidth - kRight + 20, ly, series_color(c.series[k], k), kWidth - kRight + 40, ly + 12,
         escape(c.series[k].name));
     ly += 22;
   }
