@@ -284,12 +284,18 @@ TEST(CliErrors, InvalidShapesFromFlagsAreBadInput) {
 }
 
 TEST(CliErrors, BadNumbersNameTheFlag) {
+  std::string sixty_five = "1";
+  for (int i = 2; i <= 65; ++i) sixty_five += "," + std::to_string(i);
   for (const auto& [args, message] : std::vector<std::pair<std::string, std::string>>{
            {"params gpt2 --layers twelve", "--layers twelve: not a number"},
            {"flops gpt2 --seq 1.5", "--seq 1.5: not a whole number"},
            {"flops gpt2 --seq 2k", "--seq 2000 exceeds the context of gpt2 (1024 positions"},
            {"flops gpt2 --batch 0", "--batch 0 must be a positive integer"},
            {"flops gpt2 --seq 512,,1024", "--seq 512,,1024: empty value in the list"},
+           // 65 values: the message shows the list's first 40 characters, not all of it.
+           {"memory gpt2 --batch " + sixty_five,
+            "--batch 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,1...: more than 64 values (a "
+            "sweep's most; make several calls)"},
            {"params gpt2 --d-model 2Gi", "--d-model 2Gi: exceeds the largest supported size"}}) {
     expect_bad_input(args, message);
   }

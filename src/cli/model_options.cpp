@@ -154,7 +154,10 @@ std::vector<std::int64_t> size_list(const std::string& text, const char* flag) {
       if (v == 0) throw Error(fmt::format("{} 0 must be a positive integer", flag));
       out.push_back(v);
     }
-    if (out.size() > 64) throw Error(fmt::format("{} {}: more than 64 values", flag, text));
+    if (out.size() > 64) {  // the message shows the list's start, not all of it
+      throw Error(fmt::format("{} {}: more than 64 values (a sweep's most; make several calls)",
+                              flag, text.size() > 40 ? text.substr(0, 40) + "..." : text));
+    }
     start = comma + 1;
   }
   return out;
