@@ -43,6 +43,7 @@ demo: deps
 
 bench: build
 	@./$(BUILD)/tsize_bench
+	@PYTHONPATH=python /usr/bin/python3 bench/python_bench.py  # the same calls from Python
 
 # libFuzzer (clang-14): the config.json loader, the command line and the checkpoint headers
 # (safetensors, GGUF), FUZZ_SECONDS each.
