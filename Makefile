@@ -8,7 +8,7 @@ DEMO_MODEL ?= gpt2-xl
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test test-asan demo bench fuzz tidy clean python
+.PHONY: all deps build test test-asan demo bench fuzz tidy clean python web test-web
 
 all: build
 
@@ -25,6 +25,23 @@ python: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS) --target _tsize
 	@echo "tsize: built python/tsize; use it with PYTHONPATH=$(CURDIR)/python python3"
+
+# The web page: the library as WebAssembly (Debian's emscripten) and the static site, in
+# $(WEB_BUILD)/ (open $(WEB_BUILD)/index.html through any static server).
+WEB_BUILD ?= build-web
+WEB_FILES := web/index.html web/app.js web/style.css
+web:
+	@bash scripts/deps.sh web
+	@NODE_PATH=/usr/share/nodejs emcmake cmake -S . -B $(WEB_BUILD)/wasm -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@NODE_PATH=/usr/share/nodejs cmake --build $(WEB_BUILD)/wasm -j $(JOBS) --target tsize_wasm
+	@cp $(WEB_FILES) $(WEB_BUILD)/wasm/tsize.js $(WEB_BUILD)/wasm/tsize.wasm $(WEB_BUILD)/
+	@echo "tsize: the page is in $(WEB_BUILD)/ (serve it: python3 -m http.server -d $(WEB_BUILD))"
+
+# Drives the page in headless Chromium and checks its numbers against the CLI's (web/test/).
+test-web: web build
+	@bash scripts/deps.sh test-web
+	@cd web/test && npm ci --no-audit --no-fund --silent
+	@node web/test/page_test.mjs $(WEB_BUILD) $(BUILD)/tsize
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -74,4 +91,4 @@ tidy: build
 	done
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(WEB_BUILD)

@@ -7,6 +7,11 @@ pkgs=(cmake g++ make nlohmann-json3-dev libcli11-dev libfmt-dev googletest libgt
       python3-pandas python3-matplotlib jupyter-nbconvert python3-ipykernel)
 # `deps.sh fuzz`: also clang and its sanitizer/libFuzzer runtime.
 [ "${1:-}" = fuzz ] && pkgs+=(clang-14 libclang-rt-14-dev)
+# `deps.sh web`: Emscripten (its JS optimizer needs node-acorn); `deps.sh test-web`: also the
+# browser the page's test drives, and npm for that test's driver (playwright-core).
+[ "${1:-}" = web ] && pkgs=(nlohmann-json3-dev libcli11-dev libfmt-dev cmake make emscripten node-acorn)
+[ "${1:-}" = test-web ] && pkgs=(nlohmann-json3-dev libcli11-dev libfmt-dev cmake make g++
+                                 emscripten node-acorn chromium nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -758,6 +758,21 @@ TEST(Cli, EveryCommandRunsAloneAsItIsRegistered) {
   EXPECT_EQ(cli::command_help().size(), 15U);
 }
 
+TEST(Cli, CommandHelpListsEachOptionsChoices) {
+  // The Python stubs and the web page's selects read an option's allowed values from here.
+  const std::vector<cli::CommandHelp> help = cli::command_help();
+  const auto memory = std::find_if(help.begin(), help.end(),
+                                   [](const cli::CommandHelp& c) { return c.name == "memory"; });
+  ASSERT_NE(memory, help.end());
+  const auto option = [&](const std::string& name) {
+    return *std::find_if(memory->options.begin(), memory->options.end(),
+                         [&](const cli::OptionHelp& o) { return o.name == name; });
+  };
+  EXPECT_EQ(option("precision").choices, choice_names<Precision>());
+  EXPECT_EQ(option("sp").choices, (std::vector<std::string>{"true", "false"}));
+  EXPECT_TRUE(option("batch").choices.empty());  // any size
+}
+
 // Splits a command line at spaces (no quoting needed in these tests).
 std::vector<std::string> words(const std::string& line) {
   std::istringstream in(line);

@@ -40,6 +40,7 @@ PYBIND11_MODULE(_tsize, m) {
             d["default"] = o.default_value;
             d["takes_value"] = o.takes_value;
             d["group"] = o.group;
+            d["choices"] = o.choices;
             options.append(d);
           }
           py::dict d;

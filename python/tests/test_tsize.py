@@ -144,3 +144,13 @@ def test_the_example_notebook_is_stored_without_outputs():
     code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
     assert code
     assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
+
+
+def test_true_false_flags_take_python_bools():
+    # --sp takes true|false: sp=True is --sp true (the same JSON as the command line's).
+    args = dict(seq=4096, precision="mixed-bf16", runtime="megatron", tp=2, gpus=2)
+    assert tsize.memory("llama-3-8b", sp=True, **args).to_dict() == \
+        tsize.memory("llama-3-8b", sp="true", **args).to_dict()
+    assert tsize.memory("llama-3-8b", sp=False, **args)["peak"] > \
+        tsize.memory("llama-3-8b", sp=True, **args)["peak"]  # SP shards the norms' activations
+    assert "units (binary | si):" in tsize.memory.__doc__  # a flag's values, in help()

@@ -264,6 +264,9 @@ def _command(spec: Mapping[str, Any]):
             raise ValueError(f"tsize.{name}: unknown keyword {', '.join(unknown)}")
         if "format" in kwargs:
             raise ValueError(f"tsize.{name}: a Result holds the JSON; use .text(format)")
+        for key, value in kwargs.items():  # True/False for a flag that takes true|false
+            if isinstance(value, bool) and options[key]["takes_value"]:
+                kwargs[key] = "true" if value else "false"
         if any(isinstance(m, Mapping) for m in models):  # configs as files, for this call
             with tempfile.TemporaryDirectory() as tmp:
                 args = [name] + [_model_arg(m, tmp, i) for i, m in enumerate(models)]
@@ -292,6 +295,8 @@ def _command(spec: Mapping[str, Any]):
             continue
         default = f" [default {o['default']}]" if o["default"] else ""
         kind = "" if o["takes_value"] else " (True/False)"
+        if o["choices"] and "\n  " not in o["description"]:  # unless it lists them already
+            kind = " (" + " | ".join(o["choices"]) + ")"
         lines.append(f"  {key}{kind}: {o['description']}{default}")
     call.__doc__ = "\n".join(lines)
     return call

@@ -212,13 +212,15 @@ struct Terminal {
 int run(std::vector<std::string> args, std::string& out, std::string& err,
         const Terminal& terminal = {});
 
-// What `tsize COMMAND --help` lists, as data: for the Python module's docstrings and stubs.
+// What `tsize COMMAND --help` lists, as data: for the Python module's docstrings and stubs and
+// the web page's inputs.
 struct OptionHelp {
   std::string name;  // the long name without dashes: "batch"
   std::string description;
   std::string default_value;  // as CLI11 shows it; "" when none
   bool takes_value = true;    // false: a flag
   std::string group;
+  std::vector<std::string> choices;  // the values it allows; empty: any
 };
 struct CommandHelp {
   std::string name, description;

@@ -141,6 +141,22 @@ BuiltApp& app_for(std::string_view command, std::unique_ptr<BuiltApp>& fresh) {
   return *slot;
 }
 
+// The values an option allows, when it allows a set (add_choice, --sp true|false): its
+// validator describes the set as "{a,b,c}". Empty for an option that takes any value.
+std::vector<std::string> choices_of(CLI::Option& o) {
+  std::string set;
+  try {
+    set = o.get_validator()->get_description();
+  } catch (const CLI::OptionNotFound&) {  // no validator
+    return {};
+  }
+  if (set.size() < 2 || set.front() != '{' || set.back() != '}') return {};
+  std::vector<std::string> out;
+  std::istringstream items(set.substr(1, set.size() - 2));
+  for (std::string item; std::getline(items, item, ',');) out.push_back(item);
+  return out;
+}
+
 }  // namespace
 
 const Terminal& terminal() { return g_terminal; }
@@ -150,11 +166,11 @@ std::vector<CommandHelp> command_help() {
   std::string unused;
   build_app(app, unused);
   std::vector<CommandHelp> out;
-  for (const CLI::App* sub : app.get_subcommands({})) {
+  for (CLI::App* sub : app.get_subcommands({})) {
     CommandHelp c;
     c.name = sub->get_name();
     c.description = sub->get_description();
-    for (const CLI::Option* o : sub->get_options()) {
+    for (CLI::Option* o : sub->get_options()) {
       if (o->get_lnames().empty() && !o->get_positional()) continue;  // -h
       if (o->get_positional()) {
         c.positional = o->get_name();
@@ -163,7 +179,7 @@ std::vector<CommandHelp> command_help() {
       }
       if (o->get_lnames().front() == "help") continue;
       c.options.push_back({o->get_lnames().front(), o->get_description(), o->get_default_str(),
-                           o->get_expected_min() > 0, o->get_group()});
+                           o->get_expected_min() > 0, o->get_group(), choices_of(*o)});
     }
     out.push_back(std::move(c));
   }
