@@ -5,7 +5,8 @@ import createTsize from "./tsize.js";
 
 const CONFIG_PATH = "/config.json"; // a pasted config, in the module's in-memory files
 const CUSTOM = "(config.json)";
-const INPUTS = ["model", "batch", "seq", "precision", "optimizer", "runtime", "recompute", "gpu",
+const INPUTS = ["model", "batch", "seq", "precision", "optimizer", "runtime", "recompute",
+  "attention", "gpu",
   "gpus", "tp", "pp", "cp", "ep", "zero", "tokens", "mfu", "weights", "kv-dtype", "context",
   "concurrency", "serve-tp"];
 
@@ -65,8 +66,8 @@ function trainingFlags(s, batch = s.batch) {
   const out = [];
   flag(out, "batch", batch);
   flag(out, "seq", s.seq);
-  for (const name of ["precision", "optimizer", "runtime", "recompute", "gpus", "tp", "pp", "cp",
-    "ep", "zero"]) {
+  for (const name of ["precision", "optimizer", "runtime", "recompute", "attention", "gpus", "tp",
+    "pp", "cp", "ep", "zero"]) {
     flag(out, name, s[name]);
   }
   return out;
@@ -237,7 +238,7 @@ async function main() {
   $("gpu").value = "H100-SXM";
   const memory = tsize.commands().find((c) => c.name === "memory");
   const choicesOf = (cmd, name) => cmd.options.find((o) => o.name === name).choices;
-  for (const id of ["precision", "optimizer", "runtime", "recompute"]) {
+  for (const id of ["precision", "optimizer", "runtime", "recompute", "attention"]) {
     fillSelect(id, choicesOf(memory, id));
   }
   fillSelect("zero", ["0", "1", "2", "3"]);

@@ -38,8 +38,8 @@ async function compare(page, name, flags) {
   const f = { batch: "1", ...flags };
   const model = f.model;
   const training = [];
-  for (const key of ["batch", "seq", "precision", "optimizer", "runtime", "recompute", "gpus",
-    "tp", "pp", "cp", "ep", "zero"]) {
+  for (const key of ["batch", "seq", "precision", "optimizer", "runtime", "recompute",
+    "attention", "gpus", "tp", "pp", "cp", "ep", "zero"]) {
     if (f[key]) training.push(`--${key}`, f[key]);
   }
   const gpu = f.gpu || "H100-SXM";
@@ -125,10 +125,11 @@ try {
     zero: "1", tokens: "300B", gpu: "A100-80GB", "serve-tp": "2" });
 
   await setInputs(page, { model: "gpt2", batch: "16", seq: "", precision: "amp-bf16",
-    runtime: "nanogpt", gpus: "", zero: "", tokens: "1T", gpu: "H100-SXM", weights: "fp8",
-    context: "1024", "serve-tp": "" });
-  await compare(page, "gpt2, batch 16, amp-bf16, nanogpt, fp8 weights", { model: "gpt2",
-    batch: "16", precision: "amp-bf16", runtime: "nanogpt", weights: "fp8", context: "1024" });
+    runtime: "nanogpt", attention: "eager", gpus: "", zero: "", tokens: "1T", gpu: "H100-SXM",
+    weights: "fp8", context: "1024", "serve-tp": "" });
+  await compare(page, "gpt2, batch 16, amp-bf16, nanogpt, eager attention, fp8 weights", {
+    model: "gpt2", batch: "16", precision: "amp-bf16", runtime: "nanogpt", attention: "eager",
+    weights: "fp8", context: "1024" });
 
   // The state is in the URL: a reload shows the same numbers.
   const peak = await shown(page, "peak");
@@ -149,7 +150,8 @@ try {
   check(await shown(page, "params") === field(cli(["params", file]), "total"),
     "a pasted config.json: parameters");
   check(await shown(page, "peak") === field(cli(["memory", file, "--batch", "16",
-    "--precision", "amp-bf16", "--runtime", "nanogpt"]), "peak"), "a pasted config.json: memory");
+    "--precision", "amp-bf16", "--runtime", "nanogpt", "--attention", "eager"]), "peak"),
+  "a pasted config.json: memory");
 
   // Bad input: tsize's own message, shown.
   await setInputs(page, { tp: "3" });
