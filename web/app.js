@@ -4,7 +4,9 @@
 import createTsize from "./tsize.js";
 
 const CONFIG_PATH = "/config.json"; // a pasted config, in the module's in-memory files
+const FOLDER_PATH = "/model"; // an opened model folder: config.json and safetensors headers
 const CUSTOM = "(config.json)";
+let customPath = CONFIG_PATH;
 const INPUTS = ["model", "batch", "seq", "precision", "optimizer", "runtime", "recompute",
   "attention", "gpu",
   "gpus", "tp", "pp", "cp", "ep", "zero", "tokens", "mfu", "weights", "kv-dtype", "context",
@@ -53,7 +55,7 @@ function state() {
 }
 
 function modelArg(s) {
-  return s.model === CUSTOM ? CONFIG_PATH : s.model;
+  return s.model === CUSTOM ? customPath : s.model;
 }
 
 function flag(out, name, value) {
@@ -95,6 +97,13 @@ function showParams(s) {
   setValue("params", count(p.total), p.total);
   setValue("params-note", p.summary);
   setValue("summary", `${p.model} (${p.family}): ${p.summary}`);
+  const stored = p.checkpoint_files; // a model folder's safetensors headers against the count
+  $("stored").hidden = !stored;
+  if (stored) {
+    setValue("stored", `Checkpoint: ${count(stored.stored_tensors)} tensors, ` +
+      `${count(stored.stored_values)} values stored, ${count(stored.placed_values)} of them ` +
+      `placed in the model. ${stored.assumptions.join(" ")}`, stored.stored_values);
+  }
   const defaults = p.defaults_used || [];
   $("defaults-box").hidden = defaults.length === 0;
   $("defaults").replaceChildren(...defaults.map((d) => {
@@ -210,8 +219,38 @@ function loadFromUrl() {
 function useConfig(text, recompute = true) {
   $("config").value = text;
   tsize.FS.writeFile(CONFIG_PATH, text);
+  customPath = CONFIG_PATH;
   $("model").value = CUSTOM;
   if (recompute) update();
+}
+
+// A model folder: its config.json, its safetensors index, and of each .safetensors file the
+// 8-byte length and the header it gives (all tsize reads), never the weights.
+async function useFolder(files) {
+  const inFolder = [...files].filter((f) => f.webkitRelativePath.split("/").length === 2);
+  const config = inFolder.find((f) => f.name === "config.json");
+  if (!config) throw new Error("the folder has no config.json");
+  const FS = tsize.FS;
+  if (FS.analyzePath(FOLDER_PATH).exists) {
+    for (const name of FS.readdir(FOLDER_PATH)) {
+      if (name !== "." && name !== "..") FS.unlink(`${FOLDER_PATH}/${name}`);
+    }
+  } else {
+    FS.mkdir(FOLDER_PATH);
+  }
+  for (const f of inFolder) {
+    if (f.name === "config.json" || f.name.endsWith(".safetensors.index.json")) {
+      FS.writeFile(`${FOLDER_PATH}/${f.name}`, new Uint8Array(await f.arrayBuffer()));
+    } else if (f.name.endsWith(".safetensors")) {
+      const length = new DataView(await f.slice(0, 8).arrayBuffer()).getBigUint64(0, true);
+      const header = await f.slice(0, 8 + Number(length)).arrayBuffer();
+      FS.writeFile(`${FOLDER_PATH}/${f.name}`, new Uint8Array(header));
+    }
+  }
+  $("config").value = await config.text();
+  customPath = FOLDER_PATH;
+  $("model").value = CUSTOM;
+  update();
 }
 
 function fillSelect(id, values, withDefault = true) {
@@ -257,6 +296,12 @@ async function main() {
   $("use-config").addEventListener("click", () => useConfig($("config").value));
   $("config-file").addEventListener("change", async (e) => {
     if (e.target.files[0]) useConfig(await e.target.files[0].text());
+  });
+  $("model-folder").addEventListener("change", (e) => {
+    useFolder(e.target.files).catch((err) => {
+      $("error").hidden = false;
+      $("error").textContent = err.message;
+    });
   });
   $("config").addEventListener("dragover", (e) => e.preventDefault());
   $("config").addEventListener("drop", async (e) => {

@@ -153,6 +153,24 @@ try {
     "--precision", "amp-bf16", "--runtime", "nanogpt", "--attention", "eager"]), "peak"),
   "a pasted config.json: memory");
 
+  // A model folder: its config and, of its safetensors file, the header: the CLI's comparison.
+  const folder = join(tmpdir(), "tsize_page_snapshot");
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, "config.json"), config);
+  const header = JSON.stringify({ "vision.w": { dtype: "F32", shape: [2],
+    data_offsets: [0, 8] } });
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(header.length));
+  writeFileSync(join(folder, "model.safetensors"),
+    Buffer.concat([length, Buffer.from(header), Buffer.alloc(8)]));
+  await page.setInputFiles("#model-folder", folder);
+  await page.waitForTimeout(300);
+  const stored = cli(["params", folder]);
+  check(await shown(page, "stored") === String(JSON.parse(stored).checkpoint_files.stored_values),
+    `a model folder: the stored values of its safetensors headers (${
+      await page.textContent('[data-testid="stored"]')})`);
+  check(await shown(page, "params") === field(stored, "total"), "a model folder: parameters");
+
   // Bad input: tsize's own message, shown.
   await setInputs(page, { tp: "3" });
   const message = await page.textContent("#error");
