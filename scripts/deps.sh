@@ -11,7 +11,9 @@ pkgs=(cmake g++ make nlohmann-json3-dev libcli11-dev libfmt-dev googletest libgt
 # browser the page's test drives, and npm for that test's driver (playwright-core).
 [ "${1:-}" = web ] && pkgs=(nlohmann-json3-dev libcli11-dev libfmt-dev cmake make emscripten node-acorn)
 [ "${1:-}" = test-web ] && pkgs=(nlohmann-json3-dev libcli11-dev libfmt-dev cmake make g++
-                                 emscripten node-acorn chromium nodejs npm)
+                                 emscripten node-acorn chromium)
+# npm from Debian only where no npm is installed (a Node.js from elsewhere brings its own).
+[ "${1:-}" = test-web ] && ! command -v npm >/dev/null && pkgs+=(npm)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
