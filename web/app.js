@@ -8,9 +8,8 @@ const FOLDER_PATH = "/model"; // an opened model folder: config.json and safeten
 const CUSTOM = "(config.json)";
 let customPath = CONFIG_PATH;
 const INPUTS = ["model", "batch", "seq", "precision", "optimizer", "runtime", "recompute",
-  "attention", "gpu",
-  "gpus", "tp", "pp", "cp", "ep", "zero", "tokens", "mfu", "weights", "kv-dtype", "context",
-  "concurrency", "serve-tp"];
+  "attention", "gpu", "gpus", "tp", "pp", "cp", "ep", "zero", "tokens", "mfu", "weights",
+  "kv-dtype", "context", "concurrency", "serve-tp"];
 
 const $ = (id) => document.getElementById(id);
 let tsize; // the module
@@ -163,7 +162,8 @@ function showTraining(s) {
   const t = json(["train", modelArg(s), ...flag([], "tokens", s.tokens), "--gpu", s.gpu,
     ...flag([], "gpus", s.gpus), ...flag([], "mfu", s.mfu)]);
   setValue("train-days", `${(t.seconds / 86400).toFixed(1)} days`, t.seconds);
-  setValue("train-note", `${s.gpus || 1} × ${s.gpu} at MFU ${s.mfu || 0.4}`);
+  setValue("train-note", `${count(t.tokens)} tokens, ${count(t.model_flops)} FLOPs, ` +
+    `${count(Math.round(t.gpu_hours))} GPU-hours on ${s.gpu} at MFU ${t.mfu}`);
 }
 
 function showServing(s) {
@@ -179,8 +179,22 @@ function showServing(s) {
   if (r.tpot_s !== undefined) {
     setValue("tpot", `${(r.tpot_s * 1e3).toFixed(2)} ms`, r.tpot_s);
     setValue("ttft", `TTFT ${r.ttft_s.toFixed(3)} s`, r.ttft_s);
+  } else {  // a GPU without a kernel model: memory only
+    setValue("tpot", "—", "");
+    setValue("ttft", "no kernel model for this GPU", "");
   }
 }
+
+// Each part of the results: how it is computed and what it shows (blanked when it fails, so no
+// figure stays from other inputs).
+const PARTS_SHOWN = [
+  [showParams, ["params", "params-note", "summary"]],
+  [showMemory, ["peak", "fit-note"], ["parts", "fits", "memory-chart"]],
+  [showFlops, ["flops-per-token"]],
+  [showTraining, ["train-days", "train-note"]],
+  [showServing, ["serve-weights", "kv-per-token", "max-concurrency", "serve-note", "tpot", "ttft"],
+    ["serving-chart"]],
+];
 
 // Recomputes everything from the inputs; each part shows its own error.
 function update() {
@@ -188,11 +202,13 @@ function update() {
   const s = state();
   lastOutputs = {};
   const errors = [];
-  for (const show of [showParams, showMemory, showFlops, showTraining, showServing]) {
+  for (const [show, values, containers = []] of PARTS_SHOWN) {
     try {
       show(s);
     } catch (e) {
       errors.push(e.message);
+      for (const testid of values) setValue(testid, "—", "");
+      for (const id of containers) $(id).replaceChildren();
     }
   }
   $("error").hidden = errors.length === 0;

@@ -175,6 +175,7 @@ try {
   await setInputs(page, { tp: "3" });
   const message = await page.textContent("#error");
   check(await page.isVisible("#error") && message.length > 0, `bad input shows: ${message}`);
+  check(await shown(page, "peak") === "", "a failed part shows no figure from other inputs");
   await setInputs(page, { tp: "1" });
   check(!(await page.isVisible("#error")),
     `the error clears when the input is fixed ${await page.textContent("#error")}`);
