@@ -94,7 +94,7 @@ function withChart(args, figureId) {
 function showParams(s) {
   const p = json(["params", modelArg(s)]);
   setValue("params", count(p.total), p.total);
-  setValue("params-note", p.summary);
+  setValue("params-note", "exact: every tensor the model holds, counted once");
   setValue("summary", `${p.model} (${p.family}): ${p.summary}`);
   const stored = p.checkpoint_files; // a model folder's safetensors headers against the count
   $("stored").hidden = !stored;
