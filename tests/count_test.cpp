@@ -22,6 +22,12 @@ TEST(Count, PrintsValuesAbove64BitsExactly) {
   const Count two64 = Count{1} << 64;
   EXPECT_EQ(to_string(two64), "18446744073709551616");
   EXPECT_EQ(to_string(two64 * 10 + 7), "184467440737095516167");
+  EXPECT_EQ(to_string(two64 - 1), "18446744073709551615");  // the most 64 bits hold
+  // 10^20 + 5: the low 19 digits keep their zeros.
+  const Count ten20 = Count{10'000'000'000'000'000'000ULL} * 10;
+  EXPECT_EQ(to_string(ten20 + 5), "100000000000000000005");
+  // 2^128 - 1 = 340,282,366,920,938,463,463,374,607,431,768,211,455: three chunks of digits.
+  EXPECT_EQ(to_string(~Count{0}), "340282366920938463463374607431768211455");
 }
 
 TEST(Count, OverflowIsAnErrorNamingWhatOverflowed) {

@@ -1,15 +1,26 @@
 #include "tsize/count.hpp"
 
+#include <array>
+#include <charconv>
+#include <limits>
+
 namespace tsize {
 
 std::string to_string(Count v) {
-  if (v == 0) return "0";
-  std::string digits;
-  while (v > 0) {
-    digits.push_back(static_cast<char>('0' + static_cast<int>(v % 10)));
-    v /= 10;
+  // 64-bit digits where the value fits (nearly always); a 128-bit division per digit costs a
+  // library call, and much more in WebAssembly, which has no 128-bit arithmetic.
+  std::array<char, 20> digits{};
+  if (v <= std::numeric_limits<std::uint64_t>::max()) {
+    const auto end =
+        std::to_chars(digits.data(), digits.data() + digits.size(), static_cast<std::uint64_t>(v))
+            .ptr;
+    return {digits.data(), end};
   }
-  return {digits.rbegin(), digits.rend()};
+  constexpr std::uint64_t kNineteenDigits = 10'000'000'000'000'000'000ULL;
+  const auto low = static_cast<std::uint64_t>(v % kNineteenDigits);
+  const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), low).ptr;
+  const std::string low_digits(digits.data(), end);
+  return to_string(v / kNineteenDigits) + std::string(19 - low_digits.size(), '0') + low_digits;
 }
 
 std::string with_commas(Count v) {
