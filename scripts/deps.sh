@@ -4,7 +4,8 @@
 set -euo pipefail
 pkgs=(cmake g++ make nlohmann-json3-dev libcli11-dev libfmt-dev googletest libgtest-dev libgmock-dev
       libbenchmark-dev python3-dev pybind11-dev python3-pytest
-      python3-pandas python3-matplotlib jupyter-nbconvert python3-ipykernel)
+      python3-pandas python3-matplotlib jupyter-nbconvert python3-ipykernel python3-pip
+      python3-venv python3-setuptools python3-wheel)
 # `deps.sh fuzz`: also clang and its sanitizer/libFuzzer runtime.
 [ "${1:-}" = fuzz ] && pkgs+=(clang-14 libclang-rt-14-dev)
 # `deps.sh web`: Emscripten (its JS optimizer needs node-acorn); `deps.sh test-web`: also the
