@@ -13,21 +13,35 @@ std::string quoted(const std::string& s) { return detail::json_quoted(s); }
 
 std::string pad(int indent) { return std::string(static_cast<std::size_t>(indent), ' '); }
 
+// Appended piece by piece to `out` (a tree has hundreds of nodes: no temporary strings).
 void node(const Breakdown& b, const std::vector<std::string>& columns, Unit unit, int indent,
           std::string& out) {
-  out += "{\"name\": " + quoted(b.name);
+  out += "{\"name\": ";
+  out += quoted(b.name);
   for (std::size_t i = 0; i < columns.size() && !b.values.empty(); ++i) {
-    out += ", " + quoted(columns[i]) + ": " + detail::number(b.value(i), unit);
+    out += ", ";
+    out += quoted(columns[i]);
+    out += ": ";
+    out += detail::number(b.value(i), unit);
   }
-  if (b.repeat > 1) out += ", \"repeat\": " + std::to_string(b.repeat);
-  if (!b.note.empty()) out += ", \"note\": " + quoted(b.note);
+  if (b.repeat > 1) {
+    out += ", \"repeat\": ";
+    out += std::to_string(b.repeat);
+  }
+  if (!b.note.empty()) {
+    out += ", \"note\": ";
+    out += quoted(b.note);
+  }
   out += ", \"children\": [";
   for (std::size_t i = 0; i < b.children.size(); ++i) {
     out += i == 0 ? "\n" : ",\n";
-    out += pad(indent + 2);
+    out.append(static_cast<std::size_t>(indent + 2), ' ');
     node(b.children[i], columns, unit, indent + 2, out);
   }
-  if (!b.children.empty()) out += "\n" + pad(indent);
+  if (!b.children.empty()) {
+    out += '\n';
+    out.append(static_cast<std::size_t>(indent), ' ');
+  }
   out += "]}";
 }
 
