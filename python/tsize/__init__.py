@@ -12,6 +12,7 @@ command line's message; a wrong keyword or value raises ``ValueError``. Nothing 
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import json
 import os
@@ -157,11 +158,7 @@ class Result(Mapping):
         draws (written to `path` when given; an IPython SVG in a notebook, else its text).
         Keyword arguments add flags (``chart_by="context"``)."""
         flags = self._args + _flags(kwargs)
-        if not svg:
-            try:
-                import matplotlib  # optional: only this method needs it
-            except ImportError:
-                svg = True
+        svg = svg or importlib.util.find_spec("matplotlib") is None  # matplotlib is optional
         with tempfile.TemporaryDirectory() as tmp:
             target = os.path.join(tmp, "chart.svg" if svg else "chart.json")
             _run(flags + ["--chart", target])
